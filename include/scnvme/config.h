@@ -1,0 +1,118 @@
+// The controller's configuration: one plain struct with defaults that work, validated when a
+// Controller is constructed. Identify data, CAP, the PCI capability list and the OACS/ONCS/VWC
+// bits all derive from it, so the controller advertises exactly what it implements.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace scnvme {
+
+/// Thrown by ControllerConfig::validate() (and so by the Controller's constructor) for a bad
+/// value or combination. what() names the field and its valid range.
+class ConfigError : public std::invalid_argument {
+ public:
+  ConfigError(const std::string& field, const std::string& message)
+      : std::invalid_argument(field + ": " + message), field_(field) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
+};
+
+/// PCI function identity and capabilities.
+struct PciConfig {
+  uint16_t vendor_id = 0x1b36;           // placeholder IDs; set your own for a real product model
+  uint16_t device_id = 0x5c4e;
+  uint16_t subsystem_vendor_id = 0x1b36;
+  uint16_t subsystem_id = 0x0001;
+  uint8_t revision_id = 0x01;
+  uint64_t bar0_size = 16 * 1024;        // bytes, power of two >= 16 KiB
+  bool msix = true;                      // MSI-X capability present
+  uint16_t msix_vectors = 65;            // 1..2048 table entries
+  uint32_t msix_table_offset = 0x2000;   // in BAR0, 8-byte aligned
+  uint32_t msix_pba_offset = 0x3000;     // in BAR0, 8-byte aligned
+  bool msi = true;                       // MSI capability present (64-bit, multiple message)
+  uint8_t msi_vectors = 32;              // 1, 2, 4, 8, 16 or 32
+  uint8_t link_generation = 4;           // PCIe generation reported in Link Capabilities, 1..6
+  uint8_t link_width = 4;                // lanes: 1, 2, 4, 8, 12, 16 or 32
+  uint16_t max_payload_supported = 512;  // bytes: 128..4096, power of two
+};
+
+/// One namespace of the NVM command set.
+struct NamespaceConfig {
+  uint32_t nsid = 1;                     // 1..max_namespaces; gaps leave inactive NSIDs
+  uint64_t size_bytes = 1ull << 30;      // capacity, a multiple of the block size
+  uint32_t block_size = 512;             // 512 or 4096
+};
+
+/// Controller clock and per-stage costs. All delays are quantised to the clock.
+struct TimingConfig {
+  uint32_t clock_mhz = 1000;             // controller clock; its period must be a whole number
+                                         // of SystemC time-resolution units
+  uint32_t register_access_cycles = 20;  // BAR0 / config space access (added to the caller's delay)
+  uint32_t doorbell_cycles = 10;         // doorbell write to arbiter notification
+  uint32_t arbitration_cycles = 8;       // choosing the next SQ
+  uint32_t decode_cycles = 20;           // SQE decode
+  uint32_t admin_exec_cycles = 500;      // admin command execution (firmware path)
+  uint32_t cqe_build_cycles = 10;
+  uint32_t interrupt_cycles = 10;
+  uint32_t ready_delay_us = 50;          // CC.EN 0->1 until CSTS.RDY = 1 (must stay within CAP.TO)
+  uint32_t reset_delay_us = 5;           // CC.EN 1->0 until CSTS.RDY = 0
+  uint32_t shutdown_delay_us = 100;      // CC.SHN until CSTS.SHST = complete
+};
+
+struct ControllerConfig {
+  PciConfig pci;
+  TimingConfig timing;
+
+  // Identify strings: printable ASCII, space-padded in Identify Controller.
+  std::string serial_number = "SCNVME00000000000001";  // up to 20 characters
+  std::string model_number = "scnvme SystemC NVMe controller";  // up to 40
+  std::string firmware_revision = "0.1.0";              // up to 8
+  uint32_t ieee_oui = 0x000000;
+  std::string subnqn;     // empty: derived from the instance's hierarchical name (unique per sim)
+  uint16_t controller_id = 1;
+
+  // Queues.
+  uint16_t max_io_queues = 64;       // I/O SQ/CQ pairs the controller supports (1..65535)
+  uint32_t max_queue_entries = 1024; // CAP.MQES + 1, 2..65536
+  uint8_t doorbell_stride = 0;       // CAP.DSTRD, 0..15: doorbells are 4 << DSTRD bytes apart
+  uint16_t command_slots = 16;       // commands executing concurrently inside the controller
+
+  // Memory pages and transfers.
+  uint8_t mps_min = 0;               // CAP.MPSMIN: 4 KiB << n, 0..15
+  uint8_t mps_max = 4;               // CAP.MPSMAX
+  uint8_t mdts = 5;                  // max transfer = (4 KiB << mps_min) << mdts; 1..15
+
+  // Admin command set.
+  uint8_t abort_command_limit = 3;   // ACL (0-based)
+  uint8_t async_event_limit = 3;     // AERL (0-based)
+  uint8_t error_log_entries = 63;    // ELPE (0-based)
+  bool volatile_write_cache = true;  // VWC present; Feature 06h supported
+  bool nvm_subsystem_reset = true;   // CAP.NSSRS
+  uint32_t max_namespaces = 256;     // NN
+  uint16_t warning_temperature_k = 343;   // WCTEMP
+  uint16_t critical_temperature_k = 358;  // CCTEMP
+  uint16_t ambient_temperature_k = 308;   // composite temperature of an idle controller
+  uint8_t timeout_500ms = 20;        // CAP.TO / CRTO.CRWMT: worst-case time to ready, 500 ms units
+
+  std::vector<NamespaceConfig> namespaces = {NamespaceConfig{}};
+
+  uint64_t seed = 1;                 // drives every random choice of this instance
+
+  /// Throws ConfigError naming the first bad field and its valid range.
+  void validate() const;
+
+  /// Page size the controller uses for MDTS units.
+  uint64_t min_page_size() const { return 4096ull << mps_min; }
+  uint64_t max_transfer_bytes() const { return min_page_size() << mdts; }
+  /// Number of doorbell registers (admin + I/O pairs) and the end of the doorbell area.
+  uint64_t doorbell_area_end() const {
+    return 0x1000ull + 2ull * (max_io_queues + 1ull) * (4ull << doorbell_stride);
+  }
+};
+
+}  // namespace scnvme

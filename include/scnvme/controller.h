@@ -1,0 +1,81 @@
+// scnvme::Controller — an NVMe 2.0 controller as a PCI Express function, for SystemC/TLM-2.0
+// virtual platforms.
+//
+//   scnvme::Controller nvme("nvme0", cfg);  // cfg validated here: throws scnvme::ConfigError
+//   nvme.bar0.bind(...);     // target: BAR0 MMIO, address = offset inside BAR0
+//   nvme.pci_cfg.bind(...);  // target: PCI configuration space, address = config offset
+//   nvme.dma.bind(...);      // initiator: host memory (SQEs, PRP lists, data, CQEs)
+//   nvme.msi.bind(...);      // initiator (optional): MSI/MSI-X messages, 4-byte writes
+//   nvme.intx.bind(sig);     // sc_signal<bool> (optional): legacy INTx level
+//
+// Targets never wait: they add their cost to the annotated delay and take effect at now + delay.
+// Everything the host controls (registers, SQEs, lists) gets the behaviour or NVMe status the
+// specification prescribes; nothing the host does aborts the simulation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "scnvme/config.h"
+
+namespace scnvme {
+
+namespace detail {
+class ControllerImpl;
+}
+
+/// Counters an integrator or test can read at any time.
+struct ControllerStats {
+  uint64_t commands_fetched = 0;
+  uint64_t commands_completed = 0;
+  uint64_t commands_failed = 0;       // completed with a non-success status
+  uint64_t interrupts_sent = 0;       // MSI and MSI-X messages written on `msi`
+  uint64_t guest_errors = 0;          // host mistakes reported under scnvme/guest-error
+  uint64_t controller_resets = 0;
+  uint64_t subsystem_resets = 0;
+};
+
+class Controller : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Controller> bar0;
+  tlm_utils::simple_target_socket<Controller> pci_cfg;
+  tlm_utils::simple_initiator_socket<Controller> dma;
+  tlm_utils::simple_initiator_socket_optional<Controller> msi;
+  sc_core::sc_port<sc_core::sc_signal_inout_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> intx;
+
+  Controller(const sc_core::sc_module_name& name, const ControllerConfig& config = ControllerConfig{});
+  ~Controller() override;
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  const ControllerConfig& config() const;
+  ControllerStats stats() const;
+
+  /// The bus address the host programmed into BAR0 (BAR0/BAR1), and whether Memory Space Enable
+  /// is set. A platform's interconnect maps `bar0` there.
+  uint64_t bar0_address() const;
+  bool memory_space_enabled() const;
+  /// Called (from the config-space access, at its time) whenever BAR0's address or Memory Space
+  /// Enable changes, so an interconnect can move its mapping.
+  void on_bar0_change(std::function<void(uint64_t address, bool enabled)> callback);
+
+  const char* kind() const override { return "scnvme::Controller"; }
+
+ private:
+  void bar0_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned bar0_transport_dbg(tlm::tlm_generic_payload& trans);
+  void cfg_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned cfg_transport_dbg(tlm::tlm_generic_payload& trans);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+
+  std::unique_ptr<detail::ControllerImpl> impl_;
+};
+
+}  // namespace scnvme

@@ -1,0 +1,60 @@
+// Log page identifiers and layouts (NVMe Base 2.0, section 5.16).
+#pragma once
+
+#include <cstdint>
+
+namespace scnvme::spec::log {
+
+constexpr uint8_t kSupportedLogPages = 0x00;
+constexpr uint8_t kErrorInformation = 0x01;
+constexpr uint8_t kSmartHealth = 0x02;
+constexpr uint8_t kFirmwareSlot = 0x03;
+constexpr uint8_t kChangedNamespaceList = 0x04;
+constexpr uint8_t kCommandsSupportedAndEffects = 0x05;
+constexpr uint8_t kDeviceSelfTest = 0x06;
+constexpr uint8_t kTelemetryHostInitiated = 0x07;
+constexpr uint8_t kTelemetryControllerInitiated = 0x08;
+
+/// Get Log Page command fields.
+constexpr uint8_t lid(uint32_t cdw10) { return static_cast<uint8_t>(cdw10 & 0xFF); }
+constexpr uint8_t lsp(uint32_t cdw10) { return static_cast<uint8_t>((cdw10 >> 8) & 0x7F); }
+constexpr bool rae(uint32_t cdw10) { return (cdw10 >> 15) & 1; }
+constexpr uint16_t numdl(uint32_t cdw10) { return static_cast<uint16_t>(cdw10 >> 16); }
+constexpr uint16_t numdu(uint32_t cdw11) { return static_cast<uint16_t>(cdw11 & 0xFFFF); }
+constexpr uint16_t lsi(uint32_t cdw11) { return static_cast<uint16_t>(cdw11 >> 16); }
+/// Number of bytes requested: (NUMDU:NUMDL + 1) dwords.
+constexpr uint64_t length_bytes(uint32_t cdw10, uint32_t cdw11) {
+  return ((static_cast<uint64_t>(numdu(cdw11)) << 16 | numdl(cdw10)) + 1) * 4;
+}
+/// Byte offset: LPOU:LPOL.
+constexpr uint64_t offset_bytes(uint32_t cdw12, uint32_t cdw13) {
+  return static_cast<uint64_t>(cdw13) << 32 | cdw12;
+}
+
+/// Error Information log entry (64 bytes).
+namespace error_entry {
+constexpr uint32_t kSize = 64;
+constexpr uint32_t kErrorCount = 0, kSqid = 8, kCid = 10, kStatus = 12, kParamLocation = 14;
+constexpr uint32_t kLba = 16, kNsid = 24, kVendorInfo = 28, kTrtype = 29, kCmdSpecific = 32;
+constexpr uint32_t kTrtypeSpecific = 40;
+}  // namespace error_entry
+
+/// SMART / Health Information log (512 bytes).
+namespace smart {
+constexpr uint32_t kSize = 512;
+constexpr uint32_t kCriticalWarning = 0, kCompositeTemperature = 1, kAvailableSpare = 3;
+constexpr uint32_t kAvailableSpareThreshold = 4, kPercentageUsed = 5, kEnduranceGroupSummary = 6;
+constexpr uint32_t kDataUnitsRead = 32, kDataUnitsWritten = 48, kHostReadCommands = 64;
+constexpr uint32_t kHostWriteCommands = 80, kControllerBusyTime = 96, kPowerCycles = 112;
+constexpr uint32_t kPowerOnHours = 128, kUnsafeShutdowns = 144, kMediaErrors = 160;
+constexpr uint32_t kErrorLogEntries = 176, kWarningTempTime = 192, kCriticalTempTime = 196;
+constexpr uint32_t kTemperatureSensor1 = 200;
+}  // namespace smart
+
+/// Firmware Slot Information log (512 bytes).
+namespace firmware_slot {
+constexpr uint32_t kSize = 512;
+constexpr uint32_t kAfi = 0, kFrs1 = 8, kFrsLen = 8;
+}  // namespace firmware_slot
+
+}  // namespace scnvme::spec::log

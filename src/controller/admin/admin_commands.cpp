@@ -1,0 +1,83 @@
+// Admin command dispatch, Asynchronous Event Request and Abort (NVMe Base 2.0, 5.1 and 5.2).
+#include "controller/controller_impl.h"
+#include "scnvme/spec/nvme_status.h"
+
+namespace scnvme::detail {
+
+namespace st = spec::status;
+namespace op = spec::admin_opcode;
+
+void ControllerImpl::execute_admin(Command& cmd) {
+  sc_core::wait(cycles(cfg.timing.admin_exec_cycles));
+  if (stale(cmd)) return;
+  const spec::Sqe& sqe = cmd.sqe;
+  if (sqe.fuse() != spec::kFuseNormal) return cmd.fail(st::kInvalidField, 1, 0);  // no fused admin commands
+  if (sqe.psdt() != spec::kPsdtPrp) return cmd.fail(st::kInvalidField, 1, 6);     // admin commands use PRPs
+  if (sqe.cdw0_reserved()) return cmd.fail(st::kInvalidField, 1, 2);
+  switch (sqe.opcode()) {
+    case op::kIdentify: return admin_identify(cmd);
+    case op::kCreateIoCq: return admin_create_cq(cmd);
+    case op::kCreateIoSq: return admin_create_sq(cmd);
+    case op::kDeleteIoCq: return admin_delete_cq(cmd);
+    case op::kDeleteIoSq: return admin_delete_sq(cmd);
+    case op::kGetFeatures: return admin_get_features(cmd);
+    case op::kSetFeatures: return admin_set_features(cmd);
+    case op::kGetLogPage: return admin_get_log_page(cmd);
+    case op::kAsyncEventRequest: return admin_async_event_request(cmd);
+    case op::kAbort: return admin_abort(cmd);
+    default: return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
+  }
+}
+
+void ControllerImpl::admin_async_event_request(Command& cmd) {
+  if (parked_aers.size() >= cfg.async_event_limit + 1u) return cmd.fail(st::kAsyncEventRequestLimitExceeded);
+  // Held outstanding until an event is reported; it leaves its command slot.
+  Command parked = cmd;
+  parked.state = Command::State::Parked;
+  parked_aers.push_back(parked);
+  cmd.post_completion = false;
+}
+
+void ControllerImpl::admin_abort(Command& cmd) {
+  const uint16_t sqid = static_cast<uint16_t>(cmd.sqe.cdw10() & 0xFFFF);
+  const uint16_t cid = static_cast<uint16_t>(cmd.sqe.cdw10() >> 16);
+  cmd.dw0 = 1;  // bit 0 set: the command was not aborted
+  if (aborts_in_flight >= cfg.abort_command_limit + 1u) return cmd.fail(st::kAbortCommandLimitExceeded);
+  if (sqid >= sqs.size() || !sqs[sqid].valid) return;  // nothing to abort
+  ++aborts_in_flight;
+  struct Guard {
+    unsigned& n;
+    ~Guard() { --n; }
+  } guard{aborts_in_flight};
+
+  // An outstanding Asynchronous Event Request.
+  if (sqid == 0) {
+    for (auto it = parked_aers.begin(); it != parked_aers.end(); ++it) {
+      if (it->sqe.cid() != cid) continue;
+      Command aer = *it;
+      parked_aers.erase(it);
+      aer.status = st::kAbortRequested;
+      complete(aer);
+      cmd.dw0 = 0;
+      return;
+    }
+  }
+  // A command still in the submission queue: read each unfetched entry's CID.
+  const uint64_t e = epoch;
+  SubmissionQueue& sq = sqs[sqid];
+  const uint32_t head = sq.head, tail = sq.tail, size = sq.size;
+  for (uint32_t i = head; i != tail; i = (i + 1) % size) {
+    uint8_t cid_bytes[2];
+    if (!dma.read(sq.base + static_cast<uint64_t>(i) * spec::kSqeSize + 2, cid_bytes, 2)) return cmd.fail(st::kDataTransferError);
+    if (e != epoch || !sq.valid) return;
+    if (spec::get_le16(cid_bytes) != cid) continue;
+    // Still unfetched? (the fetcher may have passed it meanwhile)
+    if (sq.pending() > 0 && ((i + size - sq.head) % size) < sq.pending()) {
+      sq.aborted_entries.insert(i);
+      cmd.dw0 = 0;
+    }
+    return;
+  }
+}
+
+}  // namespace scnvme::detail

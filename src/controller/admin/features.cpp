@@ -1,0 +1,147 @@
+// Get Features / Set Features (NVMe Base 2.0, 5.15 and 5.27) for the features the controller
+// implements, with the SEL field (current, default, saved, supported capabilities).
+#include <algorithm>
+
+#include "controller/controller_impl.h"
+#include "scnvme/spec/nvme_features.h"
+#include "scnvme/spec/nvme_identify.h"
+#include "scnvme/spec/nvme_status.h"
+
+namespace scnvme::detail {
+
+namespace st = spec::status;
+namespace ft = spec::feature;
+
+FeatureState ControllerImpl::default_features() const {
+  FeatureState f;
+  f.temperature_over = cfg.warning_temperature_k;
+  f.temperature_under = 0;
+  f.write_cache = cfg.volatile_write_cache;
+  f.nsqa = static_cast<uint16_t>(cfg.max_io_queues - 1);
+  f.ncqa = static_cast<uint16_t>(cfg.max_io_queues - 1);
+  f.no_coalescing.assign(std::max<unsigned>(cfg.pci.msix ? cfg.pci.msix_vectors : 1u, 32u), false);
+  f.no_coalescing[0] = true;  // the admin queue is never coalesced
+  return f;
+}
+
+void ControllerImpl::reset_features() { features = default_features(); }
+
+namespace {
+bool implemented(uint8_t fid, bool vwc) {
+  switch (fid) {
+    case ft::kArbitration:
+    case ft::kPowerManagement:
+    case ft::kTemperatureThreshold:
+    case ft::kErrorRecovery:
+    case ft::kNumberOfQueues:
+    case ft::kInterruptCoalescing:
+    case ft::kInterruptVectorConfiguration:
+    case ft::kAsyncEventConfiguration:
+      return true;
+    case ft::kVolatileWriteCache:
+      return vwc;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+void ControllerImpl::admin_get_features(Command& cmd) {
+  const uint32_t cdw10 = cmd.sqe.cdw10(), cdw11 = cmd.sqe.cdw11();
+  const uint8_t fid = ft::fid(cdw10);
+  const uint8_t sel = ft::sel(cdw10);
+  if (!implemented(fid, cfg.volatile_write_cache)) return cmd.fail(st::kInvalidField, 40);
+  if (sel > ft::kSelSupportedCapabilities) return cmd.fail(st::kInvalidField, 41);
+  if (cdw10 & 0xFFFFF800u) return cmd.fail(st::kInvalidField, 41);  // reserved bits 31:11
+  if (sel == ft::kSelSupportedCapabilities) {
+    // Nothing is saveable; Error Recovery is namespace specific; all are changeable except
+    // Number of Queues once I/O queues exist.
+    cmd.dw0 = ft::kCapChangeable | (fid == ft::kErrorRecovery ? ft::kCapNamespaceSpecific : 0u);
+    return;
+  }
+  // Features are not saveable, so the saved value is the default value.
+  const bool def = sel == ft::kSelDefault || sel == ft::kSelSaved;
+  const FeatureState defaults = def ? default_features() : FeatureState{};
+  const FeatureState& f = def ? defaults : features;
+  switch (fid) {
+    case ft::kArbitration: cmd.dw0 = f.arbitration; break;
+    case ft::kPowerManagement: cmd.dw0 = f.power_management; break;
+    case ft::kTemperatureThreshold: {
+      const uint8_t tmpsel = ft::tmpsel(cdw11), thsel = ft::thsel(cdw11);
+      if (tmpsel != ft::kTmpselComposite || thsel > ft::kThselUnder) return cmd.fail(st::kInvalidField, 46);
+      const uint16_t t = thsel == ft::kThselOver ? f.temperature_over : f.temperature_under;
+      cmd.dw0 = t | (static_cast<uint32_t>(tmpsel) << 16) | (static_cast<uint32_t>(thsel) << 20);
+      break;
+    }
+    case ft::kErrorRecovery:
+      if (cmd.sqe.nsid() != 0 && cmd.sqe.nsid() != spec::kBroadcastNsid && !namespace_active(cmd.sqe.nsid()))
+        return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      cmd.dw0 = f.error_recovery;
+      break;
+    case ft::kVolatileWriteCache: cmd.dw0 = f.write_cache ? ft::kWce : 0; break;
+    case ft::kNumberOfQueues: cmd.dw0 = ft::number_of_queues(f.nsqa, f.ncqa); break;
+    case ft::kInterruptCoalescing: cmd.dw0 = f.coalescing; break;
+    case ft::kInterruptVectorConfiguration: {
+      const uint16_t iv = ft::iv(cdw11);
+      if (iv >= interrupt_vectors() || iv >= f.no_coalescing.size()) return cmd.fail(st::kInvalidField, 44);
+      cmd.dw0 = iv | (f.no_coalescing[iv] ? ft::kCoalescingDisable : 0u);
+      break;
+    }
+    case ft::kAsyncEventConfiguration: cmd.dw0 = f.async_event_config; break;
+    default: break;
+  }
+}
+
+void ControllerImpl::admin_set_features(Command& cmd) {
+  const uint32_t cdw10 = cmd.sqe.cdw10(), cdw11 = cmd.sqe.cdw11();
+  const uint8_t fid = ft::fid(cdw10);
+  if (!implemented(fid, cfg.volatile_write_cache)) return cmd.fail(st::kInvalidField, 40);
+  if (ft::sv(cdw10)) return cmd.fail(st::kFeatureIdNotSaveable, 43, 7);
+  if (cdw10 & 0x7FFFFF00u) return cmd.fail(st::kInvalidField, 41);  // reserved bits 30:8
+  switch (fid) {
+    case ft::kArbitration: features.arbitration = cdw11 & 0xFFFFFF07u; break;
+    case ft::kPowerManagement:
+      if ((cdw11 & 0x1F) != 0) return cmd.fail(st::kInvalidField, 44);  // only power state 0 (NPSS = 0)
+      features.power_management = cdw11 & 0xFF;
+      break;
+    case ft::kTemperatureThreshold: {
+      const uint8_t tmpsel = ft::tmpsel(cdw11), thsel = ft::thsel(cdw11);
+      if ((tmpsel != ft::kTmpselComposite && tmpsel != ft::kTmpselAll) || thsel > ft::kThselUnder)
+        return cmd.fail(st::kInvalidField, 46);
+      (thsel == ft::kThselOver ? features.temperature_over : features.temperature_under) = ft::tmpth(cdw11);
+      break;
+    }
+    case ft::kErrorRecovery:
+      if (cmd.sqe.nsid() != 0 && cmd.sqe.nsid() != spec::kBroadcastNsid && !namespace_active(cmd.sqe.nsid()))
+        return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      if (cdw11 & (1u << 16)) return cmd.fail(st::kInvalidField, 46);  // DULBE: deallocated-block errors not supported
+      features.error_recovery = cdw11 & 0xFFFF;
+      break;
+    case ft::kVolatileWriteCache: features.write_cache = cdw11 & ft::kWce; break;
+    case ft::kNumberOfQueues: {
+      if (io_queues_exist) return cmd.fail(st::kCommandSequenceError);
+      const uint16_t nsqr = ft::nsqr(cdw11), ncqr = ft::ncqr(cdw11);
+      if (nsqr == 0xFFFF || ncqr == 0xFFFF) return cmd.fail(st::kInvalidField, 44);
+      const uint16_t max = static_cast<uint16_t>(cfg.max_io_queues - 1);
+      features.nsqa = std::min(nsqr, max);
+      features.ncqa = std::min(ncqr, max);
+      cmd.dw0 = ft::number_of_queues(features.nsqa, features.ncqa);
+      break;
+    }
+    case ft::kInterruptCoalescing: features.coalescing = cdw11 & 0xFFFF; break;
+    case ft::kInterruptVectorConfiguration: {
+      const uint16_t iv = ft::iv(cdw11);
+      const bool cd = cdw11 & ft::kCoalescingDisable;
+      if (iv >= interrupt_vectors() || iv >= features.no_coalescing.size()) return cmd.fail(st::kInvalidField, 44);
+      if (iv == 0 && !cd) return cmd.fail(st::kInvalidField, 46);  // the admin vector is never coalesced
+      features.no_coalescing[iv] = cd;
+      break;
+    }
+    case ft::kAsyncEventConfiguration:
+      features.async_event_config = cdw11 & ft::kAecSmartMask;  // notices are not supported (OAES = 0)
+      break;
+    default: break;
+  }
+}
+
+}  // namespace scnvme::detail

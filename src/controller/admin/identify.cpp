@@ -1,0 +1,140 @@
+// Identify (NVMe Base 2.0, 5.17): controller, namespace, active namespace list and namespace
+// identification descriptors, all derived from the configuration.
+#include <algorithm>
+#include <cstring>
+
+#include "controller/controller_impl.h"
+#include "scnvme/spec/nvme_identify.h"
+#include "scnvme/spec/nvme_registers.h"
+#include "scnvme/spec/nvme_status.h"
+
+namespace scnvme::detail {
+
+namespace st = spec::status;
+namespace ic = spec::id_ctrl;
+namespace in = spec::id_ns;
+
+namespace {
+unsigned log2u(uint64_t v) {
+  unsigned n = 0;
+  while ((1ull << n) < v) ++n;
+  return n;
+}
+
+/// A stable 64-bit identifier from a string (FNV-1a), for EUI64/NGUID/UUID values.
+uint64_t fnv1a(const std::string& s, uint64_t salt) {
+  uint64_t h = 1469598103934665603ull ^ salt;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+}  // namespace
+
+const NamespaceConfig* ControllerImpl::find_namespace(uint32_t nsid) const {
+  for (const auto& ns : cfg.namespaces)
+    if (ns.nsid == nsid) return &ns;
+  return nullptr;
+}
+bool ControllerImpl::namespace_active(uint32_t nsid) const { return find_namespace(nsid) != nullptr; }
+
+void ControllerImpl::admin_identify(Command& cmd) {
+  const uint32_t cdw10 = cmd.sqe.cdw10();
+  const uint8_t cns = static_cast<uint8_t>(cdw10 & 0xFF);
+  const uint32_t nsid = cmd.sqe.nsid();
+  spec::IdentifyData d;
+  uint8_t* p = d.raw.data();
+
+  switch (cns) {
+    case spec::cns::kNamespace: {
+      if (nsid == 0 || nsid > cfg.max_namespaces) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      const NamespaceConfig* ns = find_namespace(nsid);
+      if (ns) {
+        const uint64_t blocks = ns->size_bytes / ns->block_size;
+        spec::put_le64(p + in::kNsze, blocks);
+        spec::put_le64(p + in::kNcap, blocks);
+        spec::put_le64(p + in::kNuse, blocks);
+        p[in::kNlbaf] = 0;  // one LBA format (0-based)
+        p[in::kFlbas] = 0;
+        spec::put_le32(p + in::kLbaf0, in::lbaf(0, static_cast<uint8_t>(log2u(ns->block_size)), 0));
+        const uint64_t id = fnv1a(subnqn, nsid);
+        spec::put_le64(p + in::kNguid, id);
+        spec::put_le64(p + in::kNguid + 8, fnv1a(subnqn, nsid + 0x100000000ull));
+        spec::put_le64(p + in::kEui64, id);
+      }
+      break;  // inactive NSIDs return a zero-filled structure
+    }
+    case spec::cns::kController: {
+      spec::put_le16(p + ic::kVid, cfg.pci.vendor_id);
+      spec::put_le16(p + ic::kSsvid, cfg.pci.subsystem_vendor_id);
+      spec::put_ascii_padded(p + ic::kSn, ic::kSnLen, cfg.serial_number.c_str());
+      spec::put_ascii_padded(p + ic::kMn, ic::kMnLen, cfg.model_number.c_str());
+      spec::put_ascii_padded(p + ic::kFr, ic::kFrLen, cfg.firmware_revision.c_str());
+      p[ic::kRab] = 6;
+      p[ic::kIeee] = static_cast<uint8_t>(cfg.ieee_oui);
+      p[ic::kIeee + 1] = static_cast<uint8_t>(cfg.ieee_oui >> 8);
+      p[ic::kIeee + 2] = static_cast<uint8_t>(cfg.ieee_oui >> 16);
+      p[ic::kMdts] = cfg.mdts;
+      spec::put_le16(p + ic::kCntlid, cfg.controller_id);
+      spec::put_le32(p + ic::kVer, spec::reg::kVersion20);
+      spec::put_le32(p + ic::kRtd3e, cfg.timing.shutdown_delay_us);
+      p[ic::kCntrltype] = ic::kIoController;
+      p[ic::kAcl] = cfg.abort_command_limit;
+      p[ic::kAerl] = cfg.async_event_limit;
+      p[ic::kFrmw] = ic::frmw(true, 1, false);
+      p[ic::kLpa] = ic::kLpaExtendedData;
+      p[ic::kElpe] = cfg.error_log_entries;
+      p[ic::kNpss] = 0;
+      spec::put_le16(p + ic::kWctemp, cfg.warning_temperature_k);
+      spec::put_le16(p + ic::kCctemp, cfg.critical_temperature_k);
+      p[ic::kSqes] = (spec::kSqesLog2 << 4) | spec::kSqesLog2;
+      p[ic::kCqes] = (spec::kCqesLog2 << 4) | spec::kCqesLog2;
+      spec::put_le32(p + ic::kNn, cfg.max_namespaces);
+      spec::put_le16(p + ic::kOncs, ic::kOncsSaveSelect);
+      p[ic::kVwc] = cfg.volatile_write_cache ? ic::kVwcPresent : 0;
+      std::memset(p + ic::kSubnqn, 0, ic::kSubnqnLen);
+      std::memcpy(p + ic::kSubnqn, subnqn.data(), std::min<std::size_t>(subnqn.size(), ic::kSubnqnLen - 1));
+      // Power state 0: 25.00 W maximum power, entry/exit latencies not reported.
+      spec::put_le16(p + ic::kPsd0 + ic::kPsdMp, 2500);
+      break;
+    }
+    case spec::cns::kActiveNamespaceList: {
+      if (nsid >= 0xFFFFFFFE) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      std::vector<uint32_t> ids;
+      for (const auto& ns : cfg.namespaces)
+        if (ns.nsid > nsid) ids.push_back(ns.nsid);
+      std::sort(ids.begin(), ids.end());
+      for (std::size_t i = 0; i < ids.size() && i < spec::kNsidListMax; ++i) spec::put_le32(p + 4 * i, ids[i]);
+      break;
+    }
+    case spec::cns::kNamespaceDescriptorList: {
+      if (nsid == 0 || nsid > cfg.max_namespaces) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      if (!namespace_active(nsid)) return cmd.fail(st::kInvalidField, 4);
+      namespace nd = spec::ns_desc;
+      uint32_t off = 0;
+      auto put = [&](uint8_t type, uint8_t len, uint64_t lo, uint64_t hi) {
+        p[off] = type;
+        p[off + 1] = len;
+        spec::put_le64(p + off + nd::kHeaderLen, lo);
+        if (len > 8) spec::put_le64(p + off + nd::kHeaderLen + 8, hi);
+        off += nd::kHeaderLen + len;
+      };
+      const uint64_t id = fnv1a(subnqn, nsid);
+      put(nd::kEui64, nd::kEui64Len, id, 0);
+      put(nd::kNguid, nd::kNguidLen, id, fnv1a(subnqn, nsid + 0x100000000ull));
+      // UUID: version 4 / variant 1 bits set in an otherwise hash-derived value.
+      uint64_t u_hi = fnv1a(subnqn, nsid + 0x200000000ull), u_lo = fnv1a(subnqn, nsid + 0x300000000ull);
+      u_hi = (u_hi & ~(0xF0ull << 48)) | (0x40ull << 48);
+      u_lo = (u_lo & ~(0xC0ull)) | 0x80ull;
+      put(nd::kUuid, nd::kUuidLen, u_hi, u_lo);
+      break;
+    }
+    default:
+      return cmd.fail(st::kInvalidField, 40);  // CNS not supported
+  }
+  const spec::Status s = transfer(cmd, p, spec::kIdentifySize, true);
+  if (!s.ok()) cmd.fail(s, 24);
+}
+
+}  // namespace scnvme::detail

@@ -1,0 +1,37 @@
+// One command inside the controller: fetched SQE, where it came from, its result. Commands live in
+// the controller's slot table (not in thread locals) so they can be inspected, aborted and
+// checkpointed.
+#pragma once
+
+#include <cstdint>
+
+#include <systemc>
+
+#include "scnvme/spec/nvme_command.h"
+
+namespace scnvme::detail {
+
+struct Command {
+  enum class State { Free, Fetched, Executing, Completing, Parked };
+  State state = State::Free;
+  uint64_t epoch = 0;          // controller epoch at fetch; a reset makes the command stale
+  uint16_t sqid = 0;
+  uint32_t sq_entry = 0;
+  spec::Sqe sqe;
+  sc_core::sc_time fetched_at;
+
+  // Result.
+  spec::Status status;
+  uint32_t dw0 = 0;
+  uint32_t dw1 = 0;
+  bool post_completion = true;  // false: the command completes later (AER) or never
+  uint16_t error_location = 0xFFFF;  // Parameter Error Location: byte << 0 | bit << 8
+  uint64_t error_lba = 0;
+
+  void fail(spec::Status s, uint16_t byte_offset = 0xFFFF, uint8_t bit = 0) {
+    status = s;
+    error_location = byte_offset == 0xFFFF ? 0xFFFF : static_cast<uint16_t>(byte_offset | (bit << 8));
+  }
+};
+
+}  // namespace scnvme::detail

@@ -1,0 +1,180 @@
+// The command pipeline: arbitration and SQE fetch (one thread), command slots (one thread per
+// slot: decode, execute, complete), CQE posting with phase tags and back-pressure from full CQs.
+#include <algorithm>
+
+#include "controller/controller_impl.h"
+#include "controller/prp_walker.h"
+#include "scnvme/spec/nvme_registers.h"
+#include "scnvme/spec/nvme_status.h"
+
+namespace scnvme::detail {
+
+namespace st = spec::status;
+
+namespace {
+constexpr const char* kMsgCommands = "scnvme/commands";
+}
+
+void ControllerImpl::start_threads() {
+  sc_core::sc_spawn_options thread_opts;
+  sc_core::sc_spawn([this] { fetch_thread(); }, "fetch", &thread_opts);
+  sc_core::sc_spawn([this] { interrupt_thread(); }, "interrupt", &thread_opts);
+  for (unsigned i = 0; i < slots.size(); ++i)
+    sc_core::sc_spawn([this, i] { slot_thread(i); }, ("slot_" + std::to_string(i)).c_str(), &thread_opts);
+}
+
+uint64_t ControllerImpl::page_size() const {
+  return 4096ull << spec::reg::cc::mps(static_cast<uint32_t>(regs.value(spec::reg::kCc)));
+}
+
+void ControllerImpl::fetch_thread() {
+  std::size_t rr_next = 0;  // round robin position over SQ ids
+  for (;;) {
+    // Find a free slot and the next SQ (round robin) with entries to fetch.
+    auto free_slot = std::find_if(slots.begin(), slots.end(), [](const Command& c) { return c.state == Command::State::Free; });
+    int chosen = -1;
+    if (ready && !shutting_down && free_slot != slots.end()) {
+      for (std::size_t k = 0; k < sqs.size(); ++k) {
+        const std::size_t q = (rr_next + k) % sqs.size();
+        const SubmissionQueue& sq = sqs[q];
+        if (sq.valid && !sq.deleting && !sq.empty()) {
+          chosen = static_cast<int>(q);
+          break;
+        }
+      }
+    }
+    if (chosen < 0) {
+      sc_core::wait(work_event | slot_done_event | reset_event);
+      continue;
+    }
+    rr_next = static_cast<std::size_t>(chosen) + 1;
+    const uint64_t e = epoch;
+    Command& cmd = *free_slot;
+    cmd = Command{};
+    cmd.state = Command::State::Fetched;
+    cmd.epoch = e;
+    sc_core::wait(cycles(cfg.timing.arbitration_cycles));
+    SubmissionQueue& sq = sqs[chosen];
+    if (e != epoch || !sq.valid || sq.deleting || sq.empty() || !ready) {
+      cmd.state = Command::State::Free;
+      continue;
+    }
+    const uint32_t entry = sq.head;
+    cmd.sqid = static_cast<uint16_t>(chosen);
+    cmd.sq_entry = entry;
+    const bool ok = dma.read(sq.base + static_cast<uint64_t>(entry) * spec::kSqeSize, cmd.sqe.raw.data(), spec::kSqeSize);
+    if (e != epoch) {
+      cmd.state = Command::State::Free;
+      continue;
+    }
+    if (!ok) {
+      cmd.state = Command::State::Free;
+      controller_fatal("SQE fetch from SQ " + std::to_string(chosen) + " entry " + std::to_string(entry) + " failed");
+      continue;
+    }
+    sq.head = (sq.head + 1) % sq.size;
+    ++sq.in_flight;
+    ++stats.commands_fetched;
+    cmd.fetched_at = sc_core::sc_time_stamp();
+    if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
+    slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void ControllerImpl::slot_thread(unsigned index) {
+  Command& cmd = slots[index];
+  for (;;) {
+    sc_core::wait(*slot_events[index]);
+    if (stale(cmd)) {
+      release(cmd);
+      continue;
+    }
+    cmd.state = Command::State::Executing;
+    if (sqs[cmd.sqid].deleting && cmd.status.ok()) cmd.status = st::kAbortedSqDeletion;
+    if (cmd.status.ok()) {
+      sc_core::wait(cycles(cfg.timing.decode_cycles));
+      if (!stale(cmd)) {
+        if (cmd.sqid == 0) {
+          execute_admin(cmd);
+        } else {
+          // The NVM command set arrives with the data-path work; until then every I/O opcode is
+          // answered as unsupported.
+          cmd.fail(st::kInvalidCommandOpcode, 0);
+        }
+      }
+    }
+    if (!stale(cmd) && cmd.post_completion) complete(cmd);
+    release(cmd);
+  }
+}
+
+void ControllerImpl::release(Command& cmd) {
+  if (!stale(cmd)) {
+    SubmissionQueue& sq = sqs[cmd.sqid];
+    if (sq.valid && sq.in_flight > 0) --sq.in_flight;
+  }
+  cmd.state = Command::State::Free;
+  slot_done_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void ControllerImpl::complete(Command& cmd) {
+  cmd.state = Command::State::Completing;
+  const SubmissionQueue& sq = sqs[cmd.sqid];
+  const uint16_t cqid = sq.cqid;
+  if (!cmd.status.ok()) {
+    ++stats.commands_failed;
+    errors.record(cmd.sqid, cmd.sqe.cid(), cmd.status, cmd.error_location, cmd.error_lba, cmd.sqe.nsid());
+    cmd.status.more = true;  // details are in the Error Information log
+  }
+  sc_core::wait(cycles(cfg.timing.cqe_build_cycles));
+  while (!stale(cmd) && cqs[cqid].valid && cqs[cqid].full()) sc_core::wait(cq_space_event | reset_event);
+  if (stale(cmd) || !cqs[cqid].valid) return;
+
+  CompletionQueue& cq = cqs[cqid];
+  const uint32_t slot = cq.tail;
+  const bool phase = cq.phase;
+  cq.tail = (cq.tail + 1) % cq.size;
+  if (cq.tail == 0) cq.phase = !cq.phase;
+
+  spec::Cqe cqe;
+  cqe.set_dw0(cmd.dw0);
+  cqe.set_dw1(cmd.dw1);
+  cqe.set_sq_head(static_cast<uint16_t>(sqs[cmd.sqid].head));
+  cqe.set_sq_id(cmd.sqid);
+  cqe.set_cid(cmd.sqe.cid());
+  cqe.set_status_and_phase(cmd.status, phase);
+  const bool ok = dma.write(cq.base + static_cast<uint64_t>(slot) * spec::kCqeSize, cqe.raw.data(), spec::kCqeSize);
+  if (stale(cmd)) return;
+  if (!ok) {
+    controller_fatal("CQE post to CQ " + std::to_string(cqid) + " entry " + std::to_string(slot) + " failed");
+    return;
+  }
+  ++stats.commands_completed;
+  if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_HIGH) {
+    SC_REPORT_INFO_VERB(kMsgCommands,
+                        (name + ": SQ" + std::to_string(cmd.sqid) + " CID " + std::to_string(cmd.sqe.cid()) + " opcode " +
+                         std::to_string(cmd.sqe.opcode()) + " -> " + st::name(cmd.status))
+                            .c_str(),
+                        sc_core::SC_HIGH);
+  }
+  // The interrupt follows the CQE write's completion.
+  if (cq.interrupts_enabled) signal_vector(cq.vector);
+  update_intx();
+}
+
+spec::Status ControllerImpl::transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
+  if (len > cfg.max_transfer_bytes()) return st::kInvalidField;
+  std::vector<DmaSegment> segments;
+  const spec::Status s = walk_prp(dma, cmd.sqe.prp1(), cmd.sqe.prp2(), len, page_size(), segments);
+  if (!s.ok()) return s;
+  uint64_t done = 0;
+  for (const auto& seg : segments) {
+    const bool ok = to_host ? dma.write(seg.address, buf + done, seg.length) : dma.read(seg.address, buf + done, seg.length);
+    if (stale(cmd)) return st::kAbortedSqDeletion;
+    if (!ok) return st::kDataTransferError;
+    done += seg.length;
+  }
+  return st::kSuccess;
+}
+
+}  // namespace scnvme::detail

@@ -1,0 +1,49 @@
+// scnvme::Controller: the public module. Binds the sockets to ControllerImpl.
+#include "scnvme/controller.h"
+
+#include "controller/controller_impl.h"
+
+namespace scnvme {
+
+namespace {
+const ControllerConfig& validated(const ControllerConfig& cfg) {
+  cfg.validate();
+  return cfg;
+}
+}  // namespace
+
+Controller::Controller(const sc_core::sc_module_name& name, const ControllerConfig& config)
+    : sc_module(name), bar0("bar0"), pci_cfg("pci_cfg"), dma("dma"), msi("msi"), intx("intx") {
+  impl_ = std::make_unique<detail::ControllerImpl>(*this, validated(config));
+  bar0.register_b_transport(this, &Controller::bar0_b_transport);
+  bar0.register_transport_dbg(this, &Controller::bar0_transport_dbg);
+  bar0.register_get_direct_mem_ptr(this, &Controller::get_direct_mem_ptr);
+  pci_cfg.register_b_transport(this, &Controller::cfg_b_transport);
+  pci_cfg.register_transport_dbg(this, &Controller::cfg_transport_dbg);
+  pci_cfg.register_get_direct_mem_ptr(this, &Controller::get_direct_mem_ptr);
+  dma.register_invalidate_direct_mem_ptr(this, &Controller::invalidate_direct_mem_ptr);
+}
+
+Controller::~Controller() = default;
+
+const ControllerConfig& Controller::config() const { return impl_->cfg; }
+ControllerStats Controller::stats() const { return impl_->stats; }
+uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }
+bool Controller::memory_space_enabled() const { return impl_->pci.memory_space_enabled(); }
+void Controller::on_bar0_change(std::function<void(uint64_t, bool)> callback) { impl_->bar0_changed = std::move(callback); }
+
+void Controller::bar0_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) { impl_->bar0_access(trans, delay); }
+unsigned Controller::bar0_transport_dbg(tlm::tlm_generic_payload& trans) { return impl_->bar0_debug(trans); }
+void Controller::cfg_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) { impl_->cfg_access(trans, delay); }
+unsigned Controller::cfg_transport_dbg(tlm::tlm_generic_payload& trans) { return impl_->cfg_debug(trans); }
+
+// Registers have side effects on every access: no DMI.
+bool Controller::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
+  trans.set_dmi_allowed(false);
+  dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
+  return false;
+}
+
+void Controller::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) { impl_->dma.invalidate(start, end); }
+
+}  // namespace scnvme

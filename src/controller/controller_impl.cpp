@@ -1,0 +1,283 @@
+// ControllerImpl: construction, the BAR0 and configuration-space access paths, and resets.
+#include "controller/controller_impl.h"
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "scnvme/spec/nvme_registers.h"
+#include "scnvme/spec/pci.h"
+
+namespace scnvme::detail {
+
+namespace {
+constexpr const char* kGuestError = "scnvme/guest-error";
+constexpr const char* kMsgController = "scnvme/controller";
+
+sc_core::sc_time clock_period(const ControllerConfig& cfg) {
+  const double period_s = 1.0 / (cfg.timing.clock_mhz * 1e6);
+  const double res_s = sc_core::sc_get_time_resolution().to_seconds();
+  const double units = period_s / res_s;
+  if (std::fabs(units - std::round(units)) > 1e-6 || std::round(units) < 1)
+    throw ConfigError("timing.clock_mhz", "a " + std::to_string(cfg.timing.clock_mhz) +
+                                              " MHz clock period is not a whole number of SystemC time-resolution units (" +
+                                              sc_core::sc_get_time_resolution().to_string() + ")");
+  return sc_core::sc_get_time_resolution() * std::round(units);
+}
+
+std::string default_subnqn(const std::string& hier_name, const std::string& serial) {
+  return "nqn.2026-11.io.scnvme:" + hier_name + ":" + serial;
+}
+
+bool aligned_access(uint64_t addr, unsigned len) {
+  if (len == 8) return addr % 8 == 0;
+  if (len == 4 || len == 2 || len == 1) return addr % len == 0;
+  return false;
+}
+}  // namespace
+
+ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
+    : owner(owner_),
+      cfg(cfg_),
+      name(owner_.name()),
+      subnqn(cfg_.subnqn.empty() ? default_subnqn(owner_.name(), cfg_.serial_number) : cfg_.subnqn),
+      clock(clock_period(cfg_)),
+      rng(cfg_.seed),
+      pci(cfg_),
+      msix(cfg_.pci.msix ? cfg_.pci.msix_vectors : 0),
+      dma([this](tlm::tlm_generic_payload& t, sc_core::sc_time& d) { owner.dma->b_transport(t, d); },
+          [this](tlm::tlm_generic_payload& t, tlm::tlm_dmi& d) { return owner.dma->get_direct_mem_ptr(t, d); },
+          [this] { return pci.bus_master_enabled(); }),
+      errors(cfg_.error_log_entries + 1u),
+      sqs(cfg_.max_io_queues + 1u),
+      cqs(cfg_.max_io_queues + 1u),
+      slots(cfg_.command_slots),
+      msi_pending(32, false) {
+  if (subnqn.size() > 223) subnqn = subnqn.substr(0, 223);
+  for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
+  build_registers();
+  reset_features();
+  start_threads();
+}
+
+void ControllerImpl::guest_error(const std::string& what) {
+  ++stats.guest_errors;
+  SC_REPORT_WARNING(kGuestError, (name + ": " + what).c_str());
+}
+
+void ControllerImpl::controller_fatal(const std::string& why) {
+  set_csts_bits(spec::reg::csts::kCfs, true);
+  ready = false;
+  guest_error("controller fatal status: " + why);
+}
+
+// ---------------------------------------------------------------------------------------------
+// BAR0
+
+void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  delay += cycles(cfg.timing.register_access_cycles);
+  const uint64_t addr = trans.get_address();
+  const unsigned len = trans.get_data_length();
+  uint8_t* data = trans.get_data_ptr();
+  const uint8_t* be = trans.get_byte_enable_ptr();
+  const unsigned be_len = trans.get_byte_enable_length();
+  const bool is_write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
+
+  if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  if (trans.get_streaming_width() < len || !aligned_access(addr, len)) {
+    guest_error("BAR0 access at 0x" + [&] { std::ostringstream o; o << std::hex << addr; return o.str(); }() +
+                " of " + std::to_string(len) + " bytes is not a naturally aligned 1/2/4/8-byte access");
+    trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  if (addr + len > cfg.pci.bar0_size) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (!pci.memory_space_enabled()) {
+    guest_error("BAR0 access while Memory Space Enable is clear");
+    if (!is_write) std::memset(data, 0xFF, len);
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+
+  const uint32_t off = static_cast<uint32_t>(addr);
+  const uint64_t table = cfg.pci.msix_table_offset, pba = cfg.pci.msix_pba_offset;
+  if (off < spec::reg::kDoorbellBase) {
+    access_delay = delay;
+    if (is_write) regs.write(off, data, len, be, be_len);
+    else regs.read(off, data, len, be, be_len);
+  } else if (off < cfg.doorbell_area_end()) {
+    if (is_write) {
+      if (len < 4 || (be && be_len)) {
+        guest_error("doorbell written with a partial (" + std::to_string(len) + "-byte or byte-enabled) access; ignored");
+      } else {
+        for (unsigned i = 0; i < len; i += 4) {
+          const uint32_t value = spec::get_le32(data + i);
+          const uint32_t db = off + i;
+          actions.at(delay + cycles(cfg.timing.doorbell_cycles), [this, db, value] { on_doorbell_write(db, value); });
+        }
+      }
+    } else {
+      std::memset(data, 0, len);  // doorbells are write-only: reads return 0, no side effect
+    }
+  } else if (cfg.pci.msix && off >= table && off + len <= table + msix.table_bytes()) {
+    if (is_write) {
+      msix.table_write(off - static_cast<uint32_t>(table), data, len, be, be_len);
+      actions.at(delay, [this] { deliver_pending_msix(); });
+    } else {
+      msix.table_read(off - static_cast<uint32_t>(table), data, len, be, be_len);
+    }
+  } else if (cfg.pci.msix && off >= pba && off + len <= pba + msix.pba_bytes()) {
+    if (!is_write) msix.pba_read(off - static_cast<uint32_t>(pba), data, len);  // PBA is read-only
+  } else if (!is_write) {
+    std::memset(data, 0, len);  // reserved: reads 0, writes ignored
+  }
+  trans.set_dmi_allowed(false);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned ControllerImpl::bar0_debug(tlm::tlm_generic_payload& trans) {
+  const uint64_t addr = trans.get_address();
+  unsigned len = trans.get_data_length();
+  uint8_t* data = trans.get_data_ptr();
+  if (trans.get_command() != tlm::TLM_READ_COMMAND || addr >= cfg.pci.bar0_size) return 0;
+  if (addr + len > cfg.pci.bar0_size) len = static_cast<unsigned>(cfg.pci.bar0_size - addr);
+  for (unsigned i = 0; i < len; ++i) {
+    const uint64_t off = addr + i;
+    if (off < spec::reg::kDoorbellBase) regs.peek(static_cast<uint32_t>(off), data + i, 1);
+    else if (cfg.pci.msix && off >= cfg.pci.msix_table_offset && off < cfg.pci.msix_table_offset + msix.table_bytes())
+      msix.table_read(static_cast<uint32_t>(off - cfg.pci.msix_table_offset), data + i, 1, nullptr, 0);
+    else if (cfg.pci.msix && off >= cfg.pci.msix_pba_offset && off < cfg.pci.msix_pba_offset + msix.pba_bytes())
+      msix.pba_read(static_cast<uint32_t>(off - cfg.pci.msix_pba_offset), data + i, 1);
+    else data[i] = 0;
+  }
+  return len;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PCI configuration space
+
+void ControllerImpl::cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  namespace p = spec::pci;
+  delay += cycles(cfg.timing.register_access_cycles);
+  const uint64_t addr = trans.get_address();
+  const unsigned len = trans.get_data_length();
+  uint8_t* data = trans.get_data_ptr();
+  const uint8_t* be = trans.get_byte_enable_ptr();
+  const unsigned be_len = trans.get_byte_enable_length();
+
+  if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  if (addr >= p::kConfigSpaceSize || addr + len > p::kConfigSpaceSize) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (len == 0 || len > 4 || (addr % 4) + len > 4 || trans.get_streaming_width() < len) {
+    trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  const uint32_t off = static_cast<uint32_t>(addr);
+  if (trans.get_command() == tlm::TLM_READ_COMMAND) {
+    pci.read(off, data, len, be, be_len);
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+
+  // Snapshot what a write may change, apply it, then act on the differences at now + delay.
+  const uint16_t cmd_before = pci.command();
+  const uint64_t bar_before = pci.bar0_address();
+  const bool msix_before = pci.msix_enabled(), fmask_before = pci.msix_function_masked();
+  const bool msi_before = pci.msi_enabled();
+  bool flr = false;
+  if (const uint32_t devctl = pci.pcie_offset() + p::pcie::kDeviceControl + 1; off <= devctl && devctl < off + len) {
+    const unsigned i = devctl - off;
+    flr = (data[i] & 0x80) && (!be || !be_len || be[i % be_len]);
+  }
+  pci.write(off, data, len, be, be_len);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+
+  const uint16_t cmd_after = pci.command();
+  if (flr) {
+    actions.at(delay, [this] { function_level_reset(); });
+    return;
+  }
+  if ((cmd_before ^ cmd_after) & p::command::kBusMaster) {
+    if (!(cmd_after & p::command::kBusMaster)) dma.invalidate_all();
+  }
+  if (((cmd_before ^ cmd_after) & p::command::kMemorySpace) || bar_before != pci.bar0_address()) {
+    if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
+  }
+  const bool unmasked = (pci.msix_enabled() && (!msix_before || (fmask_before && !pci.msix_function_masked())));
+  const bool mode_changed = msix_before != pci.msix_enabled() || msi_before != pci.msi_enabled() ||
+                            ((cmd_before ^ cmd_after) & (p::command::kInterruptDisable | p::command::kBusMaster));
+  if (unmasked || mode_changed) {
+    actions.at(delay, [this] {
+      deliver_pending_msix();
+      deliver_pending_msi();
+      update_intx();
+    });
+  }
+}
+
+unsigned ControllerImpl::cfg_debug(tlm::tlm_generic_payload& trans) {
+  const uint64_t addr = trans.get_address();
+  unsigned len = trans.get_data_length();
+  if (trans.get_command() != tlm::TLM_READ_COMMAND || addr >= spec::pci::kConfigSpaceSize) return 0;
+  if (addr + len > spec::pci::kConfigSpaceSize) len = static_cast<unsigned>(spec::pci::kConfigSpaceSize - addr);
+  pci.read(static_cast<uint32_t>(addr), trans.get_data_ptr(), len, nullptr, 0);
+  return len;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resets
+
+void ControllerImpl::controller_reset() {
+  ++epoch;
+  ++stats.controller_resets;
+  ready = false;
+  shutting_down = false;
+  io_queues_exist = false;
+  for (auto& sq : sqs) sq = SubmissionQueue{};
+  for (auto& cq : cqs) cq = CompletionQueue{};
+  parked_aers.clear();  // an outstanding Asynchronous Event Request never completes
+  messages.clear();
+  std::fill(msi_pending.begin(), msi_pending.end(), false);
+  intms = 0;
+  regs.reset();  // all but AQA, ASQ, ACQ, CC and CSTS, which are handled here
+  set_csts_bits(spec::reg::csts::kCfs | spec::reg::csts::kShstMask, false);
+  reset_features();
+  reset_event.notify(sc_core::SC_ZERO_TIME);
+  update_intx();
+  const uint64_t e = epoch;
+  actions.at(sc_core::sc_time(cfg.timing.reset_delay_us, sc_core::SC_US), [this, e] {
+    if (e == epoch && !(regs.value(spec::reg::kCc) & spec::reg::cc::kEn)) set_csts_bits(spec::reg::csts::kRdy, false);
+  });
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": controller reset").c_str(), sc_core::SC_MEDIUM);
+}
+
+void ControllerImpl::function_level_reset() {
+  controller_reset();
+  --stats.controller_resets;
+  regs.reset_all();
+  pci.reset();
+  msix.reset();
+  dma.invalidate_all();
+  update_intx();
+  if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": function level reset").c_str(), sc_core::SC_MEDIUM);
+}
+
+void ControllerImpl::subsystem_reset() {
+  ++stats.subsystem_resets;
+  function_level_reset();
+  set_csts_bits(spec::reg::csts::kNssro, true);
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": NVM subsystem reset").c_str(), sc_core::SC_MEDIUM);
+}
+
+}  // namespace scnvme::detail

@@ -1,0 +1,174 @@
+// The controller's internal state and behaviour. ControllerImpl composes the parts (register
+// table, configuration space, MSI-X table, DMA port, timed actions, queues, command slots) and its
+// behaviour is split by concern across files:
+//   controller_impl.cpp   construction, socket access paths, resets
+//   nvme_registers.cpp    the BAR0 register table, CC/CSTS state machine, doorbells
+//   command_pipeline.cpp  arbitration + SQE fetch, command slots, CQE posting
+//   interrupt_unit.cpp    MSI-X / MSI / INTx signalling
+//   admin/*.cpp           admin command set
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+
+#include "controller/command.h"
+#include "controller/dma_port.h"
+#include "controller/error_log.h"
+#include "controller/msix_table.h"
+#include "controller/pci_config_space.h"
+#include "controller/queues.h"
+#include "controller/register_file.h"
+#include "controller/timed_actions.h"
+#include "scnvme/config.h"
+#include "scnvme/controller.h"
+#include "scnvme/spec/nvme_command.h"
+
+namespace scnvme::detail {
+
+/// Current values of the features the controller implements (Get/Set Features).
+struct FeatureState {
+  uint32_t arbitration = 0;          // AB/LPW/MPW/HPW
+  uint32_t power_management = 0;     // PS/WH
+  uint16_t temperature_over = 0;     // composite over-temperature threshold (K)
+  uint16_t temperature_under = 0;    // composite under-temperature threshold (K)
+  uint32_t error_recovery = 0;       // TLER
+  bool write_cache = true;           // WCE
+  uint16_t nsqa = 0, ncqa = 0;       // allocated I/O queues, 0-based
+  uint32_t coalescing = 0;           // THR/TIME
+  std::vector<bool> no_coalescing;   // CD per interrupt vector
+  uint32_t async_event_config = 0;
+};
+
+/// Counters behind the SMART / Health Information log.
+struct HealthCounters {
+  uint64_t data_units_read = 0;      // thousands of 512-byte units, rounded up
+  uint64_t data_units_written = 0;
+  uint64_t host_read_commands = 0;
+  uint64_t host_write_commands = 0;
+  uint64_t busy_time_ns = 0;         // time with I/O commands outstanding
+  uint64_t power_cycles = 1;
+  uint64_t unsafe_shutdowns = 0;
+  uint64_t media_errors = 0;
+};
+
+struct InterruptMessage {
+  uint64_t address;
+  uint32_t data;
+};
+
+class ControllerImpl {
+ public:
+  ControllerImpl(Controller& owner, const ControllerConfig& cfg);
+
+  // --- access paths from the sockets (controller_impl.cpp) ---
+  void bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned bar0_debug(tlm::tlm_generic_payload& trans);
+  void cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned cfg_debug(tlm::tlm_generic_payload& trans);
+
+  // --- resets and state changes (controller_impl.cpp, nvme_registers.cpp) ---
+  void enable_controller();
+  void controller_reset();
+  void subsystem_reset();
+  void function_level_reset();
+  void start_shutdown();
+  void controller_fatal(const std::string& why);
+  void guest_error(const std::string& what);
+
+  // --- BAR0 registers (nvme_registers.cpp) ---
+  void build_registers();
+  void on_cc_write(uint32_t old_value, uint32_t new_value);
+  void on_doorbell_write(uint32_t offset, uint32_t value);
+  void apply_doorbell(uint16_t qid, bool is_cq, uint32_t value);
+  uint32_t csts() const;
+  void set_csts_bits(uint32_t mask, bool on);
+
+  // --- pipeline (command_pipeline.cpp) ---
+  void start_threads();
+  void fetch_thread();
+  void slot_thread(unsigned index);
+  bool stale(const Command& cmd) const { return cmd.epoch != epoch; }
+  void complete(Command& cmd);
+  void release(Command& cmd);
+  uint64_t page_size() const;
+  /// Moves `len` bytes between host memory described by the command's PRP1/PRP2 and `buf`.
+  spec::Status transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host);
+
+  // --- interrupts (interrupt_unit.cpp) ---
+  unsigned interrupt_vectors() const;  // vectors usable by completion queues in the current mode
+  void signal_vector(uint16_t vector);
+  void deliver_pending_msix();
+  void deliver_pending_msi();
+  void update_intx();
+  void interrupt_thread();
+
+  // --- admin command set (admin/*.cpp) ---
+  void execute_admin(Command& cmd);
+  void admin_identify(Command& cmd);
+  void admin_create_cq(Command& cmd);
+  void admin_create_sq(Command& cmd);
+  void admin_delete_cq(Command& cmd);
+  void admin_delete_sq(Command& cmd);
+  void admin_get_features(Command& cmd);
+  void admin_set_features(Command& cmd);
+  void admin_get_log_page(Command& cmd);
+  void admin_async_event_request(Command& cmd);
+  void admin_abort(Command& cmd);
+  FeatureState default_features() const;
+  void reset_features();
+  bool namespace_active(uint32_t nsid) const;
+  const NamespaceConfig* find_namespace(uint32_t nsid) const;
+
+  Controller& owner;
+  const ControllerConfig cfg;
+  const std::string name;
+  std::string subnqn;
+  sc_core::sc_time clock;
+  sc_core::sc_time cycles(uint64_t n) const { return clock * static_cast<double>(n); }
+  std::mt19937_64 rng;
+
+  RegisterFile regs;
+  PciConfigSpace pci;
+  MsixTable msix;
+  TimedActions actions;
+  DmaPort dma;
+  ErrorLog errors;
+  FeatureState features;
+  HealthCounters health;
+  ControllerStats stats;
+
+  std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
+  std::vector<CompletionQueue> cqs;
+  std::vector<Command> slots;
+  std::vector<std::unique_ptr<sc_core::sc_event>> slot_events;
+  std::vector<Command> parked_aers;   // outstanding Asynchronous Event Requests
+  unsigned aborts_in_flight = 0;
+
+  uint64_t epoch = 0;                 // bumped by every reset: older commands are stale
+  bool ready = false;                 // CSTS.RDY and not failed: fetching allowed
+  bool shutting_down = false;
+  bool io_queues_exist = false;       // Number of Queues may not change after this
+  uint32_t intms = 0;                 // INTMS/INTMC mask (MSI and INTx)
+  std::vector<bool> msi_pending;      // per MSI vector, held while masked by INTMS
+  bool intx_level = false;
+  sc_core::sc_time access_delay;      // annotated delay of the BAR0 access being applied
+
+  sc_core::sc_event work_event;       // doorbell rung / slot freed / ready
+  sc_core::sc_event cq_space_event;   // a CQ head doorbell freed entries
+  sc_core::sc_event slot_done_event;  // a command left its slot
+  sc_core::sc_event reset_event;      // a reset made in-flight commands stale
+  sc_core::sc_event message_event;
+  std::deque<InterruptMessage> messages;
+
+  std::function<void(uint64_t, bool)> bar0_changed;
+};
+
+}  // namespace scnvme::detail

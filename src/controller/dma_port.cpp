@@ -1,0 +1,66 @@
+#include "controller/dma_port.h"
+
+#include <cstring>
+
+namespace scnvme::detail {
+
+const tlm::tlm_dmi* DmaPort::find_region(uint64_t addr, uint64_t len, tlm::tlm_command cmd) const {
+  for (const auto& r : regions_) {
+    if (addr < r.get_start_address() || addr + len - 1 > r.get_end_address()) continue;
+    if (cmd == tlm::TLM_READ_COMMAND ? r.is_read_allowed() : r.is_write_allowed()) return &r;
+  }
+  return nullptr;
+}
+
+bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len) {
+  if (len == 0) return true;
+  if (!bme_()) return false;
+  if (addr + len < addr) return false;  // wraps the address space
+  if (const tlm::tlm_dmi* r = find_region(addr, len, cmd)) {
+    uint8_t* p = r->get_dmi_ptr() + (addr - r->get_start_address());
+    if (cmd == tlm::TLM_READ_COMMAND) std::memcpy(buf, p, len);
+    else std::memcpy(p, buf, len);
+    ++dmi_accesses_;
+    sc_core::wait(cmd == tlm::TLM_READ_COMMAND ? r->get_read_latency() : r->get_write_latency());
+    return true;
+  }
+  tlm::tlm_generic_payload trans;
+  trans.set_command(cmd);
+  trans.set_address(addr);
+  trans.set_data_ptr(buf);
+  trans.set_data_length(static_cast<unsigned>(len));
+  trans.set_streaming_width(static_cast<unsigned>(len));
+  trans.set_byte_enable_ptr(nullptr);
+  trans.set_dmi_allowed(false);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  transport_(trans, delay);
+  ++transactions_;
+  const bool ok = trans.is_response_ok();
+  if (ok && trans.is_dmi_allowed() && dmi_hint_) {
+    tlm::tlm_generic_payload q;
+    q.set_command(cmd);
+    q.set_address(addr);
+    tlm::tlm_dmi dmi;
+    if (get_dmi_(q, dmi) && dmi.get_dmi_ptr() != nullptr) regions_.push_back(dmi);
+    else dmi_hint_ = false;
+  }
+  sc_core::wait(delay);
+  return ok;
+}
+
+bool DmaPort::read(uint64_t addr, uint8_t* dst, uint64_t len) { return access(tlm::TLM_READ_COMMAND, addr, dst, len); }
+
+bool DmaPort::write(uint64_t addr, const uint8_t* src, uint64_t len) {
+  return access(tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(src), len);
+}
+
+void DmaPort::invalidate(uint64_t start, uint64_t end) {
+  for (auto it = regions_.begin(); it != regions_.end();) {
+    if (it->get_start_address() <= end && start <= it->get_end_address()) it = regions_.erase(it);
+    else ++it;
+  }
+  dmi_hint_ = true;
+}
+
+}  // namespace scnvme::detail

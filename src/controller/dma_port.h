@@ -1,0 +1,46 @@
+// The controller's bus-master port: DMA reads and writes of host memory over the `dma` socket,
+// using DMI where the platform grants it and b_transport otherwise, gated by Bus Master Enable.
+// Called from SC_THREADs only (it waits for the transfer's time).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+
+namespace scnvme::detail {
+
+class DmaPort {
+ public:
+  using Transport = std::function<void(tlm::tlm_generic_payload&, sc_core::sc_time&)>;
+  using GetDmi = std::function<bool(tlm::tlm_generic_payload&, tlm::tlm_dmi&)>;
+
+  DmaPort(Transport transport, GetDmi get_dmi, std::function<bool()> bus_master_enabled)
+      : transport_(std::move(transport)), get_dmi_(std::move(get_dmi)), bme_(std::move(bus_master_enabled)) {}
+
+  /// True on success. False when Bus Master Enable is clear or the target answered with an error.
+  bool read(uint64_t addr, uint8_t* dst, uint64_t len);
+  bool write(uint64_t addr, const uint8_t* src, uint64_t len);
+
+  void invalidate(uint64_t start, uint64_t end);
+  void invalidate_all() { regions_.clear(); }
+
+  uint64_t transactions() const { return transactions_; }
+  uint64_t dmi_accesses() const { return dmi_accesses_; }
+
+ private:
+  bool access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len);
+  const tlm::tlm_dmi* find_region(uint64_t addr, uint64_t len, tlm::tlm_command cmd) const;
+
+  Transport transport_;
+  GetDmi get_dmi_;
+  std::function<bool()> bme_;
+  std::vector<tlm::tlm_dmi> regions_;
+  bool dmi_hint_ = true;   // the target may grant DMI; cleared after a refusal until invalidation
+  uint64_t transactions_ = 0;
+  uint64_t dmi_accesses_ = 0;
+};
+
+}  // namespace scnvme::detail

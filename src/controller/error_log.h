@@ -1,0 +1,39 @@
+// The Error Information log: one entry for every command that completed with an error, newest
+// first, holding ELPE + 1 entries.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "scnvme/spec/nvme_command.h"
+
+namespace scnvme::detail {
+
+struct ErrorEntry {
+  uint64_t error_count = 0;
+  uint16_t sqid = 0;
+  uint16_t cid = 0;
+  uint16_t status_field = 0;   // status field (bits 15:1) with the phase bit cleared
+  uint16_t parameter_location = 0xFFFF;
+  uint64_t lba = 0;
+  uint32_t nsid = 0;
+};
+
+class ErrorLog {
+ public:
+  explicit ErrorLog(unsigned capacity) : capacity_(capacity) {}
+
+  void record(uint16_t sqid, uint16_t cid, spec::Status status, uint16_t parameter_location, uint64_t lba, uint32_t nsid);
+  uint64_t error_count() const { return count_; }
+  std::size_t entries() const { return entries_.size(); }
+  /// The log page image: capacity entries of 64 bytes, newest first, unused entries zero.
+  std::vector<uint8_t> page() const;
+
+ private:
+  unsigned capacity_;
+  uint64_t count_ = 0;
+  std::deque<ErrorEntry> entries_;
+};
+
+}  // namespace scnvme::detail

@@ -1,0 +1,116 @@
+// Interrupt signalling: MSI-X when enabled, else MSI, else INTx (NVMe Base 2.0, 3.5.1; PCI Local
+// Bus 3.0, 6.8). Messages go out on the `msi` socket from one thread, in the order they were
+// raised, each after the CQE write that caused it.
+#include "controller/controller_impl.h"
+#include "scnvme/spec/pci.h"
+
+namespace scnvme::detail {
+
+namespace {
+constexpr const char* kMsgInterrupts = "scnvme/interrupts";
+}
+
+unsigned ControllerImpl::interrupt_vectors() const {
+  if (pci.msix_enabled()) return msix.vectors();
+  if (pci.msi_enabled()) return pci.msi_enabled_vectors();
+  return 1;  // INTx: one interrupt for all queues
+}
+
+void ControllerImpl::signal_vector(uint16_t vector) {
+  if (pci.msix_enabled()) {
+    if (vector >= msix.vectors()) return;
+    if (pci.msix_function_masked() || msix.masked(vector) || !pci.bus_master_enabled()) {
+      msix.set_pending(vector, true);
+      return;
+    }
+    messages.push_back({msix.address(vector), msix.data(vector)});
+    message_event.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  if (pci.msi_enabled()) {
+    const unsigned n = pci.msi_enabled_vectors();
+    const unsigned v = vector % n;
+    if (intms & (1u << v)) {
+      msi_pending[v] = true;
+      return;
+    }
+    if (!pci.bus_master_enabled()) {
+      guest_error("MSI for vector " + std::to_string(v) + " dropped: Bus Master Enable is clear");
+      return;
+    }
+    // Multiple message MSI: the vector number replaces the low bits of the message data.
+    const uint32_t data = (pci.msi_data() & ~(n - 1)) | v;
+    messages.push_back({pci.msi_address(), data});
+    message_event.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  update_intx();
+}
+
+void ControllerImpl::deliver_pending_msix() {
+  if (!pci.msix_enabled() || pci.msix_function_masked() || !pci.bus_master_enabled()) return;
+  for (unsigned v = 0; v < msix.vectors(); ++v) {
+    if (msix.pending(v) && !msix.masked(v)) {
+      msix.set_pending(v, false);
+      messages.push_back({msix.address(v), msix.data(v)});
+      message_event.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+}
+
+void ControllerImpl::deliver_pending_msi() {
+  if (pci.msix_enabled() || !pci.msi_enabled()) return;
+  for (unsigned v = 0; v < msi_pending.size(); ++v) {
+    if (msi_pending[v] && !(intms & (1u << v))) {
+      msi_pending[v] = false;
+      signal_vector(static_cast<uint16_t>(v));
+    }
+  }
+}
+
+void ControllerImpl::update_intx() {
+  bool level = false;
+  if (!pci.msix_enabled() && !pci.msi_enabled() && !(intms & 1u)) {
+    for (const auto& cq : cqs)
+      if (cq.valid && cq.interrupts_enabled && cq.has_unconsumed()) {
+        level = true;
+        break;
+      }
+  }
+  pci.set_interrupt_status(level);
+  const bool out = level && !pci.intx_disabled();
+  if (out != intx_level) {
+    intx_level = out;
+    if (owner.intx.size() > 0) owner.intx->write(out);
+    SC_REPORT_INFO_VERB(kMsgInterrupts, (name + ": INTx " + (out ? "asserted" : "deasserted")).c_str(), sc_core::SC_HIGH);
+  }
+}
+
+void ControllerImpl::interrupt_thread() {
+  for (;;) {
+    while (messages.empty()) sc_core::wait(message_event);
+    const InterruptMessage m = messages.front();
+    messages.pop_front();
+    sc_core::wait(cycles(cfg.timing.interrupt_cycles));
+    if (owner.msi.size() == 0) continue;  // interrupt port left unbound
+    uint8_t data[4];
+    spec::put_le32(data, m.data);
+    tlm::tlm_generic_payload trans;
+    trans.set_command(tlm::TLM_WRITE_COMMAND);
+    trans.set_address(m.address);
+    trans.set_data_ptr(data);
+    trans.set_data_length(4);
+    trans.set_streaming_width(4);
+    trans.set_byte_enable_ptr(nullptr);
+    trans.set_dmi_allowed(false);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    owner.msi->b_transport(trans, delay);
+    ++stats.interrupts_sent;
+    if (!trans.is_response_ok())
+      guest_error("interrupt message write to 0x" + std::to_string(m.address) + " failed: " + trans.get_response_string());
+    sc_core::wait(delay);
+  }
+}
+
+}  // namespace scnvme::detail
