@@ -258,7 +258,7 @@ void ControllerImpl::controller_reset() {
   actions.at(sc_core::sc_time(cfg.timing.reset_delay_us, sc_core::SC_US), [this, e] {
     if (e == epoch && !(regs.value(spec::reg::kCc) & spec::reg::cc::kEn)) set_csts_bits(spec::reg::csts::kRdy, false);
   });
-  SC_REPORT_INFO_VERB(kMsgController, (name + ": controller reset").c_str(), sc_core::SC_MEDIUM);
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": controller reset").c_str(), sc_core::SC_HIGH);
 }
 
 void ControllerImpl::function_level_reset() {
@@ -270,14 +270,14 @@ void ControllerImpl::function_level_reset() {
   dma.invalidate_all();
   update_intx();
   if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
-  SC_REPORT_INFO_VERB(kMsgController, (name + ": function level reset").c_str(), sc_core::SC_MEDIUM);
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": function level reset").c_str(), sc_core::SC_HIGH);
 }
 
 void ControllerImpl::subsystem_reset() {
   ++stats.subsystem_resets;
   function_level_reset();
   set_csts_bits(spec::reg::csts::kNssro, true);
-  SC_REPORT_INFO_VERB(kMsgController, (name + ": NVM subsystem reset").c_str(), sc_core::SC_MEDIUM);
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": NVM subsystem reset").c_str(), sc_core::SC_HIGH);
 }
 
 }  // namespace scnvme::detail

@@ -119,7 +119,7 @@ void ControllerImpl::enable_controller() {
     set_csts_bits(r::csts::kRdy, true);
     ready = true;
     work_event.notify(sc_core::SC_ZERO_TIME);
-    SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": CSTS.RDY = 1").c_str(), sc_core::SC_MEDIUM);
+    SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": CSTS.RDY = 1").c_str(), sc_core::SC_HIGH);
   });
 }
 
@@ -138,7 +138,7 @@ void ControllerImpl::start_shutdown() {
         return;
       }
     regs.set(r::kCsts, (csts() & ~r::csts::kShstMask) | (r::csts::kShstComplete << 2));
-    SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": shutdown complete").c_str(), sc_core::SC_MEDIUM);
+    SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": shutdown complete").c_str(), sc_core::SC_HIGH);
   };
   actions.at(sc_core::sc_time(cfg.timing.shutdown_delay_us, sc_core::SC_US), *finish);
 }

@@ -37,7 +37,7 @@ void ControllerImpl::admin_create_cq(Command& cmd) {
   cq.vector = iv;
   io_queues_exist = true;
   SC_REPORT_INFO_VERB(kMsgQueues, (name + ": created CQ " + std::to_string(qid) + " (" + std::to_string(cq.size) +
-                                   " entries, vector " + std::to_string(iv) + ")").c_str(), sc_core::SC_MEDIUM);
+                                   " entries, vector " + std::to_string(iv) + ")").c_str(), sc_core::SC_HIGH);
 }
 
 void ControllerImpl::admin_create_sq(Command& cmd) {
@@ -64,7 +64,7 @@ void ControllerImpl::admin_create_sq(Command& cmd) {
   ++cqs[cqid].sq_count;
   io_queues_exist = true;
   SC_REPORT_INFO_VERB(kMsgQueues, (name + ": created SQ " + std::to_string(qid) + " -> CQ " + std::to_string(cqid)).c_str(),
-                      sc_core::SC_MEDIUM);
+                      sc_core::SC_HIGH);
 }
 
 void ControllerImpl::admin_delete_cq(Command& cmd) {
