@@ -106,6 +106,16 @@ void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_ti
 
   const uint32_t off = static_cast<uint32_t>(addr);
   const uint64_t table = cfg.pci.msix_table_offset, pba = cfg.pci.msix_pba_offset;
+  if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG) {
+    std::ostringstream os;
+    os << name << ": BAR0 " << (is_write ? "write" : "read") << " 0x" << std::hex << off << " (" << std::dec << len << " bytes)";
+    if (is_write && len <= 8) {
+      uint64_t v = 0;
+      for (unsigned i = 0; i < len; ++i) v |= static_cast<uint64_t>(data[i]) << (8 * i);
+      os << " = 0x" << std::hex << v;
+    }
+    SC_REPORT_INFO_VERB("scnvme/registers", os.str().c_str(), sc_core::SC_DEBUG);
+  }
   if (off < spec::reg::kDoorbellBase) {
     access_delay = delay;
     if (is_write) regs.write(off, data, len, be, be_len);

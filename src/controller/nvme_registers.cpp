@@ -84,7 +84,7 @@ void ControllerImpl::on_cc_write(uint32_t old_v, uint32_t new_v) {
 
 void ControllerImpl::enable_controller() {
   const uint32_t cc = static_cast<uint32_t>(regs.value(r::kCc));
-  if (!(cc & r::cc::kEn) || (csts() & r::csts::kRdy)) return;
+  if (!(cc & r::cc::kEn)) return;  // disabled again before this took effect
   std::string bad;
   if (r::cc::css(cc) != r::cc::kCssNvm) bad = "CC.CSS = " + std::to_string(r::cc::css(cc)) + " (only 000b, NVM command set, is supported)";
   else if (r::cc::mps(cc) < cfg.mps_min || r::cc::mps(cc) > cfg.mps_max)

@@ -1,0 +1,54 @@
+// The host CPU: runs driver code in SC_THREADs. Its loads and stores to device registers are
+// TLM transactions on `bus`; every driver operation costs a configurable CPU time; interrupts
+// arrive per platform vector, wake waiters and run registered handlers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+namespace scnvme::platform {
+
+class HostCpu : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<HostCpu> bus;
+
+  HostCpu(const sc_core::sc_module_name& name, unsigned vectors, sc_core::sc_time op_cost = sc_core::sc_time(50, sc_core::SC_NS));
+
+  /// Starts `body` as a CPU thread at the beginning of simulation (call during elaboration).
+  void run(const char* thread_name, std::function<void()> body);
+
+  // Loads and stores (from a CPU thread): true on an OK response. They wait for the modelled time.
+  bool read(uint64_t addr, void* data, unsigned len);
+  bool write(uint64_t addr, const void* data, unsigned len);
+  /// Charges one driver operation.
+  void op() { sc_core::wait(op_cost_); }
+  sc_core::sc_time op_cost() const { return op_cost_; }
+
+  // Interrupts.
+  void raise(unsigned vector, const sc_core::sc_time& delay);
+  /// Waits until `vector` has fired since the last wait (consumes one), or the timeout passes.
+  bool wait_interrupt(unsigned vector, const sc_core::sc_time& timeout);
+  void set_handler(unsigned vector, std::function<void(unsigned)> handler);
+  uint64_t interrupts(unsigned vector) const { return vector < counts_.size() ? counts_[vector] : 0; }
+
+ private:
+  void dispatch();
+
+  sc_core::sc_time op_cost_;
+  std::vector<uint64_t> counts_;
+  std::vector<uint64_t> pending_;
+  std::vector<std::unique_ptr<sc_core::sc_event>> events_;
+  std::map<unsigned, std::function<void(unsigned)>> handlers_;
+  std::multimap<sc_core::sc_time, unsigned> arriving_;
+  sc_core::sc_event arrival_;
+};
+
+}  // namespace scnvme::platform
