@@ -19,6 +19,11 @@ void ControllerImpl::start_threads() {
   sc_core::sc_spawn_options thread_opts;
   sc_core::sc_spawn([this] { fetch_thread(); }, "fetch", &thread_opts);
   sc_core::sc_spawn([this] { interrupt_thread(); }, "interrupt", &thread_opts);
+  sc_core::sc_spawn_options pin_opts;
+  pin_opts.spawn_method();
+  pin_opts.set_sensitivity(&intx_changed);
+  pin_opts.dont_initialize();
+  sc_core::sc_spawn([this] { drive_intx(); }, "intx_driver", &pin_opts);
   for (unsigned i = 0; i < slots.size(); ++i)
     sc_core::sc_spawn([this, i] { slot_thread(i); }, ("slot_" + std::to_string(i)).c_str(), &thread_opts);
 }

@@ -54,6 +54,7 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
       slots(cfg_.command_slots),
       msi_pending(32, false) {
   if (subnqn.size() > 223) subnqn = subnqn.substr(0, 223);
+  for (const auto& ns : cfg.namespaces) stores.emplace_back(ns.size_bytes / ns.block_size, ns.block_size);
   for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
   build_registers();
   reset_features();

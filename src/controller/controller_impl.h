@@ -19,6 +19,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "backend/media_store.h"
 #include "controller/command.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
@@ -49,8 +50,10 @@ struct FeatureState {
 
 /// Counters behind the SMART / Health Information log.
 struct HealthCounters {
-  uint64_t data_units_read = 0;      // thousands of 512-byte units, rounded up
-  uint64_t data_units_written = 0;
+  uint64_t read_512_units = 0;       // data read by host commands, in 512-byte units
+  uint64_t written_512_units = 0;
+  uint32_t io_outstanding = 0;       // I/O commands executing (for busy time)
+  sc_core::sc_time busy_since;
   uint64_t host_read_commands = 0;
   uint64_t host_write_commands = 0;
   uint64_t busy_time_ns = 0;         // time with I/O commands outstanding
@@ -108,7 +111,14 @@ class ControllerImpl {
   void deliver_pending_msix();
   void deliver_pending_msi();
   void update_intx();
+  void drive_intx();
   void interrupt_thread();
+
+  // --- NVM command set (nvm/*.cpp) ---
+  void execute_io(Command& cmd);
+  MediaStore* namespace_store(Command& cmd);
+  void io_read_write(Command& cmd, bool is_write);
+  void io_flush(Command& cmd);
 
   // --- admin command set (admin/*.cpp) ---
   void execute_admin(Command& cmd);
@@ -145,6 +155,7 @@ class ControllerImpl {
   HealthCounters health;
   ControllerStats stats;
 
+  std::vector<MediaStore> stores;     // one per configured namespace, same order
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
   std::vector<CompletionQueue> cqs;
   std::vector<Command> slots;
@@ -166,6 +177,7 @@ class ControllerImpl {
   sc_core::sc_event slot_done_event;  // a command left its slot
   sc_core::sc_event reset_event;      // a reset made in-flight commands stale
   sc_core::sc_event message_event;
+  sc_core::sc_event intx_changed;
   std::deque<InterruptMessage> messages;
 
   std::function<void(uint64_t, bool)> bar0_changed;

@@ -81,9 +81,14 @@ void ControllerImpl::update_intx() {
   const bool out = level && !pci.intx_disabled();
   if (out != intx_level) {
     intx_level = out;
-    if (owner.intx.size() > 0) owner.intx->write(out);
+    // The pin is driven from one process only (a signal allows a single driver).
+    intx_changed.notify(sc_core::SC_ZERO_TIME);
     SC_REPORT_INFO_VERB(kMsgInterrupts, (name + ": INTx " + (out ? "asserted" : "deasserted")).c_str(), sc_core::SC_HIGH);
   }
+}
+
+void ControllerImpl::drive_intx() {
+  if (owner.intx.size() > 0) owner.intx->write(intx_level);
 }
 
 void ControllerImpl::interrupt_thread() {

@@ -48,8 +48,9 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       p[sm::kAvailableSpare] = 100;
       p[sm::kAvailableSpareThreshold] = 10;
       p[sm::kPercentageUsed] = 0;
-      put_le128(p + sm::kDataUnitsRead, health.data_units_read);
-      put_le128(p + sm::kDataUnitsWritten, health.data_units_written);
+      // Data units are thousands of 512-byte units, rounded up.
+      put_le128(p + sm::kDataUnitsRead, (health.read_512_units + 999) / 1000);
+      put_le128(p + sm::kDataUnitsWritten, (health.written_512_units + 999) / 1000);
       put_le128(p + sm::kHostReadCommands, health.host_read_commands);
       put_le128(p + sm::kHostWriteCommands, health.host_write_commands);
       put_le128(p + sm::kControllerBusyTime, health.busy_time_ns / 60000000000ull);
