@@ -1,0 +1,534 @@
+/* scnvme reference NVMe driver (see nvme_driver.h). Uses only the HAL. */
+#include "driver/nvme_driver.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* --- register and structure layout (NVMe Base 2.0; PCI Local Bus 3.0) --- */
+enum {
+  REG_CAP = 0x00, REG_VS = 0x08, REG_INTMS = 0x0C, REG_INTMC = 0x10, REG_CC = 0x14, REG_CSTS = 0x1C,
+  REG_AQA = 0x24, REG_ASQ = 0x28, REG_ACQ = 0x30, REG_CRTO = 0x68, REG_DOORBELL = 0x1000
+};
+enum { CC_EN = 1u << 0, CC_SHN_NORMAL = 1u << 14, CC_IOSQES = 6u << 16, CC_IOCQES = 4u << 20 };
+enum { CSTS_RDY = 1u << 0, CSTS_CFS = 1u << 1, CSTS_SHST_MASK = 3u << 2, CSTS_SHST_COMPLETE = 2u << 2 };
+enum { PCI_COMMAND = 0x04, PCI_CLASS = 0x09, PCI_BAR0 = 0x10, PCI_BAR1 = 0x14, PCI_CAP_PTR = 0x34 };
+enum { PCI_CMD_MEM = 1u << 1, PCI_CMD_BUS_MASTER = 1u << 2, PCI_CMD_INTX_DISABLE = 1u << 10 };
+enum { CAP_MSI = 0x05, CAP_MSIX = 0x11 };
+enum { ADM_DELETE_SQ = 0x00, ADM_CREATE_SQ = 0x01, ADM_DELETE_CQ = 0x04, ADM_CREATE_CQ = 0x05, ADM_IDENTIFY = 0x06,
+       ADM_SET_FEATURES = 0x09 };
+enum { FEAT_NUM_QUEUES = 0x07 };
+
+static void fail(nvme_driver* drv, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(drv->error, sizeof drv->error, fmt, ap);
+  va_end(ap);
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_ERROR, "%s", drv->error);
+}
+
+static uint32_t rd32(nvme_driver* drv, uint32_t off) { return scnvme_hal_mmio_read32(drv->dev, drv->bar0 + off); }
+static uint64_t rd64(nvme_driver* drv, uint32_t off) { return scnvme_hal_mmio_read64(drv->dev, drv->bar0 + off); }
+static void wr32(nvme_driver* drv, uint32_t off, uint32_t v) { scnvme_hal_mmio_write32(drv->dev, drv->bar0 + off, v); }
+static void wr64(nvme_driver* drv, uint32_t off, uint64_t v) { scnvme_hal_mmio_write64(drv->dev, drv->bar0 + off, v); }
+
+static void put16(uint8_t* p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t* p, uint32_t v) { for (int i = 0; i < 4; ++i) p[i] = (uint8_t)(v >> (8 * i)); }
+static void put64(uint8_t* p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+static uint16_t get16(const uint8_t* p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t get32(const uint8_t* p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
+static uint64_t get64(const uint8_t* p) { return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32); }
+
+void nvme_driver_default_options(nvme_driver_options* opt) {
+  opt->io_queues = 4;
+  opt->io_queue_entries = 256;
+  opt->admin_queue_entries = 32;
+  opt->irq_mode = NVME_IRQ_AUTO;
+  opt->command_timeout_ns = 30ull * 1000 * 1000 * 1000;
+}
+
+const char* nvme_status_string(uint16_t status) {
+  const unsigned sct = (status >> 8) & 7, sc = status & 0xFF;
+  if (sct == 0) {
+    switch (sc) {
+      case 0x00: return "Successful Completion";
+      case 0x01: return "Invalid Command Opcode";
+      case 0x02: return "Invalid Field in Command";
+      case 0x04: return "Data Transfer Error";
+      case 0x06: return "Internal Error";
+      case 0x07: return "Command Abort Requested";
+      case 0x08: return "Command Aborted due to SQ Deletion";
+      case 0x0B: return "Invalid Namespace or Format";
+      case 0x0C: return "Command Sequence Error";
+      case 0x13: return "PRP Offset Invalid";
+      case 0x80: return "LBA Out of Range";
+      default: break;
+    }
+  } else if (sct == 1) {
+    switch (sc) {
+      case 0x00: return "Completion Queue Invalid";
+      case 0x01: return "Invalid Queue Identifier";
+      case 0x02: return "Invalid Queue Size";
+      case 0x08: return "Invalid Interrupt Vector";
+      case 0x09: return "Invalid Log Page";
+      case 0x0C: return "Invalid Queue Deletion";
+      default: break;
+    }
+  } else if (sct == 2) {
+    switch (sc) {
+      case 0x81: return "Unrecovered Read Error";
+      case 0x85: return "Compare Failure";
+      default: break;
+    }
+  }
+  return "other status";
+}
+
+/* --- queues --- */
+
+static int queue_alloc(nvme_driver* drv, nvme_queue* q, uint16_t id, uint32_t size, uint32_t entry_size) {
+  memset(q, 0, sizeof *q);
+  q->id = id;
+  q->size = size;
+  q->phase = 1;
+  q->entries = (uint8_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)size * entry_size, drv->page_size, &q->bus);
+  if (!q->entries) {
+    fail(drv, "out of DMA memory for queue %u (%u entries)", id, size);
+    return -1;
+  }
+  return 0;
+}
+
+static uint32_t sq_doorbell(nvme_driver* drv, uint16_t qid) { return REG_DOORBELL + (2u * qid) * (4u << drv->dstrd); }
+static uint32_t cq_doorbell(nvme_driver* drv, uint16_t qid) { return REG_DOORBELL + (2u * qid + 1u) * (4u << drv->dstrd); }
+
+static void sq_place(nvme_driver* drv, nvme_queue* sq, const uint8_t sqe[64]) {
+  memcpy(sq->entries + 64u * sq->index, sqe, 64);
+  if (scnvme_hal_log_enabled(drv->dev, SCNVME_HAL_LOG_DEBUG))
+    scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_DEBUG, "SQ%u[%u] opcode 0x%02x CID %u NSID %u CDW10 0x%08x", sq->id, sq->index,
+                   sqe[0], get16(sqe + 2), get32(sqe + 4), get32(sqe + 40));
+  sq->index = (sq->index + 1) % sq->size;
+  ++sq->doorbell_pending;
+  ++sq->outstanding;
+}
+
+static void sq_ring(nvme_driver* drv, nvme_queue* sq) {
+  if (!sq->doorbell_pending) return;
+  scnvme_hal_wmb();  /* SQEs visible before the doorbell */
+  wr32(drv, sq_doorbell(drv, sq->id), sq->index);
+  sq->doorbell_pending = 0;
+}
+
+/* Takes the next CQE if its phase tag says it is new. */
+static int cq_take(nvme_driver* drv, nvme_queue* cq, nvme_completion* out) {
+  const uint8_t* e = cq->entries + 16u * cq->index;
+  if ((e[14] & 1) != cq->phase) return 0;
+  scnvme_hal_rmb();
+  out->dw0 = get32(e);
+  out->sq_head = get16(e + 8);
+  out->sqid = get16(e + 10);
+  out->cid = get16(e + 12);
+  out->status = (uint16_t)(get16(e + 14) >> 1);
+  if (scnvme_hal_log_enabled(drv->dev, SCNVME_HAL_LOG_DEBUG))
+    scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_DEBUG, "CQ%u[%u] SQ%u CID %u head %u status 0x%04x (%s) DW0 0x%08x", cq->id,
+                   cq->index, out->sqid, out->cid, out->sq_head, out->status, nvme_status_string(out->status), out->dw0);
+  cq->index = (cq->index + 1) % cq->size;
+  if (cq->index == 0) cq->phase ^= 1;
+  return 1;
+}
+
+/* Waits for the next CQE on cq: interrupts where configured (re-checking the queue so a missed
+ * edge costs only a slice), polling otherwise. 1 = got one, 0 = timeout, -1 = CSTS.CFS. */
+static int cq_wait(nvme_driver* drv, nvme_queue* cq, nvme_completion* out, uint64_t timeout_ns) {
+  const uint64_t end = scnvme_hal_now_ns(drv->dev) + timeout_ns;
+  const uint64_t slice = 50000;
+  for (;;) {
+    if (cq_take(drv, cq, out)) return 1;
+    const uint64_t now = scnvme_hal_now_ns(drv->dev);
+    if (now >= end) break;
+    const uint64_t step = end - now < slice ? end - now : slice;
+    if (drv->irq == NVME_IRQ_POLL) scnvme_hal_delay_ns(drv->dev, step < 1000 ? step : 1000);
+    else scnvme_hal_irq_wait(drv->dev, cq->vector, step);
+    if (drv->irq != NVME_IRQ_POLL && (rd32(drv, REG_CSTS) & CSTS_CFS)) return -1;
+  }
+  return (rd32(drv, REG_CSTS) & CSTS_CFS) ? -1 : 0;
+}
+
+int nvme_admin(nvme_driver* drv, uint8_t sqe[64], nvme_completion* cpl) {
+  const uint16_t cid = drv->next_cid++;
+  put16(sqe + 2, cid);
+  sq_place(drv, &drv->asq, sqe);
+  sq_ring(drv, &drv->asq);
+  for (;;) {
+    const int r = cq_wait(drv, &drv->acq, cpl, drv->opt.command_timeout_ns);
+    if (r <= 0) {
+      fail(drv, r < 0 ? "controller fatal status (CSTS.CFS) during admin opcode 0x%02x CID %u"
+                      : "admin opcode 0x%02x CID %u timed out",
+           sqe[0], cid);
+      return -1;
+    }
+    wr32(drv, cq_doorbell(drv, 0), drv->acq.index);
+    --drv->asq.outstanding;
+    if (cpl->cid == cid) return 0;
+    scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_WARN, "unexpected admin completion CID %u", cpl->cid);
+  }
+}
+
+static int admin_simple(nvme_driver* drv, uint8_t opcode, uint32_t nsid, uint64_t prp1, uint32_t cdw10, uint32_t cdw11,
+                        nvme_completion* cpl) {
+  uint8_t sqe[64];
+  memset(sqe, 0, sizeof sqe);
+  sqe[0] = opcode;
+  put32(sqe + 4, nsid);
+  put64(sqe + 24, prp1);
+  put32(sqe + 40, cdw10);
+  put32(sqe + 44, cdw11);
+  if (nvme_admin(drv, sqe, cpl)) return -1;
+  if (cpl->status != 0) {
+    fail(drv, "admin opcode 0x%02x (CDW10 0x%x) failed: %s (status 0x%04x)", opcode, cdw10, nvme_status_string(cpl->status),
+         cpl->status);
+    return -1;
+  }
+  return 0;
+}
+
+/* --- PCI --- */
+
+static unsigned find_capability(nvme_driver* drv, uint8_t id) {
+  unsigned ptr = scnvme_hal_cfg_read8(drv->dev, PCI_CAP_PTR) & 0xFC;
+  for (int guard = 0; ptr && guard < 48; ++guard) {
+    if (scnvme_hal_cfg_read8(drv->dev, ptr) == id) return ptr;
+    ptr = scnvme_hal_cfg_read8(drv->dev, ptr + 1) & 0xFC;
+  }
+  return 0;
+}
+
+static int pci_setup(nvme_driver* drv) {
+  scnvme_hal_device* dev = drv->dev;
+  const uint32_t class_code = scnvme_hal_cfg_read32(dev, 0x08) >> 8;
+  if (class_code != 0x010802) {
+    fail(drv, "function is not an NVMe controller (class code 0x%06x)", class_code);
+    return -1;
+  }
+  /* Size BAR0 (64-bit memory BAR) and place it at the start of the platform's window. */
+  const uint32_t lo = scnvme_hal_cfg_read32(dev, PCI_BAR0);
+  if ((lo & 0x7) != 0x4) {
+    fail(drv, "BAR0 is not a 64-bit memory BAR (0x%08x)", lo);
+    return -1;
+  }
+  scnvme_hal_cfg_write16(dev, PCI_COMMAND, 0);
+  scnvme_hal_cfg_write32(dev, PCI_BAR0, 0xFFFFFFFFu);
+  scnvme_hal_cfg_write32(dev, PCI_BAR1, 0xFFFFFFFFu);
+  const uint64_t mask = ((uint64_t)scnvme_hal_cfg_read32(dev, PCI_BAR1) << 32) | (scnvme_hal_cfg_read32(dev, PCI_BAR0) & ~0xFull);
+  const uint64_t size = ~mask + 1;
+  uint64_t base = 0, window = 0;
+  scnvme_hal_mmio_window(dev, &base, &window);
+  base = (base + size - 1) & ~(size - 1);
+  if (size == 0 || size > window) {
+    fail(drv, "BAR0 of 0x%llx bytes does not fit the MMIO window", (unsigned long long)size);
+    return -1;
+  }
+  scnvme_hal_cfg_write32(dev, PCI_BAR0, (uint32_t)base);
+  scnvme_hal_cfg_write32(dev, PCI_BAR1, (uint32_t)(base >> 32));
+  drv->bar0 = base;
+  scnvme_hal_cfg_write16(dev, PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_BUS_MASTER | PCI_CMD_INTX_DISABLE);
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "PCI %04x:%04x, BAR0 %llu KiB at 0x%llx, memory space and bus mastering on",
+                 scnvme_hal_cfg_read16(dev, 0x00), scnvme_hal_cfg_read16(dev, 0x02), (unsigned long long)(size >> 10),
+                 (unsigned long long)base);
+  return 0;
+}
+
+/* Vectors wanted: one for the admin CQ plus one per I/O CQ. */
+static int irq_setup(nvme_driver* drv, unsigned wanted) {
+  scnvme_hal_device* dev = drv->dev;
+  const unsigned msix = find_capability(drv, CAP_MSIX), msi = find_capability(drv, CAP_MSI);
+  const unsigned hal_max = scnvme_hal_max_vectors(dev);
+  nvme_irq_mode mode = drv->opt.irq_mode;
+  if (mode == NVME_IRQ_AUTO) mode = msix ? NVME_IRQ_MSIX : (msi ? NVME_IRQ_MSI : NVME_IRQ_INTX);
+  if ((mode == NVME_IRQ_MSIX && !msix) || (mode == NVME_IRQ_MSI && !msi)) {
+    fail(drv, "requested %s, but the function has no such capability", mode == NVME_IRQ_MSIX ? "MSI-X" : "MSI");
+    return -1;
+  }
+  drv->irq = mode;
+  if (mode == NVME_IRQ_MSIX) {
+    const uint16_t ctrl = scnvme_hal_cfg_read16(dev, msix + 2);
+    unsigned n = (ctrl & 0x7FF) + 1u;
+    const uint32_t table = scnvme_hal_cfg_read32(dev, msix + 4);
+    if ((table & 7) != 0) {
+      fail(drv, "MSI-X table in BAR%u: only BAR0 is mapped", table & 7);
+      return -1;
+    }
+    if (n > wanted) n = wanted;
+    if (n > hal_max) n = hal_max;
+    for (unsigned v = 0; v < n; ++v) {
+      uint64_t addr;
+      uint32_t data;
+      scnvme_hal_msi_message(dev, v, &addr, &data);
+      const uint64_t e = drv->bar0 + (table & ~7u) + 16ull * v;
+      scnvme_hal_mmio_write32(dev, e + 0, (uint32_t)addr);
+      scnvme_hal_mmio_write32(dev, e + 4, (uint32_t)(addr >> 32));
+      scnvme_hal_mmio_write32(dev, e + 8, data);
+      scnvme_hal_mmio_write32(dev, e + 12, 0); /* unmask */
+    }
+    scnvme_hal_cfg_write16(dev, msix + 2, (uint16_t)(1u << 15)); /* enable, function unmasked */
+    drv->vectors = n;
+  } else if (mode == NVME_IRQ_MSI) {
+    const uint16_t ctrl = scnvme_hal_cfg_read16(dev, msi + 2);
+    unsigned log2 = 0;
+    while ((1u << log2) < wanted && log2 < ((ctrl >> 1) & 7u)) ++log2;
+    while ((1u << log2) > hal_max && log2 > 0) --log2;
+    uint64_t addr;
+    uint32_t data;
+    scnvme_hal_msi_message(dev, 0, &addr, &data);
+    scnvme_hal_cfg_write32(dev, msi + 4, (uint32_t)addr);
+    scnvme_hal_cfg_write32(dev, msi + 8, (uint32_t)(addr >> 32));
+    scnvme_hal_cfg_write16(dev, msi + 12, (uint16_t)data);
+    scnvme_hal_cfg_write16(dev, msi + 2, (uint16_t)((log2 << 4) | 1u));
+    drv->vectors = 1u << log2;
+  } else {
+    const uint16_t cmd = scnvme_hal_cfg_read16(dev, PCI_COMMAND);
+    scnvme_hal_cfg_write16(dev, PCI_COMMAND, (uint16_t)(cmd & ~PCI_CMD_INTX_DISABLE));
+    drv->vectors = 1;
+    if (mode == NVME_IRQ_POLL) scnvme_hal_cfg_write16(dev, PCI_COMMAND, (uint16_t)(cmd | PCI_CMD_INTX_DISABLE));
+  }
+  static const char* const names[] = {"auto", "MSI-X", "MSI", "INTx", "polling"};
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "interrupts: %s, %u vector(s)", names[mode], drv->vectors);
+  return 0;
+}
+
+/* --- bring-up --- */
+
+static void copy_string(char* dst, const uint8_t* src, unsigned len) {
+  memcpy(dst, src, len);
+  dst[len] = '\0';
+  for (int i = (int)len - 1; i >= 0 && dst[i] == ' '; --i) dst[i] = '\0';
+}
+
+static int identify(nvme_driver* drv) {
+  uint64_t bus;
+  uint8_t* buf = (uint8_t*)scnvme_hal_dma_alloc(drv->dev, 4096, drv->page_size, &bus);
+  nvme_completion cpl;
+  if (!buf) {
+    fail(drv, "out of DMA memory for Identify");
+    return -1;
+  }
+  int rc = admin_simple(drv, ADM_IDENTIFY, 0, bus, 0x01, 0, &cpl);
+  if (rc == 0) {
+    drv->vid = get16(buf + 0);
+    copy_string(drv->serial, buf + 4, 20);
+    copy_string(drv->model, buf + 24, 40);
+    copy_string(drv->firmware, buf + 64, 8);
+    drv->mdts = buf[77];
+    drv->nn = get32(buf + 516);
+    const uint64_t min_page = 4096ull << ((drv->cap >> 48) & 0xF);
+    drv->max_transfer = drv->mdts ? (min_page << drv->mdts) : (2ull << 20);
+    if (drv->max_transfer > (drv->page_size / 8) * drv->page_size) drv->max_transfer = (drv->page_size / 8) * drv->page_size;
+    scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "controller \"%s\" serial \"%s\" firmware \"%s\", MDTS %u, %u namespace IDs",
+                   drv->model, drv->serial, drv->firmware, drv->mdts, drv->nn);
+    rc = admin_simple(drv, ADM_IDENTIFY, 0, bus, 0x02, 0, &cpl);
+  }
+  if (rc == 0) {
+    uint32_t ids[NVME_DRV_MAX_NAMESPACES];
+    unsigned n = 0;
+    for (unsigned i = 0; i < 1024 && n < NVME_DRV_MAX_NAMESPACES; ++i) {
+      const uint32_t id = get32(buf + 4 * i);
+      if (!id) break;
+      ids[n++] = id;
+    }
+    drv->namespaces = 0;
+    for (unsigned i = 0; i < n && rc == 0; ++i) {
+      rc = admin_simple(drv, ADM_IDENTIFY, ids[i], bus, 0x00, 0, &cpl);
+      if (rc) break;
+      nvme_namespace* ns = &drv->ns[drv->namespaces++];
+      ns->nsid = ids[i];
+      ns->blocks = get64(buf + 0);
+      const unsigned flbas = buf[26] & 0xF;
+      ns->block_size = 1u << buf[128 + 4 * flbas + 2];
+      scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "namespace %u: %llu blocks of %u bytes (%.1f GiB)", ns->nsid,
+                     (unsigned long long)ns->blocks, ns->block_size,
+                     (double)ns->blocks * ns->block_size / (1024.0 * 1024.0 * 1024.0));
+    }
+  }
+  scnvme_hal_dma_free(drv->dev, buf);
+  return rc;
+}
+
+static int create_io_queues(nvme_driver* drv) {
+  nvme_completion cpl;
+  unsigned want = drv->opt.io_queues ? drv->opt.io_queues : 1;
+  if (want > NVME_DRV_MAX_QUEUES) want = NVME_DRV_MAX_QUEUES;
+  if (admin_simple(drv, ADM_SET_FEATURES, 0, 0, FEAT_NUM_QUEUES, ((want - 1) << 16) | (want - 1), &cpl)) return -1;
+  const unsigned nsqa = (cpl.dw0 & 0xFFFF) + 1u, ncqa = (cpl.dw0 >> 16) + 1u;
+  unsigned n = want;
+  if (n > nsqa) n = nsqa;
+  if (n > ncqa) n = ncqa;
+  uint32_t entries = drv->opt.io_queue_entries;
+  const uint32_t mqes = (uint32_t)(drv->cap & 0xFFFF) + 1u;
+  if (entries > mqes) entries = mqes;
+  if (entries > NVME_DRV_MAX_QUEUE_ENTRIES) entries = NVME_DRV_MAX_QUEUE_ENTRIES;
+  if (entries < 2) entries = 2;
+  /* PRP lists: one slot per (queue, CID), sized for the largest transfer. */
+  const uint64_t list_bytes = (drv->max_transfer / drv->page_size + 1) * 8;
+  uint64_t stride = 8;
+  while (stride < list_bytes) stride <<= 1;
+  drv->prp_lists = (uint8_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)(stride * entries * n), drv->page_size, &drv->prp_lists_bus);
+  if (!drv->prp_lists) {
+    fail(drv, "out of DMA memory for PRP lists");
+    return -1;
+  }
+  for (unsigned q = 1; q <= n; ++q) {
+    nvme_queue* cq = &drv->cq[q];
+    nvme_queue* sq = &drv->sq[q];
+    if (queue_alloc(drv, cq, (uint16_t)q, entries, 16) || queue_alloc(drv, sq, (uint16_t)q, entries, 64)) return -1;
+    cq->vector = drv->irq == NVME_IRQ_POLL ? 0 : (drv->vectors > 1 ? 1 + (q - 1) % (drv->vectors - 1) : 0);
+    const uint32_t ien = drv->irq == NVME_IRQ_POLL ? 0 : 2u;
+    if (admin_simple(drv, ADM_CREATE_CQ, 0, cq->bus, ((entries - 1) << 16) | q, ((uint32_t)cq->vector << 16) | ien | 1u, &cpl))
+      return -1;
+    if (admin_simple(drv, ADM_CREATE_SQ, 0, sq->bus, ((entries - 1) << 16) | q, (q << 16) | 1u, &cpl)) return -1;
+  }
+  drv->io_queues = n;
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "%u I/O queue pair(s) of %u entries (controller allows %u/%u)", n, entries,
+                 nsqa, ncqa);
+  return 0;
+}
+
+int nvme_init(nvme_driver* drv, scnvme_hal_device* dev, const nvme_driver_options* opt) {
+  memset(drv, 0, sizeof *drv);
+  drv->dev = dev;
+  if (opt) drv->opt = *opt;
+  else nvme_driver_default_options(&drv->opt);
+  drv->next_cid = 1;
+  drv->page_size = 4096;
+  if (pci_setup(drv)) return -1;
+
+  drv->cap = rd64(drv, REG_CAP);
+  drv->version = rd32(drv, REG_VS);
+  drv->dstrd = (unsigned)((drv->cap >> 32) & 0xF);
+  uint64_t timeout_500ms = (drv->cap >> 24) & 0xFF;
+  if ((drv->cap >> 59) & 1) { /* CRWMS: CRTO.CRWMT may be larger */
+    const uint64_t crwmt = rd32(drv, REG_CRTO) & 0xFFFF;
+    if (crwmt > timeout_500ms) timeout_500ms = crwmt;
+  }
+  drv->ready_timeout_ns = timeout_500ms * 500000000ull;
+  if (((drv->cap >> 48) & 0xF) != 0) {
+    fail(drv, "controller's minimum page size is larger than 4 KiB (CAP.MPSMIN %u)", (unsigned)((drv->cap >> 48) & 0xF));
+    return -1;
+  }
+  if (!((drv->cap >> 37) & 1)) {
+    fail(drv, "controller does not support the NVM command set (CAP.CSS 0x%x)", (unsigned)((drv->cap >> 37) & 0xFF));
+    return -1;
+  }
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "NVMe %u.%u.%u, CAP 0x%016llx (MQES %u, DSTRD %u, TO %llu ms)", drv->version >> 16,
+                 (drv->version >> 8) & 0xFF, drv->version & 0xFF, (unsigned long long)drv->cap, (unsigned)(drv->cap & 0xFFFF) + 1,
+                 drv->dstrd, (unsigned long long)(drv->ready_timeout_ns / 1000000));
+
+  /* Reset a controller that is already enabled. */
+  if (rd32(drv, REG_CC) & CC_EN) {
+    wr32(drv, REG_CC, 0);
+  }
+  if (scnvme_hal_poll32(dev, drv->bar0 + REG_CSTS, CSTS_RDY, 0, 1000, drv->ready_timeout_ns)) {
+    fail(drv, "CSTS.RDY did not clear within CAP.TO");
+    return -1;
+  }
+  const uint32_t aq = drv->opt.admin_queue_entries < 2 ? 2 : (drv->opt.admin_queue_entries > 4096 ? 4096 : drv->opt.admin_queue_entries);
+  if (queue_alloc(drv, &drv->asq, 0, aq, 64) || queue_alloc(drv, &drv->acq, 0, aq, 16)) return -1;
+  wr32(drv, REG_AQA, ((aq - 1) << 16) | (aq - 1));
+  wr64(drv, REG_ASQ, drv->asq.bus);
+  wr64(drv, REG_ACQ, drv->acq.bus);
+  if (irq_setup(drv, drv->opt.io_queues + 1)) return -1;
+  drv->acq.vector = 0;
+  wr32(drv, REG_CC, CC_EN | CC_IOSQES | CC_IOCQES);
+  const uint64_t t0 = scnvme_hal_now_ns(dev);
+  for (;;) {
+    const uint32_t csts = rd32(drv, REG_CSTS);
+    if (csts & CSTS_CFS) {
+      fail(drv, "controller fatal status while enabling (CSTS 0x%x)", csts);
+      return -1;
+    }
+    if (csts & CSTS_RDY) break;
+    if (scnvme_hal_now_ns(dev) - t0 > drv->ready_timeout_ns) {
+      fail(drv, "CSTS.RDY not set within CAP.TO (%llu ms)", (unsigned long long)(drv->ready_timeout_ns / 1000000));
+      return -1;
+    }
+    scnvme_hal_delay_ns(dev, 1000);
+  }
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "controller ready after %.1f us", (scnvme_hal_now_ns(dev) - t0) / 1000.0);
+  if (identify(drv)) return -1;
+  return create_io_queues(drv);
+}
+
+/* --- I/O --- */
+
+int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t nlb, uint64_t buf_bus,
+                    uint64_t bytes) {
+  nvme_queue* sq = &drv->sq[q];
+  if (q == 0 || q > drv->io_queues || sq->outstanding >= sq->size - 1) return -1;
+  const uint16_t cid = (uint16_t)sq->index; /* the slot: unique among this queue's outstanding commands */
+  uint8_t sqe[64];
+  memset(sqe, 0, sizeof sqe);
+  sqe[0] = opcode;
+  put16(sqe + 2, cid);
+  put32(sqe + 4, nsid);
+  if (bytes) {
+    const uint64_t ps = drv->page_size;
+    const uint64_t first = ps - (buf_bus & (ps - 1));
+    put64(sqe + 24, buf_bus);
+    if (bytes > first) {
+      const uint64_t rest = bytes - first;
+      const uint64_t second = buf_bus + first;
+      if (rest <= ps) {
+        put64(sqe + 32, second);
+      } else {
+        const uint64_t list_bytes = (drv->max_transfer / ps + 1) * 8;
+        uint64_t stride = 8;
+        while (stride < list_bytes) stride <<= 1;
+        const uint64_t slot = (uint64_t)(q - 1) * sq->size + cid;
+        uint8_t* list = drv->prp_lists + stride * slot;
+        const uint64_t pages = (rest + ps - 1) / ps;
+        for (uint64_t i = 0; i < pages; ++i) put64(list + 8 * i, second + i * ps);
+        put64(sqe + 32, drv->prp_lists_bus + stride * slot);
+      }
+    }
+  }
+  if (opcode != 0x00) {
+    put64(sqe + 40, slba);
+    put32(sqe + 48, (nlb - 1) & 0xFFFF);
+  }
+  sq_place(drv, sq, sqe);
+  return cid;
+}
+
+void nvme_io_ring(nvme_driver* drv, unsigned q) { sq_ring(drv, &drv->sq[q]); }
+
+int nvme_io_reap(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned max, uint64_t timeout_ns) {
+  nvme_queue* cq = &drv->cq[q];
+  unsigned n = 0;
+  if (max == 0) return 0;
+  const int r = cq_wait(drv, cq, &out[0], timeout_ns);
+  if (r < 0) {
+    fail(drv, "controller fatal status (CSTS.CFS) while waiting on CQ %u", q);
+    return -1;
+  }
+  if (r == 0) return 0;
+  n = 1;
+  while (n < max && cq_take(drv, cq, &out[n])) ++n;
+  wr32(drv, cq_doorbell(drv, (uint16_t)q), cq->index);
+  drv->sq[q].outstanding -= n;
+  return (int)n;
+}
+
+int nvme_shutdown(nvme_driver* drv) {
+  nvme_completion cpl;
+  for (unsigned q = 1; q <= drv->io_queues; ++q)
+    if (admin_simple(drv, ADM_DELETE_SQ, 0, 0, q, 0, &cpl)) return -1;
+  for (unsigned q = 1; q <= drv->io_queues; ++q)
+    if (admin_simple(drv, ADM_DELETE_CQ, 0, 0, q, 0, &cpl)) return -1;
+  drv->io_queues = 0;
+  wr32(drv, REG_CC, (rd32(drv, REG_CC) & ~(3u << 14)) | CC_SHN_NORMAL);
+  if (scnvme_hal_poll32(drv->dev, drv->bar0 + REG_CSTS, CSTS_SHST_MASK, CSTS_SHST_COMPLETE, 1000, 10ull * 1000 * 1000 * 1000)) {
+    fail(drv, "shutdown did not complete (CSTS 0x%x)", rd32(drv, REG_CSTS));
+    return -1;
+  }
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "shutdown complete");
+  return 0;
+}

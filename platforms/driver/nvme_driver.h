@@ -1,0 +1,116 @@
+/*
+ * scnvme reference NVMe driver: a bare-metal NVMe host driver written against the HAL only
+ * (hal/scnvme_hal.h). It brings a controller up the way an OS driver does (PCI enumeration,
+ * BAR sizing and assignment, bus mastering, MSI-X/MSI/INTx, admin queue, CC.EN/CSTS.RDY,
+ * Identify, Number of Queues, I/O queue pairs with one vector per CQ), runs I/O with phase tags
+ * and batched doorbells, and shuts down with CC.SHN.
+ */
+#ifndef SCNVME_NVME_DRIVER_H
+#define SCNVME_NVME_DRIVER_H
+
+#include <stdint.h>
+
+#include "hal/scnvme_hal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NVME_DRV_MAX_QUEUES 64
+#define NVME_DRV_MAX_NAMESPACES 32
+#define NVME_DRV_MAX_QUEUE_ENTRIES 4096
+
+typedef enum { NVME_IRQ_AUTO = 0, NVME_IRQ_MSIX, NVME_IRQ_MSI, NVME_IRQ_INTX, NVME_IRQ_POLL } nvme_irq_mode;
+
+typedef struct {
+  unsigned io_queues;           /* I/O queue pairs wanted (capped by the controller) */
+  unsigned io_queue_entries;    /* entries per I/O queue (capped by CAP.MQES) */
+  unsigned admin_queue_entries;
+  nvme_irq_mode irq_mode;       /* AUTO: MSI-X, else MSI, else INTx */
+  uint64_t command_timeout_ns;
+} nvme_driver_options;
+
+void nvme_driver_default_options(nvme_driver_options* opt);
+
+typedef struct {
+  uint16_t id;
+  uint32_t size;
+  uint8_t* entries;     /* CPU pointer */
+  uint64_t bus;
+  uint32_t index;       /* SQ: tail; CQ: head */
+  uint32_t doorbell_pending; /* SQ: entries written since the last doorbell */
+  uint8_t phase;        /* CQ: expected phase tag */
+  unsigned vector;
+  uint32_t outstanding; /* SQ: submitted, not completed */
+} nvme_queue;
+
+typedef struct {
+  uint16_t cid;
+  uint16_t sqid;
+  uint16_t sq_head;
+  uint16_t status;      /* status field: SC | SCT << 8 | CRD << 9 | M << 13 | DNR << 14 */
+  uint32_t dw0;
+} nvme_completion;
+
+typedef struct {
+  uint32_t nsid;
+  uint64_t blocks;
+  uint32_t block_size;
+} nvme_namespace;
+
+typedef struct {
+  scnvme_hal_device* dev;
+  nvme_driver_options opt;
+  uint64_t bar0;
+  uint64_t cap;
+  uint32_t version;
+  unsigned dstrd;
+  uint64_t ready_timeout_ns;
+  uint64_t page_size;
+  nvme_irq_mode irq;
+  unsigned vectors;
+  nvme_queue asq, acq;
+  nvme_queue sq[NVME_DRV_MAX_QUEUES + 1], cq[NVME_DRV_MAX_QUEUES + 1];
+  unsigned io_queues;
+  uint16_t next_cid;
+  /* Identify Controller */
+  char serial[21], model[41], firmware[9];
+  uint16_t vid;
+  uint8_t mdts;
+  uint64_t max_transfer;
+  uint32_t nn;
+  nvme_namespace ns[NVME_DRV_MAX_NAMESPACES];
+  unsigned namespaces;
+  /* PRP list pages: one per (queue, slot) */
+  uint8_t* prp_lists;
+  uint64_t prp_lists_bus;
+  char error[256];      /* why the last call failed */
+} nvme_driver;
+
+/* Full bring-up; 0 on success, -1 with drv->error set. */
+int nvme_init(nvme_driver* drv, scnvme_hal_device* dev, const nvme_driver_options* opt);
+
+/* Synchronous admin command: fills CID, waits for its completion. 0 when the command completed
+ * (whatever its status, see *cpl), -1 on timeout or controller failure. */
+int nvme_admin(nvme_driver* drv, uint8_t sqe[64], nvme_completion* cpl);
+
+/* I/O on queue pair q (1..io_queues): places a Read/Write/Flush SQE, building PRPs for the buffer
+ * at bus address `buf_bus` of `bytes` bytes (physically contiguous). The doorbell is rung by
+ * nvme_io_ring (batched). Returns the CID, or -1 when the queue is full. */
+int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t nlb,
+                    uint64_t buf_bus, uint64_t bytes);
+void nvme_io_ring(nvme_driver* drv, unsigned q);
+/* Reaps up to max completions from CQ q; waits (interrupt or poll) up to timeout_ns for the first.
+ * Returns the number reaped, or -1 on controller fatal status. */
+int nvme_io_reap(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned max, uint64_t timeout_ns);
+
+/* Deletes the I/O queues and shuts down with CC.SHN = normal; 0 on success. */
+int nvme_shutdown(nvme_driver* drv);
+
+const char* nvme_status_string(uint16_t status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCNVME_NVME_DRIVER_H */
