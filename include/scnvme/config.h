@@ -57,6 +57,7 @@ struct TimingConfig {
   uint32_t arbitration_cycles = 8;       // choosing the next SQ
   uint32_t decode_cycles = 20;           // SQE decode
   uint32_t admin_exec_cycles = 500;      // admin command execution (firmware path)
+  uint32_t io_exec_cycles = 100;         // I/O command execution before its data transfer
   uint32_t cqe_build_cycles = 10;
   uint32_t interrupt_cycles = 10;
   uint32_t ready_delay_us = 50;          // CC.EN 0->1 until CSTS.RDY = 1 (must stay within CAP.TO)

@@ -102,9 +102,11 @@ void ControllerImpl::slot_thread(unsigned index) {
         if (cmd.sqid == 0) {
           execute_admin(cmd);
         } else {
-          // The NVM command set arrives with the data-path work; until then every I/O opcode is
-          // answered as unsupported.
-          cmd.fail(st::kInvalidCommandOpcode, 0);
+          if (health.io_outstanding++ == 0) health.busy_since = sc_core::sc_time_stamp();
+          sc_core::wait(cycles(cfg.timing.io_exec_cycles));
+          if (!stale(cmd)) execute_io(cmd);
+          if (--health.io_outstanding == 0)
+            health.busy_time_ns += static_cast<uint64_t>((sc_core::sc_time_stamp() - health.busy_since).to_seconds() * 1e9);
         }
       }
     }

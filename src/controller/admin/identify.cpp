@@ -92,7 +92,7 @@ void ControllerImpl::admin_identify(Command& cmd) {
       p[ic::kCqes] = (spec::kCqesLog2 << 4) | spec::kCqesLog2;
       spec::put_le32(p + ic::kNn, cfg.max_namespaces);
       spec::put_le16(p + ic::kOncs, ic::kOncsSaveSelect);
-      p[ic::kVwc] = cfg.volatile_write_cache ? ic::kVwcPresent : 0;
+      p[ic::kVwc] = cfg.volatile_write_cache ? (ic::kVwcPresent | ic::kVwcFlushBroadcastSupported) : 0;
       std::memset(p + ic::kSubnqn, 0, ic::kSubnqnLen);
       std::memcpy(p + ic::kSubnqn, subnqn.data(), std::min<std::size_t>(subnqn.size(), ic::kSubnqnLen - 1));
       // Power state 0: 25.00 W maximum power, entry/exit latencies not reported.

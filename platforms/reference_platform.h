@@ -1,0 +1,55 @@
+// The reference virtual platform: a host CPU, DRAM, an interconnect with the address map, the
+// MSI interrupt controller and one or more scnvme controllers on PCI Express, each with a HAL
+// device context for driver code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "hal/hal_device.h"
+#include "host_cpu.h"
+#include "host_memory.h"
+#include "interconnect.h"
+#include "msi_controller.h"
+#include "scnvme/controller.h"
+
+namespace scnvme::platform {
+
+struct PlatformConfig {
+  uint64_t ram_bytes = 256ull << 20;
+  sc_core::sc_time ram_read_latency = sc_core::sc_time(80, sc_core::SC_NS);
+  sc_core::sc_time ram_write_latency = sc_core::sc_time(60, sc_core::SC_NS);
+  sc_core::sc_time interconnect_latency = sc_core::sc_time(10, sc_core::SC_NS);
+  sc_core::sc_time cpu_op_cost = sc_core::sc_time(20, sc_core::SC_NS);  // per driver register access / operation
+  std::vector<ControllerConfig> controllers{ControllerConfig{}};
+  int log_level = SCNVME_HAL_LOG_WARN;
+};
+
+class ReferencePlatform : public sc_core::sc_module {
+ public:
+  static constexpr unsigned kVectorsPerDevice = 256;
+
+  ReferencePlatform(const sc_core::sc_module_name& name, const PlatformConfig& cfg);
+
+  std::size_t devices() const { return controllers_.size(); }
+  Controller& controller(std::size_t i) { return *controllers_.at(i); }
+  scnvme_hal_device* hal(std::size_t i) { return hal_.at(i).get(); }
+  HostCpu& cpu() { return cpu_; }
+  HostMemory& ram() { return ram_; }
+  Interconnect& interconnect() { return bus_; }
+  MsiController& msi_controller() { return msi_; }
+
+ private:
+  HostCpu cpu_;
+  Interconnect bus_;
+  HostMemory ram_;
+  MsiController msi_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> intx_;
+  std::vector<std::unique_ptr<scnvme_hal_device>> hal_;
+};
+
+}  // namespace scnvme::platform
