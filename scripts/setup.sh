@@ -11,6 +11,7 @@ packages=(
   libgtest-dev
   googletest
   libboost-program-options-dev
+  nlohmann-json3-dev
 )
 
 missing=()

@@ -157,12 +157,12 @@ void ControllerImpl::complete(Command& cmd) {
     return;
   }
   ++stats.commands_completed;
-  if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_HIGH) {
+  if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG) {
     SC_REPORT_INFO_VERB(kMsgCommands,
                         (name + ": SQ" + std::to_string(cmd.sqid) + " CID " + std::to_string(cmd.sqe.cid()) + " opcode " +
                          std::to_string(cmd.sqe.opcode()) + " -> " + st::name(cmd.status))
                             .c_str(),
-                        sc_core::SC_HIGH);
+                        sc_core::SC_DEBUG);
   }
   // The interrupt follows the CQE write's completion.
   if (cq.interrupts_enabled) signal_vector(cq.vector);

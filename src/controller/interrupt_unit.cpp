@@ -83,7 +83,7 @@ void ControllerImpl::update_intx() {
     intx_level = out;
     // The pin is driven from one process only (a signal allows a single driver).
     intx_changed.notify(sc_core::SC_ZERO_TIME);
-    SC_REPORT_INFO_VERB(kMsgInterrupts, (name + ": INTx " + (out ? "asserted" : "deasserted")).c_str(), sc_core::SC_HIGH);
+    SC_REPORT_INFO_VERB(kMsgInterrupts, (name + ": INTx " + (out ? "asserted" : "deasserted")).c_str(), sc_core::SC_DEBUG);
   }
 }
 

@@ -1,0 +1,341 @@
+#include "options.h"
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <ostream>
+#include <sstream>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "job_file.h"
+
+namespace po = boost::program_options;
+
+namespace scnvme::sim {
+
+namespace {
+
+struct BadValue {
+  std::string message;
+};
+
+/// One model/workload option: its text default and how to apply a value.
+struct Option {
+  std::string name;
+  std::string help;
+  std::string default_text;
+  std::function<void(const std::string&)> apply;  // throws BadValue
+};
+
+template <typename T>
+std::function<void(const std::string&)> number(const std::string& name, T& field, uint64_t lo = 0,
+                                               uint64_t hi = std::numeric_limits<T>::max()) {
+  return [&field, name, lo, hi](const std::string& v) {
+    uint64_t x = 0;
+    std::size_t pos = 0;
+    try {
+      if (v.empty() || v[0] == '-') throw std::invalid_argument("");
+      x = std::stoull(v, &pos, 0);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    if (pos != v.size() || pos == 0 || x < lo || x > hi)
+      throw BadValue{"--" + name + "=" + v + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"};
+    field = static_cast<T>(x);
+  };
+}
+
+std::function<void(const std::string&)> boolean(const std::string& name, bool& field) {
+  return [&field, name](const std::string& v) {
+    if (v == "1" || v == "true" || v == "yes" || v == "on") field = true;
+    else if (v == "0" || v == "false" || v == "no" || v == "off") field = false;
+    else throw BadValue{"--" + name + "=" + v + ": expected true/false (or 1/0, yes/no, on/off)"};
+  };
+}
+
+std::function<void(const std::string&)> text(const std::string& name, std::string& field) {
+  (void)name;
+  return [&field](const std::string& v) { field = v; };
+}
+
+std::function<void(const std::string&)> size(const std::string& name, uint64_t& field, uint64_t lo = 0,
+                                             uint64_t hi = std::numeric_limits<uint64_t>::max()) {
+  return [&field, name, lo, hi](const std::string& v) {
+    uint64_t x = 0;
+    if (!parse_size(v, x) || x < lo || x > hi)
+      throw BadValue{"--" + name + "=" + v + ": expected a size such as 4096, 4k, 128k, 1m, 2g in [" + std::to_string(lo) +
+                     ", " + std::to_string(hi) + "] bytes"};
+    field = x;
+  };
+}
+
+std::function<void(const std::string&)> choice(const std::string& name, std::string& field, std::vector<std::string> allowed) {
+  return [&field, name, allowed](const std::string& v) {
+    for (const auto& a : allowed)
+      if (a == v) {
+        field = v;
+        return;
+      }
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    throw BadValue{"--" + name + "=" + v + ": expected one of " + list};
+  };
+}
+
+template <typename T>
+std::string str(const T& v) {
+  std::ostringstream os;
+  os << +v;
+  return os.str();
+}
+
+/// The CLI option that sets a ControllerConfig field named in a ConfigError.
+std::string option_for_field(const std::string& field, const std::vector<uint32_t>& nsids) {
+  if (field.rfind("namespaces[", 0) == 0) {
+    const std::size_t close = field.find(']');
+    const std::size_t i = std::stoul(field.substr(11, close - 11));
+    std::string key = field.substr(close + 2);
+    if (key == "size_bytes") key = "size";
+    return "ns" + std::to_string(i < nsids.size() ? nsids[i] : i + 1) + "." + key;
+  }
+  if (field.find('.') != std::string::npos) return field;
+  return "controller." + field;
+}
+
+constexpr unsigned kMaxNamespaceOptions = 8;
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& opt, std::ostream& out, std::ostream& err) {
+  ControllerConfig& c = opt.platform.controllers.at(0);
+  WorkloadOptions& w = opt.workload;
+  nvme_driver_default_options(&opt.driver);
+  std::string irq = "auto";
+  uint64_t timeout_ms = 30000, cpu_op_ns = 20, ram = opt.platform.ram_bytes;
+  std::string rw = w.rw, runtime = "0";
+  std::vector<uint64_t> ns_size(kMaxNamespaceOptions + 1, 0);
+  std::vector<uint32_t> ns_block(kMaxNamespaceOptions + 1, 512);
+  ns_size[1] = c.namespaces.at(0).size_bytes;
+
+  std::vector<Option> model = {
+      {"pci.vendor_id", "PCI vendor ID", str(c.pci.vendor_id), number("pci.vendor_id", c.pci.vendor_id)},
+      {"pci.device_id", "PCI device ID", str(c.pci.device_id), number("pci.device_id", c.pci.device_id)},
+      {"pci.subsystem_vendor_id", "PCI subsystem vendor ID", str(c.pci.subsystem_vendor_id),
+       number("pci.subsystem_vendor_id", c.pci.subsystem_vendor_id)},
+      {"pci.subsystem_id", "PCI subsystem ID", str(c.pci.subsystem_id), number("pci.subsystem_id", c.pci.subsystem_id)},
+      {"pci.revision_id", "PCI revision ID", str(c.pci.revision_id), number("pci.revision_id", c.pci.revision_id)},
+      {"pci.bar0_size", "BAR0 size in bytes (power of two >= 16k)", str(c.pci.bar0_size), size("pci.bar0_size", c.pci.bar0_size)},
+      {"pci.msix", "MSI-X capability present", "true", boolean("pci.msix", c.pci.msix)},
+      {"pci.msix_vectors", "MSI-X table entries (1..2048)", str(c.pci.msix_vectors), number("pci.msix_vectors", c.pci.msix_vectors)},
+      {"pci.msix_table_offset", "MSI-X table offset in BAR0 (bytes)", str(c.pci.msix_table_offset),
+       number("pci.msix_table_offset", c.pci.msix_table_offset)},
+      {"pci.msix_pba_offset", "MSI-X PBA offset in BAR0 (bytes)", str(c.pci.msix_pba_offset),
+       number("pci.msix_pba_offset", c.pci.msix_pba_offset)},
+      {"pci.msi", "MSI capability present", "true", boolean("pci.msi", c.pci.msi)},
+      {"pci.msi_vectors", "MSI vectors requested (1, 2, 4, 8, 16, 32)", str(c.pci.msi_vectors), number("pci.msi_vectors", c.pci.msi_vectors)},
+      {"pci.link_generation", "PCIe generation reported (1..6)", str(c.pci.link_generation),
+       number("pci.link_generation", c.pci.link_generation)},
+      {"pci.link_width", "PCIe lanes reported (1, 2, 4, 8, 12, 16, 32)", str(c.pci.link_width), number("pci.link_width", c.pci.link_width)},
+      {"pci.max_payload_supported", "max payload size supported (bytes, 128..4096)", str(c.pci.max_payload_supported),
+       number("pci.max_payload_supported", c.pci.max_payload_supported)},
+      {"controller.serial_number", "serial number (<= 20 ASCII)", c.serial_number, text("controller.serial_number", c.serial_number)},
+      {"controller.model_number", "model number (<= 40 ASCII)", c.model_number, text("controller.model_number", c.model_number)},
+      {"controller.firmware_revision", "firmware revision (<= 8 ASCII)", c.firmware_revision,
+       text("controller.firmware_revision", c.firmware_revision)},
+      {"controller.max_io_queues", "I/O queue pairs supported (1..65535)", str(c.max_io_queues),
+       number("controller.max_io_queues", c.max_io_queues)},
+      {"controller.max_queue_entries", "entries per queue, CAP.MQES+1 (2..65536)", str(c.max_queue_entries),
+       number("controller.max_queue_entries", c.max_queue_entries)},
+      {"controller.doorbell_stride", "CAP.DSTRD (0..15)", str(c.doorbell_stride), number("controller.doorbell_stride", c.doorbell_stride)},
+      {"controller.command_slots", "commands executing concurrently (1..4096)", str(c.command_slots),
+       number("controller.command_slots", c.command_slots)},
+      {"controller.mps_min", "CAP.MPSMIN (0..15)", str(c.mps_min), number("controller.mps_min", c.mps_min)},
+      {"controller.mps_max", "CAP.MPSMAX (0..15)", str(c.mps_max), number("controller.mps_max", c.mps_max)},
+      {"controller.mdts", "MDTS (1..15): max transfer = 4 KiB << mps_min << mdts", str(c.mdts), number("controller.mdts", c.mdts)},
+      {"controller.abort_command_limit", "ACL, 0-based", str(c.abort_command_limit), number("controller.abort_command_limit", c.abort_command_limit)},
+      {"controller.async_event_limit", "AERL, 0-based", str(c.async_event_limit), number("controller.async_event_limit", c.async_event_limit)},
+      {"controller.error_log_entries", "ELPE, 0-based", str(c.error_log_entries), number("controller.error_log_entries", c.error_log_entries)},
+      {"controller.volatile_write_cache", "volatile write cache present", "true",
+       boolean("controller.volatile_write_cache", c.volatile_write_cache)},
+      {"controller.nvm_subsystem_reset", "NVM subsystem reset supported (CAP.NSSRS)", "true",
+       boolean("controller.nvm_subsystem_reset", c.nvm_subsystem_reset)},
+      {"controller.max_namespaces", "NN (1..4294967294)", str(c.max_namespaces), number("controller.max_namespaces", c.max_namespaces)},
+      {"controller.timeout_500ms", "CAP.TO in 500 ms units (1..255)", str(c.timeout_500ms), number("controller.timeout_500ms", c.timeout_500ms)},
+      {"timing.clock_mhz", "controller clock (MHz)", str(c.timing.clock_mhz), number("timing.clock_mhz", c.timing.clock_mhz, 1, 100000)},
+      {"timing.register_access_cycles", "cycles per BAR0/config access", str(c.timing.register_access_cycles),
+       number("timing.register_access_cycles", c.timing.register_access_cycles)},
+      {"timing.doorbell_cycles", "cycles from doorbell write to arbiter", str(c.timing.doorbell_cycles),
+       number("timing.doorbell_cycles", c.timing.doorbell_cycles)},
+      {"timing.arbitration_cycles", "cycles per arbitration", str(c.timing.arbitration_cycles),
+       number("timing.arbitration_cycles", c.timing.arbitration_cycles)},
+      {"timing.decode_cycles", "cycles per SQE decode", str(c.timing.decode_cycles), number("timing.decode_cycles", c.timing.decode_cycles)},
+      {"timing.admin_exec_cycles", "cycles per admin command", str(c.timing.admin_exec_cycles),
+       number("timing.admin_exec_cycles", c.timing.admin_exec_cycles)},
+      {"timing.io_exec_cycles", "cycles per I/O command before its data transfer", str(c.timing.io_exec_cycles),
+       number("timing.io_exec_cycles", c.timing.io_exec_cycles)},
+      {"timing.cqe_build_cycles", "cycles per CQE", str(c.timing.cqe_build_cycles), number("timing.cqe_build_cycles", c.timing.cqe_build_cycles)},
+      {"timing.interrupt_cycles", "cycles per interrupt message", str(c.timing.interrupt_cycles),
+       number("timing.interrupt_cycles", c.timing.interrupt_cycles)},
+      {"timing.ready_delay_us", "CC.EN to CSTS.RDY (us)", str(c.timing.ready_delay_us), number("timing.ready_delay_us", c.timing.ready_delay_us)},
+      {"timing.reset_delay_us", "reset to CSTS.RDY = 0 (us)", str(c.timing.reset_delay_us), number("timing.reset_delay_us", c.timing.reset_delay_us)},
+      {"timing.shutdown_delay_us", "CC.SHN to shutdown complete (us)", str(c.timing.shutdown_delay_us),
+       number("timing.shutdown_delay_us", c.timing.shutdown_delay_us)},
+      {"platform.ram", "host DRAM size", str(ram), size("platform.ram", ram, 16ull << 20, 64ull << 30)},
+      {"platform.cpu_op_ns", "host CPU time per driver operation (ns)", str(cpu_op_ns), number("platform.cpu_op_ns", cpu_op_ns, 0, 1000000)},
+      {"driver.irq", "interrupts: auto (MSI-X, MSI, INTx), msix, msi, intx, poll", irq,
+       choice("driver.irq", irq, {"auto", "msix", "msi", "intx", "poll"})},
+      {"driver.queue_entries", "entries per I/O queue", str(opt.driver.io_queue_entries),
+       number("driver.queue_entries", opt.driver.io_queue_entries, 2, 65536)},
+      {"driver.timeout_ms", "command timeout (ms of simulated time)", str(timeout_ms), number("driver.timeout_ms", timeout_ms, 1, 3600000)},
+  };
+  for (unsigned n = 1; n <= kMaxNamespaceOptions; ++n) {
+    const std::string s = "ns" + std::to_string(n);
+    model.push_back({s + ".size", "namespace " + std::to_string(n) + " capacity (0: absent)", str(ns_size[n]), size(s + ".size", ns_size[n])});
+    model.push_back({s + ".block_size", "namespace " + std::to_string(n) + " block size (512 or 4096)", "512",
+                     number(s + ".block_size", ns_block[n])});
+  }
+  std::vector<Option> workload = {
+      {"rw", "read, write, randread, randwrite, rw (readwrite), randrw", rw,
+       choice("rw", rw, {"read", "write", "randread", "randwrite", "rw", "readwrite", "randrw"})},
+      {"bs", "block size of each I/O", "4k", size("bs", w.bs, 512, 1ull << 30)},
+      {"iodepth", "I/Os in flight per job", str(w.iodepth), number("iodepth", w.iodepth, 1, 4095)},
+      {"numjobs", "jobs, each with its own queue pair and vector", str(w.numjobs), number("numjobs", w.numjobs, 1, 64)},
+      {"number_ios", "I/Os per job (0: one pass, or until runtime)", str(w.number_ios), number("number_ios", w.number_ios)},
+      {"runtime", "simulated run time limit (seconds; 0: none)", runtime, text("runtime", runtime)},
+      {"rwmixread", "percentage of reads in rw/randrw", str(w.rwmixread), number("rwmixread", w.rwmixread, 0, 100)},
+      {"size", "bytes each job covers (0: namespace / numjobs)", "0", size("size", w.size)},
+      {"offset", "byte offset where the jobs' region starts", "0", size("offset", w.offset)},
+      {"nsid", "namespace the jobs use", str(w.nsid), number("nsid", w.nsid, 1, 0xFFFFFFFE)},
+      {"verify", "check that reads return what this run wrote (0/1)", "1", boolean("verify", w.verify)},
+  };
+
+  po::options_description general("General");
+  general.add_options()("help,h", "print this help")("seed", po::value<uint64_t>()->default_value(1), "seed of every random choice")(
+      "profile", po::value<std::string>(), "INI profile with [section] key = value model options")(
+      "json", po::value<std::string>(), "write results as JSON to this file")(
+      "log-level", po::value<std::string>()->default_value("warn"), "error, warn, info or debug (model and driver logs)")(
+      "jobfile", po::value<std::string>(), "fio job file (also the positional argument)");
+  po::options_description model_desc("Model (--section.key=value; also in --profile)");
+  for (const auto& o : model) model_desc.add_options()(o.name.c_str(), po::value<std::string>()->default_value(o.default_text), o.help.c_str());
+  po::options_description wl_desc("Workload (fio option names)");
+  for (const auto& o : workload) wl_desc.add_options()(o.name.c_str(), po::value<std::string>()->default_value(o.default_text), o.help.c_str());
+  po::options_description all;
+  all.add(general).add(model_desc).add(wl_desc);
+  po::positional_options_description pos;
+  pos.add("jobfile", 1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("profile")) {
+      const std::string path = vm["profile"].as<std::string>();
+      std::ifstream in(path);
+      if (!in) {
+        err << "scnvme-sim: --profile " << path << ": cannot open the file\n";
+        return ParseOutcome::BadInput;
+      }
+      po::options_description profile_desc;
+      profile_desc.add(model_desc);
+      po::store(po::parse_config_file(in, profile_desc), vm);  // the command line wins
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    err << "scnvme-sim: " << e.what() << " (see --help)\n";
+    return ParseOutcome::BadInput;
+  }
+  if (vm.count("help")) {
+    out << "Usage: scnvme-sim [options] [JOBFILE]\n" << all << "\n";
+    return ParseOutcome::Exit;
+  }
+
+  try {
+    for (const auto& o : model) o.apply(vm[o.name].as<std::string>());
+    // Workload keys: command line > job file > default.
+    JobFile job;
+    if (vm.count("jobfile")) {
+      std::string error;
+      if (!read_job_file(vm["jobfile"].as<std::string>(), job, error)) {
+        err << "scnvme-sim: " << error << "\n";
+        return ParseOutcome::BadInput;
+      }
+    }
+    for (const auto& o : workload) {
+      const bool from_cli = !vm[o.name].defaulted();
+      auto it = job.values.find(o.name);
+      if (!from_cli && it != job.values.end()) {
+        try {
+          o.apply(it->second.value);
+        } catch (const BadValue& b) {
+          throw BadValue{job.path + ":" + std::to_string(it->second.line) + ": " + b.message.substr(2)};
+        }
+        opt.effective[o.name] = it->second.value;
+      } else {
+        o.apply(vm[o.name].as<std::string>());
+        opt.effective[o.name] = vm[o.name].as<std::string>();
+      }
+    }
+    if (runtime.size() > 1 && runtime.back() == 's') runtime.pop_back();
+    std::size_t p = 0;
+    try {
+      w.runtime_s = std::stod(runtime, &p);
+    } catch (const std::exception&) {
+      p = 0;
+    }
+    if (p == 0 || p != runtime.size() || w.runtime_s < 0)
+      throw BadValue{"--runtime=" + vm["runtime"].as<std::string>() + ": expected seconds >= 0 (e.g. 0.01 or 2s)"};
+  } catch (const BadValue& b) {
+    err << "scnvme-sim: " << b.message << "\n";
+    return ParseOutcome::BadInput;
+  }
+  w.rw = rw == "readwrite" ? "rw" : rw;
+  if (w.bs % 512) {
+    err << "scnvme-sim: --bs=" << w.bs << ": expected a multiple of 512 bytes\n";
+    return ParseOutcome::BadInput;
+  }
+
+  const std::string level = vm["log-level"].as<std::string>();
+  static const std::vector<std::string> levels{"error", "warn", "info", "debug"};
+  int level_index = -1;
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    if (levels[i] == level) level_index = static_cast<int>(i);
+  if (level_index < 0) {
+    err << "scnvme-sim: --log-level=" << level << ": expected one of error, warn, info, debug\n";
+    return ParseOutcome::BadInput;
+  }
+  opt.log_level = level;
+  opt.platform.log_level = level_index;
+  opt.seed = vm["seed"].as<uint64_t>();
+  c.seed = opt.seed;
+  w.seed = opt.seed;
+  opt.platform.ram_bytes = ram;
+  opt.platform.cpu_op_cost = sc_core::sc_time(static_cast<double>(cpu_op_ns), sc_core::SC_NS);
+  opt.driver.io_queues = w.numjobs;
+  opt.driver.command_timeout_ns = timeout_ms * 1000000ull;
+  opt.driver.irq_mode = irq == "msix" ? NVME_IRQ_MSIX : irq == "msi" ? NVME_IRQ_MSI : irq == "intx" ? NVME_IRQ_INTX
+                        : irq == "poll" ? NVME_IRQ_POLL : NVME_IRQ_AUTO;
+  if (vm.count("json")) opt.json_path = vm["json"].as<std::string>();
+
+  c.namespaces.clear();
+  std::vector<uint32_t> nsids;
+  for (unsigned n = 1; n <= kMaxNamespaceOptions; ++n) {
+    if (ns_size[n] == 0) continue;
+    c.namespaces.push_back(NamespaceConfig{n, ns_size[n], ns_block[n]});
+    nsids.push_back(n);
+  }
+  try {
+    c.validate();
+  } catch (const ConfigError& e) {
+    const std::string name = option_for_field(e.field(), nsids);
+    std::string msg = e.what();
+    msg = msg.substr(msg.find(": ") + 2);
+    err << "scnvme-sim: --" << name << ": " << msg << "\n";
+    return ParseOutcome::BadInput;
+  }
+  for (const auto& o : model) opt.effective[o.name] = vm[o.name].as<std::string>();
+  opt.effective["seed"] = std::to_string(opt.seed);
+  return ParseOutcome::Run;
+}
+
+}  // namespace scnvme::sim

@@ -1,0 +1,31 @@
+// scnvme-sim's command line: model options as --section.key (also from an INI profile), fio's
+// workload option names, an optional fio job file, and the outputs.
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <string>
+
+#include "driver/nvme_driver.h"
+#include "reference_platform.h"
+#include "workload.h"
+
+namespace scnvme::sim {
+
+struct SimOptions {
+  platform::PlatformConfig platform;
+  nvme_driver_options driver{};
+  WorkloadOptions workload;
+  std::string json_path;
+  std::string log_level = "warn";
+  uint64_t seed = 1;
+  std::map<std::string, std::string> effective;  // every option with the value used
+};
+
+enum class ParseOutcome { Run, Exit, BadInput };
+
+/// Fills `opt`. Exit: --help was printed. BadInput: one line naming the option and the accepted
+/// values was written to `err`.
+ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& opt, std::ostream& out, std::ostream& err);
+
+}  // namespace scnvme::sim

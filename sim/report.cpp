@@ -1,0 +1,133 @@
+#include "report.h"
+
+#include <cstdio>
+#include <fstream>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+namespace scnvme::sim {
+
+namespace {
+
+struct Totals {
+  LatencyStats read, write, all;
+  uint64_t bytes_read = 0, bytes_written = 0;
+};
+
+Totals totals(const RunResult& run) {
+  Totals t;
+  for (const auto& j : run.jobs) {
+    t.read.merge(j.read);
+    t.write.merge(j.write);
+    t.bytes_read += j.bytes_read;
+    t.bytes_written += j.bytes_written;
+  }
+  t.all.merge(t.read);
+  t.all.merge(t.write);
+  return t;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+void print_direction(std::ostream& os, const char* label, const LatencyStats& s, uint64_t bytes, double seconds) {
+  if (s.count() == 0) return;
+  const double iops = seconds > 0 ? s.count() / seconds : 0;
+  const double bw = seconds > 0 ? bytes / seconds : 0;
+  os << "  " << label << ": IOPS=" << fmt("%.0f", iops) << ", BW=" << fmt("%.1f", bw / 1048576.0) << "MiB/s ("
+     << fmt("%.1f", bw / 1e6) << "MB/s)(" << fmt("%.1f", bytes / 1048576.0) << "MiB/" << fmt("%.3f", seconds * 1e3) << "ms)\n";
+  os << "    lat (ns): min=" << s.min() << ", max=" << s.max() << ", avg=" << fmt("%.1f", s.mean()) << ", stdev=" << fmt("%.1f", s.stdev())
+     << "\n";
+  os << "    lat percentiles (ns): 50.00th=[" << s.percentile(50) << "], 90.00th=[" << s.percentile(90) << "], 99.00th=["
+     << s.percentile(99) << "], 99.90th=[" << s.percentile(99.9) << "], 99.99th=[" << s.percentile(99.99) << "]\n";
+}
+
+nlohmann::json latency_json(const LatencyStats& s) {
+  return {{"min", s.min()},           {"mean", s.mean()},          {"stdev", s.stdev()},
+          {"p50", s.percentile(50)},  {"p90", s.percentile(90)},   {"p99", s.percentile(99)},
+          {"p999", s.percentile(99.9)}, {"p9999", s.percentile(99.99)}, {"max", s.max()}};
+}
+
+nlohmann::json direction_json(const LatencyStats& s, uint64_t bytes, double seconds) {
+  return {{"ios", s.count()},
+          {"bytes", bytes},
+          {"iops", seconds > 0 ? s.count() / seconds : 0.0},
+          {"bandwidth_bytes_per_s", seconds > 0 ? bytes / seconds : 0.0},
+          {"latency_ns", latency_json(s)}};
+}
+
+}  // namespace
+
+void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
+                   const HostFigures& host) {
+  const auto& w = opt.workload;
+  os << "controller: \"" << run.controller_model << "\" serial \"" << run.controller_serial << "\", " << run.interrupt_mode
+     << ", " << run.io_queues << " I/O queue pair(s)\n";
+  for (const auto& ns : run.namespaces)
+    os << "  namespace " << ns.nsid << ": " << ns.blocks << " blocks of " << ns.block_size << " B ("
+       << fmt("%.2f", static_cast<double>(ns.blocks) * ns.block_size / (1ull << 30)) << " GiB)\n";
+  for (std::size_t j = 0; j < run.jobs.size(); ++j) {
+    os << "job" << j << ": (rw=" << w.rw << ", bs=" << w.bs << ", iodepth=" << w.iodepth << ", nsid=" << w.nsid << ")\n";
+    print_direction(os, "read ", run.jobs[j].read, run.jobs[j].bytes_read, run.sim_time_s);
+    print_direction(os, "write", run.jobs[j].write, run.jobs[j].bytes_written, run.sim_time_s);
+  }
+  const Totals t = totals(run);
+  os << "all jobs:\n";
+  print_direction(os, "read ", t.read, t.bytes_read, run.sim_time_s);
+  print_direction(os, "write", t.write, t.bytes_written, run.sim_time_s);
+  os << "simulated time " << fmt("%.3f", run.sim_time_s * 1e3) << " ms; " << t.all.count() << " I/Os; controller completed "
+     << ctrl.commands_completed << " commands, sent " << ctrl.interrupts_sent << " interrupts";
+  if (ctrl.guest_errors) os << ", reported " << ctrl.guest_errors << " guest errors";
+  os << "\nhost: wall time " << fmt("%.3f", host.wall_time_s) << " s, "
+     << fmt("%.0f", host.wall_time_s > 0 ? t.all.count() / host.wall_time_s : 0.0) << " simulated I/Os per wall-second, peak RSS "
+     << fmt("%.1f", host.peak_rss_bytes / 1048576.0) << " MiB\n";
+}
+
+bool write_json(const std::string& path, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
+                const HostFigures& host, std::string& error) {
+  const Totals t = totals(run);
+  const double s = run.sim_time_s;
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& j : run.jobs)
+    jobs.push_back({{"read", direction_json(j.read, j.bytes_read, s)},
+                    {"write", direction_json(j.write, j.bytes_written, s)},
+                    {"errors", j.errors},
+                    {"verify_failures", j.verify_failures}});
+  nlohmann::json doc = {
+      {"schema_version", 1},
+      {"tool", "scnvme-sim"},
+      {"seed", opt.seed},
+      {"configuration", opt.effective},
+      {"ok", run.ok},
+      {"error", run.error},
+      {"results",
+       {{"ios_completed", t.all.count()},
+        {"iops", s > 0 ? t.all.count() / s : 0.0},
+        {"bandwidth_bytes_per_s", s > 0 ? (t.bytes_read + t.bytes_written) / s : 0.0},
+        {"latency_ns", latency_json(t.all)},
+        {"sim_time_ns", static_cast<uint64_t>(s * 1e9 + 0.5)},
+        {"read", direction_json(t.read, t.bytes_read, s)},
+        {"write", direction_json(t.write, t.bytes_written, s)},
+        {"jobs", jobs},
+        {"controller",
+         {{"commands_completed", ctrl.commands_completed},
+          {"interrupts_sent", ctrl.interrupts_sent},
+          {"guest_errors", ctrl.guest_errors}}}}},
+      {"host",
+       {{"wall_time_s", host.wall_time_s},
+        {"peak_rss_bytes", host.peak_rss_bytes},
+        {"ios_per_wall_second", host.wall_time_s > 0 ? t.all.count() / host.wall_time_s : 0.0}}}};
+  std::ofstream out(path);
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  out << doc.dump(2) << "\n";
+  return static_cast<bool>(out);
+}
+
+}  // namespace scnvme::sim

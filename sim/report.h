@@ -1,0 +1,29 @@
+// The run's report: a fio-like summary on stdout and the JSON document (--json).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "options.h"
+#include "workload.h"
+
+namespace scnvme::sim {
+
+struct HostFigures {
+  double wall_time_s = 0;
+  uint64_t peak_rss_bytes = 0;
+};
+
+struct ControllerFigures {
+  uint64_t commands_completed = 0;
+  uint64_t interrupts_sent = 0;
+  uint64_t guest_errors = 0;
+};
+
+void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
+                   const HostFigures& host);
+/// Returns false (with `error`) if the file cannot be written.
+bool write_json(const std::string& path, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
+                const HostFigures& host, std::string& error);
+
+}  // namespace scnvme::sim
