@@ -10,33 +10,9 @@
 
 namespace {
 
+/// A little-endian load of sizeof(T) bytes at a bus address; all ones when the access fails.
 template <typename T>
-T cfg_read(scnvme_hal_device* d, uint32_t off) {
-  T v{};
-  uint8_t b[sizeof(T)] = {};
-  if (off + sizeof(T) > 4096 || !d->cpu->read(d->ecam_base + off, b, sizeof(T))) {
-    ++d->bus_errors;
-    return static_cast<T>(~T{});
-  }
-  for (unsigned i = 0; i < sizeof(T); ++i) v = static_cast<T>(v | (static_cast<T>(b[i]) << (8 * i)));
-  if (d->log_level >= SCNVME_HAL_LOG_DEBUG)
-    std::printf("[%12.3f us] %s: cfg  rd%zu [0x%03x] = 0x%llx\n", sc_core::sc_time_stamp().to_seconds() * 1e6,
-                d->name.c_str(), sizeof(T) * 8, off, static_cast<unsigned long long>(v));
-  return v;
-}
-
-template <typename T>
-void cfg_write(scnvme_hal_device* d, uint32_t off, T v) {
-  uint8_t b[sizeof(T)];
-  for (unsigned i = 0; i < sizeof(T); ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
-  if (d->log_level >= SCNVME_HAL_LOG_DEBUG)
-    std::printf("[%12.3f us] %s: cfg  wr%zu [0x%03x] = 0x%llx\n", sc_core::sc_time_stamp().to_seconds() * 1e6,
-                d->name.c_str(), sizeof(T) * 8, off, static_cast<unsigned long long>(v));
-  if (off + sizeof(T) > 4096 || !d->cpu->write(d->ecam_base + off, b, sizeof(T))) ++d->bus_errors;
-}
-
-template <typename T>
-T mmio_read(scnvme_hal_device* d, uint64_t addr) {
+T load(scnvme_hal_device* d, uint64_t addr, const char* what, uint64_t shown) {
   uint8_t b[sizeof(T)] = {};
   if (!d->cpu->read(addr, b, sizeof(T))) {
     ++d->bus_errors;
@@ -45,20 +21,38 @@ T mmio_read(scnvme_hal_device* d, uint64_t addr) {
   T v{};
   for (unsigned i = 0; i < sizeof(T); ++i) v = static_cast<T>(v | (static_cast<T>(b[i]) << (8 * i)));
   if (d->log_level >= SCNVME_HAL_LOG_DEBUG)
-    std::printf("[%12.3f us] %s: mmio rd%zu [0x%llx] = 0x%llx\n", sc_core::sc_time_stamp().to_seconds() * 1e6,
-                d->name.c_str(), sizeof(T) * 8, static_cast<unsigned long long>(addr), static_cast<unsigned long long>(v));
+    std::printf("[%12.3f us] %s: %s rd%zu [0x%llx] = 0x%llx\n", sc_core::sc_time_stamp().to_seconds() * 1e6, d->name.c_str(),
+                what, sizeof(T) * 8, static_cast<unsigned long long>(shown), static_cast<unsigned long long>(v));
   return v;
 }
 
 template <typename T>
-void mmio_write(scnvme_hal_device* d, uint64_t addr, T v) {
+void store(scnvme_hal_device* d, uint64_t addr, T v, const char* what, uint64_t shown) {
   uint8_t b[sizeof(T)];
   for (unsigned i = 0; i < sizeof(T); ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
   if (d->log_level >= SCNVME_HAL_LOG_DEBUG)
-    std::printf("[%12.3f us] %s: mmio wr%zu [0x%llx] = 0x%llx\n", sc_core::sc_time_stamp().to_seconds() * 1e6,
-                d->name.c_str(), sizeof(T) * 8, static_cast<unsigned long long>(addr), static_cast<unsigned long long>(v));
+    std::printf("[%12.3f us] %s: %s wr%zu [0x%llx] = 0x%llx\n", sc_core::sc_time_stamp().to_seconds() * 1e6, d->name.c_str(),
+                what, sizeof(T) * 8, static_cast<unsigned long long>(shown), static_cast<unsigned long long>(v));
   if (!d->cpu->write(addr, b, sizeof(T))) ++d->bus_errors;
 }
+
+template <typename T>
+T cfg_read(scnvme_hal_device* d, uint32_t off) {
+  if (off + sizeof(T) > 4096) {
+    ++d->bus_errors;
+    return static_cast<T>(~T{});
+  }
+  return load<T>(d, d->ecam_base + off, "cfg ", off);
+}
+template <typename T>
+void cfg_write(scnvme_hal_device* d, uint32_t off, T v) {
+  if (off + sizeof(T) > 4096) ++d->bus_errors;
+  else store<T>(d, d->ecam_base + off, v, "cfg ", off);
+}
+template <typename T>
+T mmio_read(scnvme_hal_device* d, uint64_t addr) { return load<T>(d, addr, "mmio", addr); }
+template <typename T>
+void mmio_write(scnvme_hal_device* d, uint64_t addr, T v) { store<T>(d, addr, v, "mmio", addr); }
 
 uint64_t now_ns() { return static_cast<uint64_t>(sc_core::sc_time_stamp().value() * sc_core::sc_get_time_resolution().to_seconds() * 1e9); }
 
