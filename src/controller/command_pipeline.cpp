@@ -38,7 +38,7 @@ void ControllerImpl::fetch_thread() {
     // Find a free slot and the next SQ (round robin) with entries to fetch.
     auto free_slot = std::find_if(slots.begin(), slots.end(), [](const Command& c) { return c.state == Command::State::Free; });
     int chosen = -1;
-    if (ready && !shutting_down && free_slot != slots.end()) {
+    if (ready && !shutting_down && pci.bus_master_enabled() && free_slot != slots.end()) {
       for (std::size_t k = 0; k < sqs.size(); ++k) {
         const std::size_t q = (rr_next + k) % sqs.size();
         const SubmissionQueue& sq = sqs[q];
@@ -49,7 +49,7 @@ void ControllerImpl::fetch_thread() {
       }
     }
     if (chosen < 0) {
-      sc_core::wait(work_event | slot_done_event | reset_event);
+      sc_core::wait(work_event | slot_done_event | bus_master_event | reset_event);
       continue;
     }
     rr_next = static_cast<std::size_t>(chosen) + 1;
@@ -130,11 +130,12 @@ void ControllerImpl::complete(Command& cmd) {
   const uint16_t cqid = sq.cqid;
   if (!cmd.status.ok()) {
     ++stats.commands_failed;
-    errors.record(cmd.sqid, cmd.sqe.cid(), cmd.status, cmd.error_location, cmd.error_lba, cmd.sqe.nsid());
     cmd.status.more = true;  // details are in the Error Information log
   }
   sc_core::wait(cycles(cfg.timing.cqe_build_cycles));
-  while (!stale(cmd) && cqs[cqid].valid && cqs[cqid].full()) sc_core::wait(cq_space_event | reset_event);
+  // A full CQ holds the completion back; so does a cleared Bus Master Enable (no writes upstream).
+  while (!stale(cmd) && cqs[cqid].valid && (cqs[cqid].full() || !pci.bus_master_enabled()))
+    sc_core::wait(cq_space_event | bus_master_event | reset_event);
   if (stale(cmd) || !cqs[cqid].valid) return;
 
   CompletionQueue& cq = cqs[cqid];
@@ -142,6 +143,8 @@ void ControllerImpl::complete(Command& cmd) {
   const bool phase = cq.phase;
   cq.tail = (cq.tail + 1) % cq.size;
   if (cq.tail == 0) cq.phase = !cq.phase;
+  if (!cmd.status.ok())
+    errors.record(cmd.sqid, cmd.sqe.cid(), cmd.status, phase, cmd.error_location, cmd.error_lba, cmd.sqe.nsid());
 
   spec::Cqe cqe;
   cqe.set_dw0(cmd.dw0);

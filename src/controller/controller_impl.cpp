@@ -219,7 +219,8 @@ void ControllerImpl::cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_tim
     return;
   }
   if ((cmd_before ^ cmd_after) & p::command::kBusMaster) {
-    if (!(cmd_after & p::command::kBusMaster)) dma.invalidate_all();
+    if (cmd_after & p::command::kBusMaster) bus_master_event.notify(delay);
+    else dma.invalidate_all();
   }
   if (((cmd_before ^ cmd_after) & p::command::kMemorySpace) || bar_before != pci.bar0_address()) {
     if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
@@ -272,21 +273,24 @@ void ControllerImpl::controller_reset() {
   SC_REPORT_INFO_VERB(kMsgController, (name + ": controller reset").c_str(), sc_core::SC_HIGH);
 }
 
-void ControllerImpl::function_level_reset() {
+void ControllerImpl::function_level_reset() { reset_function(false); }
+
+void ControllerImpl::reset_function(bool conventional) {
   controller_reset();
   --stats.controller_resets;
   regs.reset_all();
-  pci.reset();
+  pci.reset(conventional);
   msix.reset();
   dma.invalidate_all();
   update_intx();
   if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
-  SC_REPORT_INFO_VERB(kMsgController, (name + ": function level reset").c_str(), sc_core::SC_HIGH);
+  SC_REPORT_INFO_VERB(kMsgController, (name + (conventional ? ": conventional reset" : ": function level reset")).c_str(),
+                      sc_core::SC_HIGH);
 }
 
 void ControllerImpl::subsystem_reset() {
   ++stats.subsystem_resets;
-  function_level_reset();
+  reset_function(true);
   set_csts_bits(spec::reg::csts::kNssro, true);
   SC_REPORT_INFO_VERB(kMsgController, (name + ": NVM subsystem reset").c_str(), sc_core::SC_HIGH);
 }

@@ -82,6 +82,9 @@ class ControllerImpl {
   void controller_reset();
   void subsystem_reset();
   void function_level_reset();
+  /// Controller, registers, configuration space and MSI-X back to reset values; a Function Level
+  /// Reset (conventional = false) keeps the link-level state of the configuration space.
+  void reset_function(bool conventional);
   void start_shutdown();
   void controller_fatal(const std::string& why);
   void guest_error(const std::string& what);
@@ -176,6 +179,7 @@ class ControllerImpl {
   sc_core::sc_event cq_space_event;   // a CQ head doorbell freed entries
   sc_core::sc_event slot_done_event;  // a command left its slot
   sc_core::sc_event reset_event;      // a reset made in-flight commands stale
+  sc_core::sc_event bus_master_event; // Bus Master Enable was set
   sc_core::sc_event message_event;
   sc_core::sc_event intx_changed;
   std::deque<InterruptMessage> messages;

@@ -6,11 +6,11 @@ namespace scnvme::detail {
 
 namespace ee = spec::log::error_entry;
 
-void ErrorLog::record(uint16_t sqid, uint16_t cid, spec::Status status, uint16_t parameter_location, uint64_t lba,
-                      uint32_t nsid) {
+void ErrorLog::record(uint16_t sqid, uint16_t cid, spec::Status status, bool phase, uint16_t parameter_location,
+                      uint64_t lba, uint32_t nsid) {
   ++count_;
-  // The phase tag bit position (bit 0) of the 16-bit status field is zero in the log.
-  entries_.push_front(ErrorEntry{count_, sqid, cid, static_cast<uint16_t>(status.field() << 1), parameter_location, lba, nsid});
+  entries_.push_front(ErrorEntry{count_, sqid, cid, static_cast<uint16_t>(status.field() << 1 | (phase ? 1 : 0)),
+                                 parameter_location, lba, nsid});
   while (entries_.size() > capacity_) entries_.pop_back();
 }
 

@@ -14,7 +14,7 @@ struct ErrorEntry {
   uint64_t error_count = 0;
   uint16_t sqid = 0;
   uint16_t cid = 0;
-  uint16_t status_field = 0;   // status field (bits 15:1) with the phase bit cleared
+  uint16_t status_field = 0;   // status field (bits 15:1) and the phase tag posted (bit 0)
   uint16_t parameter_location = 0xFFFF;
   uint64_t lba = 0;
   uint32_t nsid = 0;
@@ -24,7 +24,9 @@ class ErrorLog {
  public:
   explicit ErrorLog(unsigned capacity) : capacity_(capacity) {}
 
-  void record(uint16_t sqid, uint16_t cid, spec::Status status, uint16_t parameter_location, uint64_t lba, uint32_t nsid);
+  /// `phase`: the phase tag of the CQE that carried the status (bit 0 of the logged status field).
+  void record(uint16_t sqid, uint16_t cid, spec::Status status, bool phase, uint16_t parameter_location, uint64_t lba,
+              uint32_t nsid);
   uint64_t error_count() const { return count_; }
   std::size_t entries() const { return entries_.size(); }
   /// The log page image: capacity entries of 64 bytes, newest first, unused entries zero.

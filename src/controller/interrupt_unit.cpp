@@ -35,7 +35,7 @@ void ControllerImpl::signal_vector(uint16_t vector) {
       return;
     }
     if (!pci.bus_master_enabled()) {
-      guest_error("MSI for vector " + std::to_string(v) + " dropped: Bus Master Enable is clear");
+      msi_pending[v] = true;  // sent once Bus Master Enable is set again
       return;
     }
     // Multiple message MSI: the vector number replaces the low bits of the message data.
@@ -59,7 +59,7 @@ void ControllerImpl::deliver_pending_msix() {
 }
 
 void ControllerImpl::deliver_pending_msi() {
-  if (pci.msix_enabled() || !pci.msi_enabled()) return;
+  if (pci.msix_enabled() || !pci.msi_enabled() || !pci.bus_master_enabled()) return;
   for (unsigned v = 0; v < msi_pending.size(); ++v) {
     if (msi_pending[v] && !(intms & (1u << v))) {
       msi_pending[v] = false;

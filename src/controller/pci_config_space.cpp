@@ -76,8 +76,10 @@ PciConfigSpace::PciConfigSpace(const ControllerConfig& cfg) : space_(p::kConfigS
   link(last, pcie_);
   s.define(pcie_ + p::pcie::kCapabilities, 2, p::pcie::kCapVersion2 | p::pcie::kTypeEndpoint);
   s.define(pcie_ + p::pcie::kDeviceCapabilities, 4, log2u(pc.max_payload_supported / 128) | p::pcie::kDevcapFlr);
-  // Device Control: MPS 128 B and MRRS 512 B at reset, as PCIe specifies.
-  s.define(pcie_ + p::pcie::kDeviceControl, 2, (0u << p::pcie::kDevctlMpsShift) | (2u << p::pcie::kDevctlMrrsShift),
+  // Device Control at reset, as PCIe specifies: MPS 128 B, MRRS 512 B, Enable Relaxed Ordering
+  // (bit 4) and Enable No Snoop (bit 11) set.
+  s.define(pcie_ + p::pcie::kDeviceControl, 2,
+           (0u << p::pcie::kDevctlMpsShift) | (2u << p::pcie::kDevctlMrrsShift) | (1u << 4) | (1u << 11),
            p::pcie::kDevctlWritableMask);
   s.define(pcie_ + p::pcie::kDeviceStatus, 2, 0, 0, 0x000F);
   s.define(pcie_ + p::pcie::kLinkCapabilities, 4, p::pcie::linkcap(pc.link_generation, pc.link_width));
@@ -87,6 +89,22 @@ PciConfigSpace::PciConfigSpace(const ControllerConfig& cfg) : space_(p::kConfigS
   s.define(pcie_ + p::pcie::kLinkCapabilities2, 4, p::pcie::linkcap2_speeds(pc.link_generation));
   s.define(pcie_ + p::pcie::kLinkControl2, 2, pc.link_generation, 0x000F);
   s.define(p::kCapabilitiesPtr, 1, pm_);
+}
+
+void PciConfigSpace::reset(bool conventional) {
+  if (conventional) {
+    space_.reset();
+    return;
+  }
+  namespace e = p::pcie;
+  const uint16_t devctl = space_.u16(pcie_ + e::kDeviceControl);
+  const uint16_t lnkctl = space_.u16(pcie_ + e::kLinkControl), lnkctl2 = space_.u16(pcie_ + e::kLinkControl2);
+  space_.reset();
+  const uint16_t reset_devctl = space_.u16(pcie_ + e::kDeviceControl);
+  space_.set_u16(pcie_ + e::kDeviceControl,
+                 static_cast<uint16_t>((reset_devctl & ~e::kDevctlMpsMask) | (devctl & e::kDevctlMpsMask)));
+  space_.set_u16(pcie_ + e::kLinkControl, lnkctl);
+  space_.set_u16(pcie_ + e::kLinkControl2, lnkctl2);
 }
 
 uint16_t PciConfigSpace::command() const { return space_.u16(p::kCommand); }

@@ -19,7 +19,9 @@ class PciConfigSpace {
   void write(uint32_t off, const uint8_t* data, unsigned len, const uint8_t* be, unsigned be_len) {
     space_.write(off, data, len, be, be_len);
   }
-  void reset() { space_.reset(); }
+  /// Back to reset values. A Function Level Reset (conventional = false) keeps the link-level
+  /// state PCIe says it must not affect: Device Control's Max_Payload_Size and Link Control/2.
+  void reset(bool conventional);
 
   uint16_t command() const;
   bool memory_space_enabled() const;

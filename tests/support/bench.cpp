@@ -18,6 +18,10 @@ Bench::Bench(const sc_core::sc_module_name& n, const ControllerConfig& cfg, bool
   cfg_init.bind(nvme.pci_cfg);
   nvme.dma.bind(mem.socket);
   if (bind_msi) nvme.msi.bind(msi.socket);
+  else {
+    msi_unused = std::make_unique<tlm_utils::simple_initiator_socket<Bench>>("msi_unused");
+    msi_unused->bind(msi.socket);
+  }
   if (bind_intx) nvme.intx.bind(intx);
   sc_core::sc_spawn([this] { thread(); }, "host");
 }

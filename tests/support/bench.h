@@ -40,11 +40,18 @@ class Bench : public sc_core::sc_module {
   HostMemory mem;
   MsiSink msi;
   sc_core::sc_signal<bool> intx;
+  /// Stands in for the controller on the MSI sink's socket when `msi` stays unbound (a target
+  /// socket must be bound for elaboration to succeed); it never sends anything.
+  std::unique_ptr<tlm_utils::simple_initiator_socket<Bench>> msi_unused;
 
   Bench(const sc_core::sc_module_name& n, const ControllerConfig& cfg, bool bind_msi = true, bool bind_intx = true);
 
   /// Runs `body` in a thread at time 0; stops the simulation when it returns or at `limit`.
   void run(std::function<void(Bench&)> body, sc_core::sc_time limit = sc_core::sc_time(1, sc_core::SC_SEC));
+  /// Sets the host body without starting the simulation: for a second bench in the same
+  /// simulation, whose body runs when another bench's run() starts it. Each body's return stops
+  /// the simulation, so bodies that share one should wait for each other before returning.
+  void set_body(std::function<void(Bench&)> body) { body_ = std::move(body); }
 
   // --- raw accesses (from the body thread; they wait for the annotated delay) ---
   tlm::tlm_response_status access(tlm_utils::simple_initiator_socket<Bench>& s, tlm::tlm_command cmd, uint64_t addr,
