@@ -7,6 +7,7 @@
 using namespace scnvme;
 using namespace scnvme::test;
 namespace p = spec::pci;
+namespace reg = spec::reg;
 
 namespace {
 
@@ -115,6 +116,13 @@ TEST(InterruptsBusMaster, ClearBmeStopsFetchesWritesAndMessages) {
     EXPECT_EQ(h.nvme.stats().commands_fetched, fetched) << "the SQE is not fetched";
     EXPECT_FALSE(h.cqe_available(0));
     EXPECT_EQ(h.msi.messages.size(), messages);
+    EXPECT_EQ(h.rd32(reg::kCsts) & reg::csts::kCfs, 0u) << "a held fetch is not a controller failure";
+    // Bus Master Enable set again: the command is fetched, completes and interrupts.
+    h.cfg_write(p::kCommand, 2, kMseBme);
+    const spec::Cqe c = h.wait_cqe(0);
+    EXPECT_STATUS(c, st::kSuccess);
+    wait_us(2);
+    EXPECT_EQ(h.msi.messages.size(), messages + 1);
   });
 }
 
