@@ -128,32 +128,32 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       {"pci.revision_id", "PCI revision ID", str(c.pci.revision_id), number("pci.revision_id", c.pci.revision_id)},
       {"pci.bar0_size", "BAR0 size in bytes (power of two >= 16k)", str(c.pci.bar0_size), size("pci.bar0_size", c.pci.bar0_size)},
       {"pci.msix", "MSI-X capability present", "true", boolean("pci.msix", c.pci.msix)},
-      {"pci.msix_vectors", "MSI-X table entries (1..2048)", str(c.pci.msix_vectors), number("pci.msix_vectors", c.pci.msix_vectors)},
+      {"pci.msix_vectors", "MSI-X table entries (1..2048)", str(c.pci.msix_vectors), number("pci.msix_vectors", c.pci.msix_vectors, 1, 2048)},
       {"pci.msix_table_offset", "MSI-X table offset in BAR0 (bytes)", str(c.pci.msix_table_offset),
        number("pci.msix_table_offset", c.pci.msix_table_offset)},
       {"pci.msix_pba_offset", "MSI-X PBA offset in BAR0 (bytes)", str(c.pci.msix_pba_offset),
        number("pci.msix_pba_offset", c.pci.msix_pba_offset)},
       {"pci.msi", "MSI capability present", "true", boolean("pci.msi", c.pci.msi)},
-      {"pci.msi_vectors", "MSI vectors requested (1, 2, 4, 8, 16, 32)", str(c.pci.msi_vectors), number("pci.msi_vectors", c.pci.msi_vectors)},
+      {"pci.msi_vectors", "MSI vectors requested (1, 2, 4, 8, 16, 32)", str(c.pci.msi_vectors), number("pci.msi_vectors", c.pci.msi_vectors, 1, 32)},
       {"pci.link_generation", "PCIe generation reported (1..6)", str(c.pci.link_generation),
-       number("pci.link_generation", c.pci.link_generation)},
-      {"pci.link_width", "PCIe lanes reported (1, 2, 4, 8, 12, 16, 32)", str(c.pci.link_width), number("pci.link_width", c.pci.link_width)},
+       number("pci.link_generation", c.pci.link_generation, 1, 6)},
+      {"pci.link_width", "PCIe lanes reported (1, 2, 4, 8, 12, 16, 32)", str(c.pci.link_width), number("pci.link_width", c.pci.link_width, 1, 32)},
       {"pci.max_payload_supported", "max payload size supported (bytes, 128..4096)", str(c.pci.max_payload_supported),
-       number("pci.max_payload_supported", c.pci.max_payload_supported)},
+       number("pci.max_payload_supported", c.pci.max_payload_supported, 128, 4096)},
       {"controller.serial_number", "serial number (<= 20 ASCII)", c.serial_number, text("controller.serial_number", c.serial_number)},
       {"controller.model_number", "model number (<= 40 ASCII)", c.model_number, text("controller.model_number", c.model_number)},
       {"controller.firmware_revision", "firmware revision (<= 8 ASCII)", c.firmware_revision,
        text("controller.firmware_revision", c.firmware_revision)},
       {"controller.max_io_queues", "I/O queue pairs supported (1..65535)", str(c.max_io_queues),
-       number("controller.max_io_queues", c.max_io_queues)},
+       number("controller.max_io_queues", c.max_io_queues, 1, 65535)},
       {"controller.max_queue_entries", "entries per queue, CAP.MQES+1 (2..65536)", str(c.max_queue_entries),
-       number("controller.max_queue_entries", c.max_queue_entries)},
-      {"controller.doorbell_stride", "CAP.DSTRD (0..15)", str(c.doorbell_stride), number("controller.doorbell_stride", c.doorbell_stride)},
+       number("controller.max_queue_entries", c.max_queue_entries, 2, 65536)},
+      {"controller.doorbell_stride", "CAP.DSTRD (0..15)", str(c.doorbell_stride), number("controller.doorbell_stride", c.doorbell_stride, 0, 15)},
       {"controller.command_slots", "commands executing concurrently (1..4096)", str(c.command_slots),
-       number("controller.command_slots", c.command_slots)},
-      {"controller.mps_min", "CAP.MPSMIN (0..15)", str(c.mps_min), number("controller.mps_min", c.mps_min)},
-      {"controller.mps_max", "CAP.MPSMAX (0..15)", str(c.mps_max), number("controller.mps_max", c.mps_max)},
-      {"controller.mdts", "MDTS (1..15): max transfer = 4 KiB << mps_min << mdts", str(c.mdts), number("controller.mdts", c.mdts)},
+       number("controller.command_slots", c.command_slots, 1, 4096)},
+      {"controller.mps_min", "CAP.MPSMIN (0..15)", str(c.mps_min), number("controller.mps_min", c.mps_min, 0, 15)},
+      {"controller.mps_max", "CAP.MPSMAX (0..15)", str(c.mps_max), number("controller.mps_max", c.mps_max, 0, 15)},
+      {"controller.mdts", "MDTS (1..15): max transfer = 4 KiB << mps_min << mdts", str(c.mdts), number("controller.mdts", c.mdts, 1, 15)},
       {"controller.abort_command_limit", "ACL, 0-based", str(c.abort_command_limit), number("controller.abort_command_limit", c.abort_command_limit)},
       {"controller.async_event_limit", "AERL, 0-based", str(c.async_event_limit), number("controller.async_event_limit", c.async_event_limit)},
       {"controller.error_log_entries", "ELPE, 0-based", str(c.error_log_entries), number("controller.error_log_entries", c.error_log_entries)},
@@ -161,8 +161,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
        boolean("controller.volatile_write_cache", c.volatile_write_cache)},
       {"controller.nvm_subsystem_reset", "NVM subsystem reset supported (CAP.NSSRS)", "true",
        boolean("controller.nvm_subsystem_reset", c.nvm_subsystem_reset)},
-      {"controller.max_namespaces", "NN (1..4294967294)", str(c.max_namespaces), number("controller.max_namespaces", c.max_namespaces)},
-      {"controller.timeout_500ms", "CAP.TO in 500 ms units (1..255)", str(c.timeout_500ms), number("controller.timeout_500ms", c.timeout_500ms)},
+      {"controller.max_namespaces", "NN (1..4294967294)", str(c.max_namespaces), number("controller.max_namespaces", c.max_namespaces, 1, 0xFFFFFFFE)},
+      {"controller.timeout_500ms", "CAP.TO in 500 ms units (1..255)", str(c.timeout_500ms), number("controller.timeout_500ms", c.timeout_500ms, 1, 255)},
       {"timing.clock_mhz", "controller clock (MHz)", str(c.timing.clock_mhz), number("timing.clock_mhz", c.timing.clock_mhz, 1, 100000)},
       {"timing.register_access_cycles", "cycles per BAR0/config access", str(c.timing.register_access_cycles),
        number("timing.register_access_cycles", c.timing.register_access_cycles)},
@@ -226,7 +226,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   po::positional_options_description pos;
   pos.add("jobfile", 1);
 
-  po::variables_map vm;
+  po::variables_map vm, profile;
+  std::string profile_path;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     if (vm.count("profile")) {
@@ -236,9 +237,21 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
         err << "scnvme-sim: --profile " << path << ": cannot open the file\n";
         return ParseOutcome::BadInput;
       }
+      // INI comments start with ';' (Boost's parser knows only '#'): blank those lines.
+      std::stringstream ini;
+      for (std::string line; std::getline(in, line);) {
+        const auto first = line.find_first_not_of(" \t");
+        ini << (first != std::string::npos && line[first] == ';' ? std::string() : line) << '\n';
+      }
       po::options_description profile_desc;
-      profile_desc.add(model_desc);
-      po::store(po::parse_config_file(in, profile_desc), vm);  // the command line wins
+      for (const auto& o : model) profile_desc.add_options()(o.name.c_str(), po::value<std::string>(), "");
+      try {
+        po::store(po::parse_config_file(ini, profile_desc), profile);
+      } catch (const po::error& e) {
+        err << "scnvme-sim: --profile " << path << ": " << e.what() << "\n";
+        return ParseOutcome::BadInput;
+      }
+      profile_path = path;
     }
     po::notify(vm);
   } catch (const po::error& e) {
@@ -251,7 +264,21 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   }
 
   try {
-    for (const auto& o : model) o.apply(vm[o.name].as<std::string>());
+    // Model keys: command line > profile > default.
+    for (const auto& o : model) {
+      if (vm[o.name].defaulted() && profile.count(o.name)) {
+        const std::string v = profile[o.name].as<std::string>();
+        try {
+          o.apply(v);
+        } catch (const BadValue& b) {
+          throw BadValue{b.message + " (set in --profile " + profile_path + ")"};
+        }
+        opt.effective[o.name] = v;
+      } else {
+        o.apply(vm[o.name].as<std::string>());
+        opt.effective[o.name] = vm[o.name].as<std::string>();
+      }
+    }
     // Workload keys: command line > job file > default.
     JobFile job;
     if (vm.count("jobfile")) {
@@ -333,7 +360,6 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     err << "scnvme-sim: --" << name << ": " << msg << "\n";
     return ParseOutcome::BadInput;
   }
-  for (const auto& o : model) opt.effective[o.name] = vm[o.name].as<std::string>();
   opt.effective["seed"] = std::to_string(opt.seed);
   return ParseOutcome::Run;
 }
