@@ -119,10 +119,32 @@ void ControllerConfig::validate() const {
     if (ns.nsid == 0 || ns.nsid > max_namespaces)
       throw ConfigError(f + ".nsid", "must be in [1, max_namespaces = " + std::to_string(max_namespaces) + "]; got " + std::to_string(ns.nsid));
     if (!nsids.insert(ns.nsid).second) throw ConfigError(f + ".nsid", "NSID " + std::to_string(ns.nsid) + " is used twice");
-    if (ns.block_size != 512 && ns.block_size != 4096)
+    if (ns.lba_formats.empty() && ns.block_size != 512 && ns.block_size != 4096)
       throw ConfigError(f + ".block_size", "must be 512 or 4096; got " + std::to_string(ns.block_size));
-    if (ns.size_bytes == 0 || ns.size_bytes % ns.block_size)
-      throw ConfigError(f + ".size_bytes", "must be a non-zero multiple of block_size (" + std::to_string(ns.block_size) + ")");
+    if (ns.lba_formats.size() > 16)
+      throw ConfigError(f + ".lba_formats", "at most 16 LBA formats; got " + std::to_string(ns.lba_formats.size()));
+    for (std::size_t k = 0; k < ns.lba_formats.size(); ++k) {
+      const auto& lf = ns.lba_formats[k];
+      const std::string ff = f + ".lba_formats[" + std::to_string(k) + "]";
+      if (lf.data_size != 512 && lf.data_size != 4096)
+        throw ConfigError(ff + ".data_size", "must be 512 or 4096; got " + std::to_string(lf.data_size));
+      check_range((ff + ".metadata_size").c_str(), lf.metadata_size, 0, 128);
+    }
+    if (ns.format_index >= ns.formats().size())
+      throw ConfigError(f + ".format_index", "must be below the number of LBA formats (" + std::to_string(ns.formats().size()) + ")");
+    const LbaFormat lf = ns.format();
+    if (ns.image.empty() && (ns.size_bytes == 0 || ns.size_bytes % lf.data_size))
+      throw ConfigError(f + ".size_bytes", "must be a non-zero multiple of the data size (" + std::to_string(lf.data_size) + ")");
+    if (!ns.image.empty() && ns.size_bytes % lf.data_size)
+      throw ConfigError(f + ".size_bytes", "must be a multiple of the data size (" + std::to_string(lf.data_size) + "), or 0 for the image's size");
+    if (!ns.image.empty() && lf.metadata_size)
+      throw ConfigError(f + ".image", "an image file holds data only: use a format without metadata");
+    if (!ns.image.empty() && ns.data != NamespaceData::Store)
+      throw ConfigError(f + ".data", "an image-file namespace stores its data (data-less modes are for RAM namespaces)");
+    if (ns.extended_lba && lf.metadata_size == 0)
+      throw ConfigError(f + ".extended_lba", "needs a format with metadata");
+    if (ns.size_bytes / lf.data_size > (1ull << 48))
+      throw ConfigError(f + ".size_bytes", "at most 2^48 blocks");
   }
 }
 

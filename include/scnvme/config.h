@@ -41,11 +41,45 @@ struct PciConfig {
   uint16_t max_payload_supported = 512;  // bytes: 128..4096, power of two
 };
 
+/// An LBA format: data bytes per block and metadata bytes per block.
+struct LbaFormat {
+  uint32_t data_size = 512;              // 512 or 4096
+  uint16_t metadata_size = 0;            // 0..128 bytes
+};
+
+/// How a namespace keeps its data.
+enum class NamespaceData {
+  Store,    // sparse RAM store (or the image file): what is written is read back
+  Zeroes,   // data-less, for long performance runs: reads return zeroes, writes store nothing
+  Pattern,  // data-less: reads return a pattern derived from the LBA, writes store nothing
+};
+
 /// One namespace of the NVM command set.
 struct NamespaceConfig {
+  NamespaceConfig() = default;
+  NamespaceConfig(uint32_t nsid_, uint64_t size_bytes_, uint32_t block_size_ = 512)
+      : nsid(nsid_), size_bytes(size_bytes_), block_size(block_size_) {}
+
   uint32_t nsid = 1;                     // 1..max_namespaces; gaps leave inactive NSIDs
-  uint64_t size_bytes = 1ull << 30;      // capacity, a multiple of the block size
-  uint32_t block_size = 512;             // 512 or 4096
+  uint64_t size_bytes = 1ull << 30;      // capacity in data bytes, a multiple of the data size;
+                                         // 0 with an image: the image file's size
+  uint32_t block_size = 512;             // used when lba_formats is empty: one format, no metadata
+  std::vector<LbaFormat> lba_formats;    // up to 16 formats; empty: {block_size, 0}
+  uint8_t format_index = 0;              // FLBAS: the format in use
+  bool extended_lba = false;             // metadata travels at the end of each block's data
+  bool write_protected = false;          // writes fail with Namespace is Write Protected
+  std::string image;                     // raw image file holding the durable data (no metadata)
+  bool image_read_only = false;          // open the image read-only (the namespace is write protected)
+  NamespaceData data = NamespaceData::Store;
+
+  /// The formats as Identify Namespace reports them.
+  std::vector<LbaFormat> formats() const {
+    return lba_formats.empty() ? std::vector<LbaFormat>{LbaFormat{block_size, 0}} : lba_formats;
+  }
+  LbaFormat format() const {
+    const auto f = formats();
+    return format_index < f.size() ? f[format_index] : f.front();
+  }
 };
 
 /// Controller clock and per-stage costs. All delays are quantised to the clock.
@@ -93,6 +127,7 @@ struct ControllerConfig {
   uint8_t async_event_limit = 3;     // AERL (0-based)
   uint8_t error_log_entries = 63;    // ELPE (0-based)
   bool volatile_write_cache = true;  // VWC present; Feature 06h supported
+  bool sgl_support = false;          // SGLs for I/O data (Identify SGLS); off: PRPs only
   bool nvm_subsystem_reset = true;   // CAP.NSSRS
   uint32_t max_namespaces = 256;     // NN
   uint16_t warning_temperature_k = 343;   // WCTEMP

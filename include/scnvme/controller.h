@@ -65,6 +65,11 @@ class Controller : public sc_core::sc_module {
   /// Enable changes, so an interconnect can move its mapping.
   void on_bar0_change(std::function<void(uint64_t address, bool enabled)> callback);
 
+  /// Power loss and restore, as a platform's power model signals it: data not yet durable (in the
+  /// volatile write cache) is lost, an unsafe shutdown is counted unless the host completed a
+  /// shutdown, and the controller and its PCI function return to their power-on state.
+  void power_loss();
+
   const char* kind() const override { return "scnvme::Controller"; }
 
  private:

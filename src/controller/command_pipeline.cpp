@@ -172,6 +172,15 @@ void ControllerImpl::complete(Command& cmd) {
   update_intx();
 }
 
+spec::Status ControllerImpl::transfer_metadata(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
+  // PRPs (PSDT 00b): MPTR is the address of one contiguous, dword-aligned metadata buffer.
+  const uint64_t mptr = cmd.sqe.mptr();
+  if (mptr & 3) return st::kInvalidField;
+  const bool ok = to_host ? dma.write(mptr, buf, len) : dma.read(mptr, buf, len);
+  if (stale(cmd)) return st::kAbortedSqDeletion;
+  return ok ? st::kSuccess : st::kDataTransferError;
+}
+
 spec::Status ControllerImpl::transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
   if (len > cfg.max_transfer_bytes()) return st::kInvalidField;
   std::vector<DmaSegment> segments;

@@ -54,7 +54,7 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
       slots(cfg_.command_slots),
       msi_pending(32, false) {
   if (subnqn.size() > 223) subnqn = subnqn.substr(0, 223);
-  for (const auto& ns : cfg.namespaces) stores.emplace_back(ns.size_bytes / ns.block_size, ns.block_size);
+  for (std::size_t i = 0; i < cfg.namespaces.size(); ++i) media.push_back(std::make_unique<NamespaceMedia>(cfg.namespaces[i], i));
   for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
   build_registers();
   reset_features();
@@ -286,6 +286,16 @@ void ControllerImpl::reset_function(bool conventional) {
   if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
   SC_REPORT_INFO_VERB(kMsgController, (name + (conventional ? ": conventional reset" : ": function level reset")).c_str(),
                       sc_core::SC_HIGH);
+}
+
+void ControllerImpl::power_loss() {
+  for (auto& m : media) m->power_loss();
+  namespace r = spec::reg;
+  if (r::csts::shst(csts()) != r::csts::kShstComplete) ++health.unsafe_shutdowns;
+  ++health.power_cycles;
+  reset_function(true);
+  set_csts_bits(r::csts::kNssro, false);
+  SC_REPORT_INFO_VERB(kMsgController, (name + ": power lost and restored").c_str(), sc_core::SC_HIGH);
 }
 
 void ControllerImpl::subsystem_reset() {

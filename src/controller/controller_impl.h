@@ -19,7 +19,7 @@
 #include <systemc>
 #include <tlm>
 
-#include "backend/media_store.h"
+#include "backend/namespace_media.h"
 #include "controller/command.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
@@ -119,9 +119,12 @@ class ControllerImpl {
 
   // --- NVM command set (nvm/*.cpp) ---
   void execute_io(Command& cmd);
-  MediaStore* namespace_store(Command& cmd);
-  void io_read_write(Command& cmd, bool is_write);
-  void io_flush(Command& cmd);
+  NamespaceMedia* namespace_media(uint32_t nsid);
+  bool write_cache_enabled() const;
+  /// Moves the command's separate metadata (MPTR) between host memory and `buf`.
+  spec::Status transfer_metadata(Command& cmd, uint8_t* buf, uint64_t len, bool to_host);
+  /// Power lost: volatile data dropped, the controller and its function back to power-on state.
+  void power_loss();
 
   // --- admin command set (admin/*.cpp) ---
   void execute_admin(Command& cmd);
@@ -138,7 +141,6 @@ class ControllerImpl {
   FeatureState default_features() const;
   void reset_features();
   bool namespace_active(uint32_t nsid) const;
-  const NamespaceConfig* find_namespace(uint32_t nsid) const;
 
   Controller& owner;
   const ControllerConfig cfg;
@@ -158,7 +160,7 @@ class ControllerImpl {
   HealthCounters health;
   ControllerStats stats;
 
-  std::vector<MediaStore> stores;     // one per configured namespace, same order
+  std::vector<std::unique_ptr<NamespaceMedia>> media;  // one per configured namespace, same order
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
   std::vector<CompletionQueue> cqs;
   std::vector<Command> slots;

@@ -13,6 +13,7 @@ namespace scnvme::detail {
 struct DmaSegment {
   uint64_t address;
   uint64_t length;
+  bool bit_bucket = false;  // SGL Bit Bucket: the host discards these bytes (no DMA; address unused)
 };
 
 /// Fills `out` with the segments of a `length`-byte transfer. Returns the NVMe status: PRP Offset

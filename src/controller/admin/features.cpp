@@ -117,7 +117,11 @@ void ControllerImpl::admin_set_features(Command& cmd) {
       if (cdw11 & (1u << 16)) return cmd.fail(st::kInvalidField, 46);  // DULBE: deallocated-block errors not supported
       features.error_recovery = cdw11 & 0xFFFF;
       break;
-    case ft::kVolatileWriteCache: features.write_cache = cdw11 & ft::kWce; break;
+    case ft::kVolatileWriteCache:
+      features.write_cache = cdw11 & ft::kWce;
+      if (!features.write_cache)  // disabling the cache makes what it holds durable
+        for (auto& m : media) m->flush();
+      break;
     case ft::kNumberOfQueues: {
       if (io_queues_exist) return cmd.fail(st::kCommandSequenceError);
       const uint16_t nsqr = ft::nsqr(cdw11), ncqr = ft::ncqr(cdw11);

@@ -32,12 +32,11 @@ uint64_t fnv1a(const std::string& s, uint64_t salt) {
 }
 }  // namespace
 
-const NamespaceConfig* ControllerImpl::find_namespace(uint32_t nsid) const {
+bool ControllerImpl::namespace_active(uint32_t nsid) const {
   for (const auto& ns : cfg.namespaces)
-    if (ns.nsid == nsid) return &ns;
-  return nullptr;
+    if (ns.nsid == nsid) return true;
+  return false;
 }
-bool ControllerImpl::namespace_active(uint32_t nsid) const { return find_namespace(nsid) != nullptr; }
 
 void ControllerImpl::admin_identify(Command& cmd) {
   const uint32_t cdw10 = cmd.sqe.cdw10();
@@ -49,15 +48,26 @@ void ControllerImpl::admin_identify(Command& cmd) {
   switch (cns) {
     case spec::cns::kNamespace: {
       if (nsid == 0 || nsid > cfg.max_namespaces) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
-      const NamespaceConfig* ns = find_namespace(nsid);
-      if (ns) {
-        const uint64_t blocks = ns->size_bytes / ns->block_size;
+      if (NamespaceMedia* ns = namespace_media(nsid)) {
+        const NamespaceConfig& nc = ns->config();
+        const uint64_t blocks = ns->blocks();
         spec::put_le64(p + in::kNsze, blocks);
         spec::put_le64(p + in::kNcap, blocks);
-        spec::put_le64(p + in::kNuse, blocks);
-        p[in::kNlbaf] = 0;  // one LBA format (0-based)
-        p[in::kFlbas] = 0;
-        spec::put_le32(p + in::kLbaf0, in::lbaf(0, static_cast<uint8_t>(log2u(ns->block_size)), 0));
+        spec::put_le64(p + in::kNuse, std::min(blocks, ns->used_blocks()));
+        const auto formats = nc.formats();
+        p[in::kNlbaf] = static_cast<uint8_t>(formats.size() - 1);
+        p[in::kFlbas] = static_cast<uint8_t>((nc.format_index & 0xF) | (nc.extended_lba ? 0x10 : 0));
+        bool any_metadata = false;
+        for (std::size_t k = 0; k < formats.size(); ++k) {
+          spec::put_le32(p + in::kLbaf0 + in::kLbafSize * k,
+                         in::lbaf(formats[k].metadata_size, static_cast<uint8_t>(log2u(formats[k].data_size)), 0));
+          any_metadata = any_metadata || formats[k].metadata_size;
+        }
+        p[in::kMc] = any_metadata ? 0x3 : 0;  // metadata as extended LBA or in a separate buffer
+        // Deallocated blocks read as zeroes (not reported for the data-less pattern mode);
+        // Write Zeroes may deallocate.
+        p[in::kDlfeat] = static_cast<uint8_t>((nc.data == NamespaceData::Pattern ? 0x0 : 0x1) | 0x08);
+        p[in::kNsattr] = ns->write_protected() ? in::kNsattrWriteProtected : 0;
         const uint64_t id = fnv1a(subnqn, nsid);
         spec::put_le64(p + in::kNguid, id);
         spec::put_le64(p + in::kNguid + 8, fnv1a(subnqn, nsid + 0x100000000ull));
@@ -91,7 +101,8 @@ void ControllerImpl::admin_identify(Command& cmd) {
       p[ic::kSqes] = (spec::kSqesLog2 << 4) | spec::kSqesLog2;
       p[ic::kCqes] = (spec::kCqesLog2 << 4) | spec::kCqesLog2;
       spec::put_le32(p + ic::kNn, cfg.max_namespaces);
-      spec::put_le16(p + ic::kOncs, ic::kOncsSaveSelect);
+      spec::put_le16(p + ic::kOncs, ic::kOncsCompare | ic::kOncsWriteUncorrectable | ic::kOncsDatasetManagement |
+                                        ic::kOncsWriteZeroes | ic::kOncsSaveSelect | ic::kOncsVerify);
       p[ic::kVwc] = cfg.volatile_write_cache ? (ic::kVwcPresent | ic::kVwcFlushBroadcastSupported) : 0;
       std::memset(p + ic::kSubnqn, 0, ic::kSubnqnLen);
       std::memcpy(p + ic::kSubnqn, subnqn.data(), std::min<std::size_t>(subnqn.size(), ic::kSubnqnLen - 1));

@@ -1,0 +1,60 @@
+// A namespace's data with its durability rules. Writes land in a volatile write cache when the
+// cache is present and enabled (Feature 06h) and become durable on Flush, FUA or cache disable;
+// a power loss drops exactly the data that was not yet durable. Blocks marked by Write
+// Uncorrectable fail reads until they are written again. Timing layers sit above this and must
+// keep these semantics.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "backend/block_store.h"
+#include "scnvme/config.h"
+
+namespace scnvme::detail {
+
+class NamespaceMedia {
+ public:
+  /// Opens the namespace's store. Throws ConfigError (field namespaces[index].image) when an image
+  /// cannot be used.
+  NamespaceMedia(const NamespaceConfig& cfg, std::size_t index);
+
+  const NamespaceConfig& config() const { return cfg_; }
+  uint32_t nsid() const { return cfg_.nsid; }
+  uint64_t blocks() const { return durable_->blocks(); }
+  uint32_t data_size() const { return durable_->data_size(); }
+  uint16_t metadata_size() const { return durable_->metadata_size(); }
+  bool write_protected() const { return write_protected_; }
+
+  enum class Result { Ok, Unrecovered, IoError };
+  /// `first_bad` receives the first failing LBA.
+  Result read(uint64_t lba, uint64_t count, uint8_t* data, uint8_t* md, uint64_t* first_bad = nullptr);
+  /// `durable`: FUA, or the write cache disabled/absent.
+  Result write(uint64_t lba, uint64_t count, const uint8_t* data, const uint8_t* md, bool durable);
+  /// Write Zeroes and Dataset Management deallocate: durable at once; deallocated blocks read as
+  /// zeroes.
+  Result write_zeroes(uint64_t lba, uint64_t count, bool deallocate);
+  void mark_uncorrectable(uint64_t lba, uint64_t count);
+  /// Makes every cached write durable.
+  Result flush();
+  /// Drops every write that is not yet durable.
+  void power_loss();
+
+  /// Blocks holding data, durable or cached (NUSE).
+  uint64_t used_blocks() const;
+  uint64_t volatile_blocks() const { return cache_ ? cache_->allocated_blocks() : 0; }
+  uint64_t memory_bytes() const { return durable_->memory_bytes() + (cache_ ? cache_->memory_bytes() : 0); }
+
+ private:
+  void clear_uncorrectable(uint64_t lba, uint64_t count);
+  bool uncorrectable(uint64_t lba, uint64_t count, uint64_t* first) const;
+
+  NamespaceConfig cfg_;
+  bool write_protected_;
+  std::unique_ptr<BlockStore> durable_;
+  std::unique_ptr<SparseMemoryStore> cache_;   // volatile write cache (data-storing namespaces)
+  std::map<uint64_t, uint64_t> uncorrectable_; // start -> end (exclusive), disjoint
+};
+
+}  // namespace scnvme::detail
