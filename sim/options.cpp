@@ -113,10 +113,16 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   WorkloadOptions& w = opt.workload;
   nvme_driver_default_options(&opt.driver);
   std::string irq = "auto";
+  bool driver_sgl = false;
   uint64_t timeout_ms = 30000, cpu_op_ns = 20, ram = opt.platform.ram_bytes;
-  std::string rw = w.rw, runtime = "0";
+  std::string rw = w.rw, runtime = "0", power_loss_at = "0";
   std::vector<uint64_t> ns_size(kMaxNamespaceOptions + 1, 0);
   std::vector<uint32_t> ns_block(kMaxNamespaceOptions + 1, 512);
+  std::vector<uint16_t> ns_metadata(kMaxNamespaceOptions + 1, 0);
+  std::vector<bool> ns_extended(kMaxNamespaceOptions + 1, false), ns_protected(kMaxNamespaceOptions + 1, false),
+      ns_image_ro(kMaxNamespaceOptions + 1, false);
+  std::vector<std::string> ns_image(kMaxNamespaceOptions + 1), ns_data(kMaxNamespaceOptions + 1, "store");
+  bool flag = false;  // scratch for the vector<bool> options
   ns_size[1] = c.namespaces.at(0).size_bytes;
 
   std::vector<Option> model = {
@@ -197,13 +203,28 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
        choice("driver.irq", irq, {"auto", "msix", "msi", "intx", "poll"})},
       {"driver.queue_entries", "entries per I/O queue", str(opt.driver.io_queue_entries),
        number("driver.queue_entries", opt.driver.io_queue_entries, 2, 65536)},
+      {"driver.sgl", "describe I/O data with SGLs (a Last Segment of page-sized data blocks) instead of PRPs", "false",
+       boolean("driver.sgl", driver_sgl)},
+      {"controller.sgl_support", "SGLs supported for I/O commands (Identify SGLS)", "true",
+       boolean("controller.sgl_support", c.sgl_support)},
       {"driver.timeout_ms", "command timeout (ms of simulated time)", str(timeout_ms), number("driver.timeout_ms", timeout_ms, 1, 3600000)},
   };
   for (unsigned n = 1; n <= kMaxNamespaceOptions; ++n) {
     const std::string s = "ns" + std::to_string(n);
-    model.push_back({s + ".size", "namespace " + std::to_string(n) + " capacity (0: absent)", str(ns_size[n]), size(s + ".size", ns_size[n])});
+    model.push_back({s + ".size", "namespace " + std::to_string(n) + " capacity (0: absent; with an image: the file's size)", str(ns_size[n]), size(s + ".size", ns_size[n])});
     model.push_back({s + ".block_size", "namespace " + std::to_string(n) + " block size (512 or 4096)", "512",
                      number(s + ".block_size", ns_block[n])});
+    model.push_back({s + ".metadata_size", "metadata bytes per block (0..128)", "0", number(s + ".metadata_size", ns_metadata[n], 0, 128)});
+    model.push_back({s + ".extended_lba", "metadata at the end of each block's data (else separate, MPTR)", "false",
+                     [&, n, s](const std::string& v) { boolean(s + ".extended_lba", flag)(v); ns_extended[n] = flag; }});
+    model.push_back({s + ".write_protected", "writes fail with Namespace is Write Protected", "false",
+                     [&, n, s](const std::string& v) { boolean(s + ".write_protected", flag)(v); ns_protected[n] = flag; }});
+    model.push_back({s + ".image", "raw image file holding the namespace's data (size 0: the file's size)", "",
+                     text(s + ".image", ns_image[n])});
+    model.push_back({s + ".image_read_only", "open the image read-only (the namespace is write protected)", "false",
+                     [&, n, s](const std::string& v) { boolean(s + ".image_read_only", flag)(v); ns_image_ro[n] = flag; }});
+    model.push_back({s + ".data", "store (keep data), zeroes or pattern (data-less, for timing runs)", "store",
+                     choice(s + ".data", ns_data[n], {"store", "zeroes", "pattern"})});
   }
   std::vector<Option> workload = {
       {"rw", "read, write, randread, randwrite, rw (readwrite), randrw", rw,
@@ -216,8 +237,21 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       {"rwmixread", "percentage of reads in rw/randrw", str(w.rwmixread), number("rwmixread", w.rwmixread, 0, 100)},
       {"size", "bytes each job covers (0: namespace / numjobs)", "0", size("size", w.size)},
       {"offset", "byte offset where the jobs' region starts", "0", size("offset", w.offset)},
-      {"nsid", "namespace the jobs use", str(w.nsid), number("nsid", w.nsid, 1, 0xFFFFFFFE)},
-      {"verify", "check that reads return what this run wrote (0/1)", "1", boolean("verify", w.verify)},
+      {"nsid", "namespace the jobs use (all: every active namespace, jobs spread over them)", str(w.nsid),
+       [&w](const std::string& v) {
+         if (v == "all") {
+           w.nsid = 0;
+           return;
+         }
+         number("nsid", w.nsid, 1, 0xFFFFFFFE)(v);
+       }},
+      {"verify", "check reads against what this run wrote: crc32c, meta, pattern or 0", "crc32c",
+       [&w](const std::string& v) {
+         if (!parse_verify(v, w.verify)) throw BadValue{"--verify=" + v + ": expected one of crc32c, meta, pattern, 0"};
+       }},
+      {"fsync", "issue a Flush after this many writes (0: never)", "0", number("fsync", w.fsync)},
+      {"power_loss_at", "power loss at this simulated time (seconds; 0: none), then recover and verify", "0",
+       text("power_loss_at", power_loss_at)},
   };
 
   po::options_description general("General");
@@ -321,6 +355,16 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     }
     if (p == 0 || p != runtime.size() || w.runtime_s < 0)
       throw BadValue{"--runtime=" + vm["runtime"].as<std::string>() + ": expected seconds >= 0 (e.g. 0.01 or 2s)"};
+    std::string pl = power_loss_at;
+    if (pl.size() > 1 && pl.back() == 's') pl.pop_back();
+    p = 0;
+    try {
+      w.power_loss_at_s = std::stod(pl, &p);
+    } catch (const std::exception&) {
+      p = 0;
+    }
+    if (p == 0 || p != pl.size() || w.power_loss_at_s < 0)
+      throw BadValue{"--power_loss_at=" + power_loss_at + ": expected seconds >= 0 (e.g. 0.0002)"};
   } catch (const BadValue& b) {
     err << "scnvme-sim: " << b.message << "\n";
     return ParseOutcome::BadInput;
@@ -348,6 +392,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   opt.platform.ram_bytes = ram;
   opt.platform.cpu_op_cost = sc_core::sc_time(static_cast<double>(cpu_op_ns), sc_core::SC_NS);
   opt.driver.io_queues = w.numjobs;
+  opt.driver.use_sgl = driver_sgl;
+  w.writes_durable = !c.volatile_write_cache;
   opt.driver.command_timeout_ns = timeout_ms * 1000000ull;
   opt.driver.irq_mode = irq == "msix" ? NVME_IRQ_MSIX : irq == "msi" ? NVME_IRQ_MSI : irq == "intx" ? NVME_IRQ_INTX
                         : irq == "poll" ? NVME_IRQ_POLL : NVME_IRQ_AUTO;
@@ -356,8 +402,22 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   c.namespaces.clear();
   std::vector<uint32_t> nsids;
   for (unsigned n = 1; n <= kMaxNamespaceOptions; ++n) {
-    if (ns_size[n] == 0) continue;
-    c.namespaces.push_back(NamespaceConfig{n, ns_size[n], ns_block[n]});
+    if (ns_size[n] == 0 && ns_image[n].empty()) continue;
+    const std::string key = "ns" + std::to_string(n) + ".size";
+    const bool size_given = !vm[key].defaulted() || profile.count(key);
+    NamespaceConfig ns(n, !ns_image[n].empty() && !size_given ? 0 : ns_size[n], ns_block[n]);
+    if (ns_metadata[n]) ns.lba_formats = {LbaFormat{ns_block[n], ns_metadata[n]}};
+    ns.extended_lba = ns_extended[n];
+    ns.write_protected = ns_protected[n];
+    ns.image = ns_image[n];
+    ns.image_read_only = ns_image_ro[n];
+    ns.data = ns_data[n] == "zeroes" ? NamespaceData::Zeroes : ns_data[n] == "pattern" ? NamespaceData::Pattern : NamespaceData::Store;
+    if (ns.data != NamespaceData::Store && w.verify != VerifyMode::None && (w.nsid == 0 || w.nsid == n)) {
+      err << "scnvme-sim: --verify=" << verify_name(w.verify) << ": namespace " << n
+          << " is data-less (--ns" << n << ".data=" << ns_data[n] << "); use --verify=0\n";
+      return ParseOutcome::BadInput;
+    }
+    c.namespaces.push_back(ns);
     nsids.push_back(n);
   }
   try {

@@ -79,6 +79,19 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
   os << "all jobs:\n";
   print_direction(os, "read ", t.read, t.bytes_read, run.sim_time_s);
   print_direction(os, "write", t.write, t.bytes_written, run.sim_time_s);
+  uint64_t verified = 0, failures = 0, flushes = 0;
+  for (const auto& j : run.jobs) {
+    verified += j.verified_reads;
+    failures += j.verify_failures;
+    flushes += j.flushes;
+  }
+  if (w.verify != VerifyMode::None)
+    os << "verify (" << verify_name(w.verify) << "): " << verified << " reads checked, " << failures << " mismatches\n";
+  if (flushes) os << "flushes: " << flushes << "\n";
+  if (run.power_loss.happened)
+    os << "power loss at " << fmt("%.6f", run.power_loss.at_s) << " s: after recovery " << run.power_loss.chunks_checked
+       << " written blocks checked, " << run.power_loss.lost_writes << " newest writes lost (not yet durable), "
+       << run.power_loss.mismatches << " blocks without their durable data\n";
   os << "simulated time " << fmt("%.3f", run.sim_time_s * 1e3) << " ms; " << t.all.count() << " I/Os; controller completed "
      << ctrl.commands_completed << " commands, sent " << ctrl.interrupts_sent << " interrupts";
   if (ctrl.guest_errors) os << ", reported " << ctrl.guest_errors << " guest errors";
@@ -93,10 +106,15 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
   const double s = run.sim_time_s;
   nlohmann::json jobs = nlohmann::json::array();
   for (const auto& j : run.jobs)
-    jobs.push_back({{"read", direction_json(j.read, j.bytes_read, s)},
+    jobs.push_back({{"nsid", j.nsid},
+                    {"read", direction_json(j.read, j.bytes_read, s)},
                     {"write", direction_json(j.write, j.bytes_written, s)},
+                    {"flushes", j.flushes},
                     {"errors", j.errors},
+                    {"verified_reads", j.verified_reads},
                     {"verify_failures", j.verify_failures}});
+  uint64_t verify_failures = 0;
+  for (const auto& j : run.jobs) verify_failures += j.verify_failures;
   nlohmann::json doc = {
       {"schema_version", 1},
       {"tool", "scnvme-sim"},
@@ -113,6 +131,13 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"read", direction_json(t.read, t.bytes_read, s)},
         {"write", direction_json(t.write, t.bytes_written, s)},
         {"jobs", jobs},
+        {"verify", {{"mode", verify_name(opt.workload.verify)}, {"failures", verify_failures}}},
+        {"power_loss",
+         {{"happened", run.power_loss.happened},
+          {"at_s", run.power_loss.at_s},
+          {"blocks_checked", run.power_loss.chunks_checked},
+          {"lost_writes", run.power_loss.lost_writes},
+          {"mismatches", run.power_loss.mismatches}}},
         {"controller",
          {{"commands_completed", ctrl.commands_completed},
           {"interrupts_sent", ctrl.interrupts_sent},

@@ -9,6 +9,7 @@
 #include "driver/nvme_driver.h"
 #include "reference_platform.h"
 #include "statistics.h"
+#include "verify.h"
 
 namespace scnvme::sim {
 
@@ -22,8 +23,11 @@ struct WorkloadOptions {
   unsigned rwmixread = 50;
   uint64_t size = 0;             // bytes of the namespace each job covers; 0 = whole namespace / numjobs
   uint64_t offset = 0;
-  uint32_t nsid = 1;
-  bool verify = true;            // check read data against what this run wrote
+  uint32_t nsid = 1;             // 0: every active namespace, jobs spread round robin
+  VerifyMode verify = VerifyMode::Crc32c;  // how reads are checked against what this run wrote
+  uint32_t fsync = 0;            // issue a Flush after this many writes (0: never)
+  double power_loss_at_s = 0;    // simulated time of a power loss (0: none); then recover and verify
+  bool writes_durable = false;   // the controller has no volatile write cache
   uint64_t seed = 1;
 };
 
@@ -32,10 +36,22 @@ bool parse_size(const std::string& text, uint64_t& out);
 bool valid_rw(const std::string& rw);
 
 struct JobResult {
+  uint32_t nsid = 0;
   LatencyStats read, write;
   uint64_t bytes_read = 0, bytes_written = 0;
+  uint64_t flushes = 0;
   uint64_t errors = 0;
+  uint64_t verified_reads = 0;
   uint64_t verify_failures = 0;
+};
+
+/// After a power loss: what the recovery pass read back.
+struct PowerLossResult {
+  bool happened = false;
+  double at_s = 0;
+  uint64_t chunks_checked = 0;     // blocks (of bs) the jobs had written
+  uint64_t lost_writes = 0;        // chunks whose newest completed write did not survive (it was not durable)
+  uint64_t mismatches = 0;         // chunks not holding their last durable data
 };
 
 struct RunResult {
@@ -47,6 +63,7 @@ struct RunResult {
   unsigned io_queues = 0;
   std::string interrupt_mode;
   std::vector<nvme_namespace> namespaces;
+  PowerLossResult power_loss;
 };
 
 /// Brings the controller up with the reference driver, runs the workload, shuts down. Call

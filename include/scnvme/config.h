@@ -127,7 +127,8 @@ struct ControllerConfig {
   uint8_t async_event_limit = 3;     // AERL (0-based)
   uint8_t error_log_entries = 63;    // ELPE (0-based)
   bool volatile_write_cache = true;  // VWC present; Feature 06h supported
-  bool sgl_support = false;          // SGLs for I/O data (Identify SGLS); off: PRPs only
+  bool sgl_support = true;           // SGLs for I/O commands (Identify SGLS); off: PRPs only,
+                                     // as some drivers require
   bool nvm_subsystem_reset = true;   // CAP.NSSRS
   uint32_t max_namespaces = 256;     // NN
   uint16_t warning_temperature_k = 343;   // WCTEMP

@@ -45,6 +45,7 @@ void nvme_driver_default_options(nvme_driver_options* opt) {
   opt->admin_queue_entries = 32;
   opt->irq_mode = NVME_IRQ_AUTO;
   opt->command_timeout_ns = 30ull * 1000 * 1000 * 1000;
+  opt->use_sgl = 0;
 }
 
 const char* nvme_status_string(uint16_t status) {
@@ -320,6 +321,8 @@ static int identify(nvme_driver* drv) {
     copy_string(drv->firmware, buf + 64, 8);
     drv->mdts = buf[77];
     drv->nn = get32(buf + 516);
+    drv->sgls = get32(buf + 536);
+    drv->sgl = drv->opt.use_sgl && (drv->sgls & 3) == 1;
     const uint64_t min_page = 4096ull << ((drv->cap >> 48) & 0xF);
     drv->max_transfer = drv->mdts ? (min_page << drv->mdts) : (2ull << 20);
     if (drv->max_transfer > (drv->page_size / 8) * drv->page_size) drv->max_transfer = (drv->page_size / 8) * drv->page_size;
@@ -367,10 +370,12 @@ static int create_io_queues(nvme_driver* drv) {
   if (entries > mqes) entries = mqes;
   if (entries > NVME_DRV_MAX_QUEUE_ENTRIES) entries = NVME_DRV_MAX_QUEUE_ENTRIES;
   if (entries < 2) entries = 2;
-  /* PRP lists: one slot per (queue, CID), sized for the largest transfer. */
-  const uint64_t list_bytes = (drv->max_transfer / drv->page_size + 1) * 8;
-  uint64_t stride = 8;
+  /* PRP lists or SGL segments: one slot per (queue, CID), sized for the largest transfer (an SGL
+   * needs 16 bytes per page, a PRP list 8). */
+  const uint64_t list_bytes = (drv->max_transfer / drv->page_size + 1) * (drv->sgl ? 16 : 8);
+  uint64_t stride = 16;
   while (stride < list_bytes) stride <<= 1;
+  drv->list_stride = stride;
   drv->prp_lists = (uint8_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)(stride * entries * n), drv->page_size, &drv->prp_lists_bus);
   if (!drv->prp_lists) {
     fail(drv, "out of DMA memory for PRP lists");
@@ -387,8 +392,8 @@ static int create_io_queues(nvme_driver* drv) {
     if (admin_simple(drv, ADM_CREATE_SQ, 0, sq->bus, ((entries - 1) << 16) | q, (q << 16) | 1u, &cpl)) return -1;
   }
   drv->io_queues = n;
-  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "%u I/O queue pair(s) of %u entries (controller allows %u/%u)", n, entries,
-                 nsqa, ncqa);
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "%u I/O queue pair(s) of %u entries (controller allows %u/%u), data by %s", n,
+                 entries, nsqa, ncqa, drv->sgl ? "SGLs" : "PRPs");
   return 0;
 }
 
@@ -469,7 +474,33 @@ int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid,
   sqe[0] = opcode;
   put16(sqe + 2, cid);
   put32(sqe + 4, nsid);
-  if (bytes) {
+  if (bytes && drv->sgl) {
+    /* SGL: one Data Block descriptor when the buffer fits a page, else a Last Segment of one Data
+     * Block per page-sized piece. */
+    const uint64_t ps = drv->page_size;
+    const uint64_t first = ps - (buf_bus & (ps - 1));
+    sqe[1] = (uint8_t)(sqe[1] | (1u << 6)); /* PSDT 01b: SGL for data, MPTR a contiguous buffer */
+    if (bytes <= first) {
+      put64(sqe + 24, buf_bus);
+      put32(sqe + 32, (uint32_t)bytes);
+      sqe[39] = 0x00; /* Data Block */
+    } else {
+      const uint64_t slot = (uint64_t)(q - 1) * sq->size + cid;
+      uint8_t* list = drv->prp_lists + drv->list_stride * slot;
+      uint64_t done = 0, n = 0;
+      while (done < bytes) {
+        const uint64_t len = n == 0 ? first : (bytes - done < ps ? bytes - done : ps);
+        memset(list + 16 * n, 0, 16);
+        put64(list + 16 * n, buf_bus + done);
+        put32(list + 16 * n + 8, (uint32_t)len);
+        done += len;
+        ++n;
+      }
+      put64(sqe + 24, drv->prp_lists_bus + drv->list_stride * slot);
+      put32(sqe + 32, (uint32_t)(16 * n));
+      sqe[39] = 0x30; /* Last Segment */
+    }
+  } else if (bytes) {
     const uint64_t ps = drv->page_size;
     const uint64_t first = ps - (buf_bus & (ps - 1));
     put64(sqe + 24, buf_bus);
@@ -479,14 +510,11 @@ int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid,
       if (rest <= ps) {
         put64(sqe + 32, second);
       } else {
-        const uint64_t list_bytes = (drv->max_transfer / ps + 1) * 8;
-        uint64_t stride = 8;
-        while (stride < list_bytes) stride <<= 1;
         const uint64_t slot = (uint64_t)(q - 1) * sq->size + cid;
-        uint8_t* list = drv->prp_lists + stride * slot;
+        uint8_t* list = drv->prp_lists + drv->list_stride * slot;
         const uint64_t pages = (rest + ps - 1) / ps;
         for (uint64_t i = 0; i < pages; ++i) put64(list + 8 * i, second + i * ps);
-        put64(sqe + 32, drv->prp_lists_bus + stride * slot);
+        put64(sqe + 32, drv->prp_lists_bus + drv->list_stride * slot);
       }
     }
   }

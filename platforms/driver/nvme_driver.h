@@ -28,6 +28,7 @@ typedef struct {
   unsigned admin_queue_entries;
   nvme_irq_mode irq_mode;       /* AUTO: MSI-X, else MSI, else INTx */
   uint64_t command_timeout_ns;
+  int use_sgl;                  /* describe I/O data with SGLs when the controller supports them */
 } nvme_driver_options;
 
 void nvme_driver_default_options(nvme_driver_options* opt);
@@ -79,11 +80,14 @@ typedef struct {
   uint8_t mdts;
   uint64_t max_transfer;
   uint32_t nn;
+  uint32_t sgls;        /* Identify Controller SGLS */
+  int sgl;              /* I/O uses SGLs */
   nvme_namespace ns[NVME_DRV_MAX_NAMESPACES];
   unsigned namespaces;
-  /* PRP list pages: one per (queue, slot) */
+  /* PRP lists / SGL segments: one slot per (queue, CID) */
   uint8_t* prp_lists;
   uint64_t prp_lists_bus;
+  uint64_t list_stride;
   char error[256];      /* why the last call failed */
 } nvme_driver;
 
@@ -94,7 +98,7 @@ int nvme_init(nvme_driver* drv, scnvme_hal_device* dev, const nvme_driver_option
  * (whatever its status, see *cpl), -1 on timeout or controller failure. */
 int nvme_admin(nvme_driver* drv, uint8_t sqe[64], nvme_completion* cpl);
 
-/* I/O on queue pair q (1..io_queues): places a Read/Write/Flush SQE, building PRPs for the buffer
+/* I/O on queue pair q (1..io_queues): places a Read/Write/Flush SQE, building PRPs (or an SGL) for the buffer
  * at bus address `buf_bus` of `bytes` bytes (physically contiguous). The doorbell is rung by
  * nvme_io_ring (batched). Returns the CID, or -1 when the queue is full. */
 int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t nlb,

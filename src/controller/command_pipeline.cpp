@@ -4,6 +4,7 @@
 
 #include "controller/controller_impl.h"
 #include "controller/prp_walker.h"
+#include "controller/sgl_walker.h"
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/nvme_status.h"
 
@@ -172,28 +173,34 @@ void ControllerImpl::complete(Command& cmd) {
   update_intx();
 }
 
+spec::Status ControllerImpl::move_segments(Command& cmd, const std::vector<DmaSegment>& segments, uint8_t* buf, bool to_host) {
+  uint64_t done = 0;
+  for (const auto& seg : segments) {
+    if (!seg.bit_bucket) {
+      const bool ok = to_host ? dma.write(seg.address, buf + done, seg.length) : dma.read(seg.address, buf + done, seg.length);
+      if (stale(cmd)) return st::kAbortedSqDeletion;
+      if (!ok) return st::kDataTransferError;
+    }
+    done += seg.length;  // a bit bucket discards its share of the data
+  }
+  return st::kSuccess;
+}
+
 spec::Status ControllerImpl::transfer_metadata(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
-  // PRPs (PSDT 00b): MPTR is the address of one contiguous, dword-aligned metadata buffer.
-  const uint64_t mptr = cmd.sqe.mptr();
-  if (mptr & 3) return st::kInvalidField;
-  const bool ok = to_host ? dma.write(mptr, buf, len) : dma.read(mptr, buf, len);
-  if (stale(cmd)) return st::kAbortedSqDeletion;
-  return ok ? st::kSuccess : st::kDataTransferError;
+  std::vector<DmaSegment> segments;
+  const spec::Status s = walk_metadata(dma, cmd.sqe.psdt(), cmd.sqe.mptr(), len, to_host, sgl_limits, segments);
+  if (!s.ok()) return s;
+  return move_segments(cmd, segments, buf, to_host);
 }
 
 spec::Status ControllerImpl::transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
   if (len > cfg.max_transfer_bytes()) return st::kInvalidField;
   std::vector<DmaSegment> segments;
-  const spec::Status s = walk_prp(dma, cmd.sqe.prp1(), cmd.sqe.prp2(), len, page_size(), segments);
+  const spec::Status s = cmd.sqe.psdt() == spec::kPsdtPrp
+                             ? walk_prp(dma, cmd.sqe.prp1(), cmd.sqe.prp2(), len, page_size(), segments)
+                             : walk_sgl(dma, cmd.sqe.raw.data() + 24, len, to_host, sgl_limits, segments);
   if (!s.ok()) return s;
-  uint64_t done = 0;
-  for (const auto& seg : segments) {
-    const bool ok = to_host ? dma.write(seg.address, buf + done, seg.length) : dma.read(seg.address, buf + done, seg.length);
-    if (stale(cmd)) return st::kAbortedSqDeletion;
-    if (!ok) return st::kDataTransferError;
-    done += seg.length;
-  }
-  return st::kSuccess;
+  return move_segments(cmd, segments, buf, to_host);
 }
 
 }  // namespace scnvme::detail

@@ -289,6 +289,7 @@ void ControllerImpl::reset_function(bool conventional) {
 }
 
 void ControllerImpl::power_loss() {
+  actions.clear();  // register and doorbell writes still on their way die with the power
   for (auto& m : media) m->power_loss();
   namespace r = spec::reg;
   if (r::csts::shst(csts()) != r::csts::kShstComplete) ++health.unsafe_shutdowns;

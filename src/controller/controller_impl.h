@@ -25,6 +25,8 @@
 #include "controller/error_log.h"
 #include "controller/msix_table.h"
 #include "controller/pci_config_space.h"
+#include "controller/prp_walker.h"
+#include "controller/sgl_walker.h"
 #include "controller/queues.h"
 #include "controller/register_file.h"
 #include "controller/timed_actions.h"
@@ -105,8 +107,10 @@ class ControllerImpl {
   void complete(Command& cmd);
   void release(Command& cmd);
   uint64_t page_size() const;
-  /// Moves `len` bytes between host memory described by the command's PRP1/PRP2 and `buf`.
+  /// Moves `len` bytes between host memory described by the command's data pointer (PRPs or an
+  /// SGL, by PSDT) and `buf`.
   spec::Status transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host);
+  spec::Status move_segments(Command& cmd, const std::vector<DmaSegment>& segments, uint8_t* buf, bool to_host);
 
   // --- interrupts (interrupt_unit.cpp) ---
   unsigned interrupt_vectors() const;  // vectors usable by completion queues in the current mode
@@ -156,6 +160,7 @@ class ControllerImpl {
   TimedActions actions;
   DmaPort dma;
   ErrorLog errors;
+  SglLimits sgl_limits;               // what Identify SGLS advertises and how far SGLs are walked
   FeatureState features;
   HealthCounters health;
   ControllerStats stats;

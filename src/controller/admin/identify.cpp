@@ -103,6 +103,7 @@ void ControllerImpl::admin_identify(Command& cmd) {
       spec::put_le32(p + ic::kNn, cfg.max_namespaces);
       spec::put_le16(p + ic::kOncs, ic::kOncsCompare | ic::kOncsWriteUncorrectable | ic::kOncsDatasetManagement |
                                         ic::kOncsWriteZeroes | ic::kOncsSaveSelect | ic::kOncsVerify);
+      if (cfg.sgl_support) spec::put_le32(p + ic::kSgls, sgl_limits.sgls());
       p[ic::kVwc] = cfg.volatile_write_cache ? (ic::kVwcPresent | ic::kVwcFlushBroadcastSupported) : 0;
       std::memset(p + ic::kSubnqn, 0, ic::kSubnqnLen);
       std::memcpy(p + ic::kSubnqn, subnqn.data(), std::min<std::size_t>(subnqn.size(), ic::kSubnqnLen - 1));
