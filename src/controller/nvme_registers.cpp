@@ -137,6 +137,8 @@ void ControllerImpl::start_shutdown() {
         actions.at(sc_core::sc_time(1, sc_core::SC_US), *finish);
         return;
       }
+    // Shutdown makes the volatile write cache durable before it reports completion.
+    for (auto& m : media) m->flush();
     regs.set(r::kCsts, (csts() & ~r::csts::kShstMask) | (r::csts::kShstComplete << 2));
     SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": shutdown complete").c_str(), sc_core::SC_HIGH);
   };
