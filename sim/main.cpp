@@ -47,6 +47,13 @@ int sc_main(int argc, char* argv[]) {
         return 2;
       }
     }
+  } catch (const ConfigError& e) {
+    // Found while building the model (an image file that cannot be used, ...).
+    std::vector<uint32_t> nsids;
+    for (const auto& ns : opt.platform.controllers.at(0).namespaces) nsids.push_back(ns.nsid);
+    std::string msg = e.what();
+    std::cerr << "scnvme-sim: --" << sim::option_for_field(e.field(), nsids) << ": " << msg.substr(msg.find(": ") + 2) << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "scnvme-sim: " << e.what() << "\n";
     return 2;

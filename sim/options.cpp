@@ -91,6 +91,8 @@ std::string str(const T& v) {
   return os.str();
 }
 
+}  // namespace
+
 /// The CLI option that sets a ControllerConfig field named in a ConfigError.
 std::string option_for_field(const std::string& field, const std::vector<uint32_t>& nsids) {
   if (field.rfind("namespaces[", 0) == 0) {
@@ -104,8 +106,8 @@ std::string option_for_field(const std::string& field, const std::vector<uint32_
   return "controller." + field;
 }
 
+namespace {
 constexpr unsigned kMaxNamespaceOptions = 8;
-
 }  // namespace
 
 ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& opt, std::ostream& out, std::ostream& err) {

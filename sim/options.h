@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "driver/nvme_driver.h"
 #include "reference_platform.h"
@@ -23,6 +24,10 @@ struct SimOptions {
 };
 
 enum class ParseOutcome { Run, Exit, BadInput };
+
+/// The command-line option (without "--") that sets the ControllerConfig field a ConfigError
+/// names; `nsids` lists the configured namespaces' NSIDs in order.
+std::string option_for_field(const std::string& field, const std::vector<uint32_t>& nsids);
 
 /// Fills `opt`. Exit: --help was printed. BadInput: one line naming the option and the accepted
 /// values was written to `err`.

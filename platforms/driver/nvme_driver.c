@@ -61,8 +61,16 @@ const char* nvme_status_string(uint16_t status) {
       case 0x08: return "Command Aborted due to SQ Deletion";
       case 0x0B: return "Invalid Namespace or Format";
       case 0x0C: return "Command Sequence Error";
+      case 0x0D: return "Invalid SGL Segment Descriptor";
+      case 0x0E: return "Invalid Number of SGL Descriptors";
+      case 0x0F: return "Data SGL Length Invalid";
+      case 0x10: return "Metadata SGL Length Invalid";
+      case 0x11: return "SGL Descriptor Type Invalid";
       case 0x13: return "PRP Offset Invalid";
+      case 0x20: return "Namespace is Write Protected";
       case 0x80: return "LBA Out of Range";
+      case 0x81: return "Capacity Exceeded";
+      case 0x82: return "Namespace Not Ready";
       default: break;
     }
   } else if (sct == 1) {
@@ -77,8 +85,10 @@ const char* nvme_status_string(uint16_t status) {
     }
   } else if (sct == 2) {
     switch (sc) {
+      case 0x80: return "Write Fault";
       case 0x81: return "Unrecovered Read Error";
       case 0x85: return "Compare Failure";
+      case 0x86: return "Access Denied";
       default: break;
     }
   }

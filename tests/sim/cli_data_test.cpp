@@ -1,0 +1,123 @@
+// scnvme-sim's data options: fio-style verify, power loss with recovery, image files, data-less
+// namespaces, several namespaces and SGLs.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#ifndef SCNVME_SIM_PATH
+#error "SCNVME_SIM_PATH must name the scnvme-sim executable"
+#endif
+
+namespace {
+
+class CliData : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/scnvme-clidata-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+  std::string path(const std::string& n) const { return dir_ + "/" + n; }
+
+  /// Runs scnvme-sim; returns the exit code, fills `json` when the run wrote one.
+  int run(const std::string& args, nlohmann::json* json = nullptr, std::string* err = nullptr) const {
+    const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 '" SCNVME_SIM_PATH "' --log-level=error " + args +
+                            " --json '" + path("r.json") + "' >'" + path("out.txt") + "' 2>'" + path("err.txt") + "'";
+    const int status = std::system(cmd.c_str());
+    if (err) {
+      std::ifstream in(path("err.txt"));
+      std::stringstream s;
+      s << in.rdbuf();
+      *err = s.str();
+    }
+    std::ifstream in(path("r.json"));
+    if (json && in) *json = nlohmann::json::parse(in);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string dir_;
+};
+
+}  // namespace
+
+TEST_F(CliData, VerifyModesCheckEveryRead) {
+  for (const char* mode : {"crc32c", "meta", "pattern"}) {
+    nlohmann::json j;
+    ASSERT_EQ(run(std::string("--rw=randrw --iodepth=4 --number_ios=400 --size=1m --verify=") + mode, &j), 0) << mode;
+    EXPECT_EQ(j["results"]["verify"]["mode"], mode);
+    EXPECT_EQ(j["results"]["verify"]["failures"], 0);
+    EXPECT_GT(j["results"]["jobs"][0]["verified_reads"].get<uint64_t>(), 100u);
+  }
+}
+
+TEST_F(CliData, PowerLossKeepsDurableDataOnly) {
+  nlohmann::json j;
+  std::string err;
+  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --fsync=16 --power_loss_at=0.0001", &j, &err), 0) << err;
+  const auto& pl = j["results"]["power_loss"];
+  EXPECT_TRUE(pl["happened"].get<bool>());
+  EXPECT_GT(pl["blocks_checked"].get<uint64_t>(), 100u);
+  EXPECT_EQ(pl["mismatches"], 0);
+  EXPECT_GT(pl["lost_writes"].get<uint64_t>(), 0u) << "writes after the last Flush are lost";
+  // Without a volatile write cache every completed write is durable.
+  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --power_loss_at=0.0001 "
+                "--controller.volatile_write_cache=false",
+                &j, &err),
+            0)
+      << err;
+  EXPECT_EQ(j["results"]["power_loss"]["mismatches"], 0);
+}
+
+TEST_F(CliData, ImageFileHoldsTheDataAndReadOnlyImagesRefuseWrites) {
+  const std::string img = path("disk.img");
+  {
+    std::vector<char> bytes(1 << 20, 0);
+    bytes[510] = 0x55;
+    bytes[511] = static_cast<char>(0xAA);
+    std::ofstream(img, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  nlohmann::json j;
+  std::string err;
+  ASSERT_EQ(run("--ns1.image=" + img + " --rw=write --bs=4k --iodepth=2 --number_ios=256 --verify=pattern", &j, &err), 0) << err;
+  EXPECT_EQ(j["results"]["ios_completed"], 256);
+  // The shutdown flushed everything into the file: the first 4 KiB hold job 0's first block now.
+  std::ifstream in(img, std::ios::binary | std::ios::ate);
+  EXPECT_EQ(static_cast<long>(in.tellg()), 1 << 20) << "the image keeps its size";
+  in.seekg(510);
+  char sig[2];
+  in.read(sig, 2);
+  EXPECT_FALSE(sig[0] == 0x55 && sig[1] == static_cast<char>(0xAA)) << "block 0 was overwritten";
+  // Read-only image: writes fail with Namespace is Write Protected (exit 1), reads work.
+  EXPECT_EQ(run("--ns1.image=" + img + " --ns1.image_read_only=true --rw=write --number_ios=4", &j, &err), 1);
+  EXPECT_NE(j["error"].get<std::string>().find("Write Protected"), std::string::npos) << j["error"];
+  EXPECT_EQ(run("--ns1.image=" + img + " --ns1.image_read_only=true --rw=read --number_ios=16 --verify=0", &j, &err), 0) << err;
+  // A missing image is bad input naming the option.
+  EXPECT_EQ(run("--ns1.image=" + path("missing.img"), nullptr, &err), 2);
+  EXPECT_NE(err.find("--ns1.image"), std::string::npos) << err;
+}
+
+TEST_F(CliData, DatalessNamespacesAndSeveralNamespaces) {
+  nlohmann::json j;
+  std::string err;
+  ASSERT_EQ(run("--ns1.size=4t --ns1.data=zeroes --verify=0 --rw=randrw --iodepth=8 --number_ios=2000", &j, &err), 0) << err;
+  EXPECT_LT(j["host"]["peak_rss_bytes"].get<uint64_t>(), 200ull << 20) << "a 4 TiB data-less namespace costs no memory";
+  EXPECT_EQ(run("--ns1.data=zeroes --rw=randrw --number_ios=10", nullptr, &err), 2);
+  EXPECT_NE(err.find("--verify"), std::string::npos) << err;
+  ASSERT_EQ(run("--ns2.size=32m --ns2.block_size=4096 --ns5.size=16m --nsid=all --numjobs=3 --rw=randrw --number_ios=200 "
+                "--driver.sgl=true --bs=16k",
+                &j, &err),
+            0)
+      << err;
+  EXPECT_EQ(j["results"]["jobs"][0]["nsid"], 1);
+  EXPECT_EQ(j["results"]["jobs"][1]["nsid"], 2);
+  EXPECT_EQ(j["results"]["jobs"][2]["nsid"], 5);
+  EXPECT_EQ(j["results"]["verify"]["failures"], 0);
+}
