@@ -169,6 +169,13 @@ class ControllerImpl {
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
   std::vector<CompletionQueue> cqs;
   std::vector<Command> slots;
+  /// Per-slot data and metadata buffers, reused from command to command (no allocation or zeroing
+  /// on the I/O path once warm).
+  std::vector<std::vector<uint8_t>> slot_data, slot_metadata;
+  std::vector<uint8_t>& data_buffer(const Command& cmd) { return slot_data.at(static_cast<std::size_t>(&cmd - slots.data())); }
+  std::vector<uint8_t>& metadata_buffer(const Command& cmd) {
+    return slot_metadata.at(static_cast<std::size_t>(&cmd - slots.data()));
+  }
   std::vector<std::unique_ptr<sc_core::sc_event>> slot_events;
   std::vector<Command> parked_aers;   // outstanding Asynchronous Event Requests
   unsigned aborts_in_flight = 0;

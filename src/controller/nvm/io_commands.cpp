@@ -34,7 +34,10 @@ void io_read(ControllerImpl& c, Command& cmd, bool compare) {
   const uint32_t cdw12 = cmd.sqe.cdw12();
   if (cdw12 & kReadReserved) return cmd.fail(st::kInvalidField, 50);
   if (cdw12 & kFua) r.ns->flush();  // FUA read: from non-volatile media
-  std::vector<uint8_t> data(r.nlb * r.ns->data_size()), md(r.nlb * r.ns->metadata_size());
+  std::vector<uint8_t>& data = c.data_buffer(cmd);
+  std::vector<uint8_t>& md = c.metadata_buffer(cmd);
+  data.resize(r.nlb * r.ns->data_size());
+  md.resize(r.nlb * r.ns->metadata_size());
   uint64_t bad = 0;
   const auto res = r.ns->read(r.slba, r.nlb, data.data(), md.empty() ? nullptr : md.data(), &bad);
   if (res != NamespaceMedia::Result::Ok) {
@@ -61,7 +64,8 @@ void io_write(ControllerImpl& c, Command& cmd) {
   const uint32_t cdw12 = cmd.sqe.cdw12();
   if (cdw12 & (kWriteReserved | kWriteDtype)) return cmd.fail(st::kInvalidField, 50);
   if (r.ns->write_protected()) return cmd.fail(st::kNamespaceIsWriteProtected);
-  std::vector<uint8_t> data, md;
+  std::vector<uint8_t>& data = c.data_buffer(cmd);
+  std::vector<uint8_t>& md = c.metadata_buffer(cmd);
   const spec::Status s = nvm::transfer_blocks(c, cmd, r, data, md, false);
   if (!s.ok()) return cmd.fail(s, s.is(st::kInvalidField) ? 48 : 24);
   if (c.stale(cmd)) return;
