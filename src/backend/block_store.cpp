@@ -120,9 +120,11 @@ ImageFileStore::~ImageFileStore() {
 }
 
 namespace {
-bool full_pread(int fd, uint8_t* p, uint64_t len, uint64_t off) {
+/// Repeats pread/pwrite until `len` bytes moved; false on an error or end of file.
+template <typename Io, typename Ptr>
+bool full_io(Io io, int fd, Ptr p, uint64_t len, uint64_t off) {
   while (len) {
-    const ssize_t n = ::pread(fd, p, len, static_cast<off_t>(off));
+    const ssize_t n = io(fd, p, len, static_cast<off_t>(off));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     p += n;
@@ -131,17 +133,8 @@ bool full_pread(int fd, uint8_t* p, uint64_t len, uint64_t off) {
   }
   return true;
 }
-bool full_pwrite(int fd, const uint8_t* p, uint64_t len, uint64_t off) {
-  while (len) {
-    const ssize_t n = ::pwrite(fd, p, len, static_cast<off_t>(off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    len -= static_cast<uint64_t>(n);
-    off += static_cast<uint64_t>(n);
-  }
-  return true;
-}
+bool full_pread(int fd, uint8_t* p, uint64_t len, uint64_t off) { return full_io(::pread, fd, p, len, off); }
+bool full_pwrite(int fd, const uint8_t* p, uint64_t len, uint64_t off) { return full_io(::pwrite, fd, p, len, off); }
 }  // namespace
 
 bool ImageFileStore::read(uint64_t lba, uint64_t count, uint8_t* data, uint8_t*) {
