@@ -76,7 +76,21 @@ void NamespaceMedia::mark_uncorrectable(uint64_t lba, uint64_t count) {
 }
 
 NamespaceMedia::Result NamespaceMedia::read(uint64_t lba, uint64_t count, uint8_t* data, uint8_t* md, uint64_t* first_bad) {
-  if (uncorrectable(lba, count, first_bad)) return Result::Unrecovered;
+  uint64_t bad = 0;
+  if (uncorrectable(lba, count, &bad)) {
+    // A block rewritten in the write cache reads its newer data; its mark goes only when that
+    // data becomes durable (flush), so a power loss brings the mark back.
+    bool failed = !cache_ || cache_->allocated_blocks() == 0;
+    for (uint64_t b = bad; !failed && b < lba + count; ++b)
+      if (!cache_->contains(b) && uncorrectable(b, 1, nullptr)) {
+        bad = b;
+        failed = true;
+      }
+    if (failed) {
+      if (first_bad) *first_bad = bad;
+      return Result::Unrecovered;
+    }
+  }
   if (!durable_->read(lba, count, data, md)) {
     if (first_bad) *first_bad = lba;
     return Result::IoError;
@@ -90,12 +104,12 @@ NamespaceMedia::Result NamespaceMedia::read(uint64_t lba, uint64_t count, uint8_
 }
 
 NamespaceMedia::Result NamespaceMedia::write(uint64_t lba, uint64_t count, const uint8_t* data, const uint8_t* md, bool durable) {
-  clear_uncorrectable(lba, count);
   if (durable || !cache_) {
+    clear_uncorrectable(lba, count);
     if (cache_) cache_->deallocate(lba, count);  // superseded cached data
     return durable_->write(lba, count, data, md) ? Result::Ok : Result::IoError;
   }
-  cache_->write(lba, count, data, md);
+  cache_->write(lba, count, data, md);  // Write Uncorrectable marks stay until this is flushed
   return Result::Ok;
 }
 
@@ -110,6 +124,7 @@ NamespaceMedia::Result NamespaceMedia::flush() {
   if (!cache_ || cache_->allocated_blocks() == 0) return Result::Ok;
   bool ok = true;
   cache_->for_each([&](uint64_t lba, const uint8_t* data, const uint8_t* md) {
+    clear_uncorrectable(lba, 1);
     ok = durable_->write(lba, 1, data, metadata_size() ? md : nullptr) && ok;
   });
   cache_->clear();

@@ -1,8 +1,9 @@
 // A namespace's data with its durability rules. Writes land in a volatile write cache when the
 // cache is present and enabled (Feature 06h) and become durable on Flush, FUA or cache disable;
 // a power loss drops exactly the data that was not yet durable. Blocks marked by Write
-// Uncorrectable fail reads until they are written again. Timing layers sit above this and must
-// keep these semantics.
+// Uncorrectable fail reads until they are written again (a cached rewrite reads back, but the
+// mark goes only when that data becomes durable, so a power loss before then brings it back).
+// Timing layers sit above this and must keep these semantics.
 #pragma once
 
 #include <cstdint>
