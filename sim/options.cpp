@@ -176,6 +176,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       {"controller.error_log_entries", "ELPE, 0-based", str(c.error_log_entries), number("controller.error_log_entries", c.error_log_entries)},
       {"controller.volatile_write_cache", "volatile write cache present", "true",
        boolean("controller.volatile_write_cache", c.volatile_write_cache)},
+      {"controller.weighted_round_robin", "weighted round robin with urgent priority class arbitration (CAP.AMS)", "true",
+       boolean("controller.weighted_round_robin", c.weighted_round_robin)},
       {"controller.nvm_subsystem_reset", "NVM subsystem reset supported (CAP.NSSRS)", "true",
        boolean("controller.nvm_subsystem_reset", c.nvm_subsystem_reset)},
       {"controller.max_namespaces", "NN (1..4294967294)", str(c.max_namespaces), number("controller.max_namespaces", c.max_namespaces, 1, 0xFFFFFFFE)},

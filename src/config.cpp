@@ -58,6 +58,16 @@ void ControllerConfig::validate() const {
   if (!is_pow2(pci.max_payload_supported) || pci.max_payload_supported < 128 || pci.max_payload_supported > 4096)
     throw ConfigError("pci.max_payload_supported", "must be a power of two in [128, 4096] bytes; got " + std::to_string(pci.max_payload_supported));
 
+  // PCIe link timing.
+  check_range("pcie.tlp_overhead_bytes", pcie.tlp_overhead_bytes, 0, 64);
+  check_range("pcie.dllp_overhead_permille", pcie.dllp_overhead_permille, 0, 500);
+  check_range("pcie.read_round_trip_ns", pcie.read_round_trip_ns, 0, 100000);
+  check_range("pcie.posted_write_ns", pcie.posted_write_ns, 0, 100000);
+  check_range("pcie.max_outstanding_reads", pcie.max_outstanding_reads, 1, 1024);
+  if (pcie.read_completion_boundary != 64 && pcie.read_completion_boundary != 128)
+    throw ConfigError("pcie.read_completion_boundary", "must be 64 or 128 bytes; got " + std::to_string(pcie.read_completion_boundary));
+  check_range("pcie.mmio_latency_ns", pcie.mmio_latency_ns, 0, 100000);
+
   // Identity.
   check_ascii("serial_number", serial_number, 20, false);
   check_ascii("model_number", model_number, 40, false);

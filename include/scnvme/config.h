@@ -41,6 +41,20 @@ struct PciConfig {
   uint16_t max_payload_supported = 512;  // bytes: 128..4096, power of two
 };
 
+/// The PCI Express link between the controller and the host (timing). Generation and width are
+/// PciConfig::link_generation / link_width; max payload and max read request size come from the
+/// PCI Express capability's Device Control as the driver programs them.
+struct PcieLinkConfig {
+  bool enabled = true;                 // off: the platform models PCIe itself (no time counted twice)
+  uint32_t tlp_overhead_bytes = 24;    // per TLP: header, framing, sequence number, LCRC (FLIT mode: 16)
+  uint32_t dllp_overhead_permille = 20;  // link time spent on ACK / flow-control DLLPs (per mille)
+  uint32_t read_round_trip_ns = 500;   // read request leaving the device to its first completion
+  uint32_t posted_write_ns = 200;      // a posted write's flight time to host memory
+  uint32_t max_outstanding_reads = 32; // read requests in flight (tags)
+  uint32_t read_completion_boundary = 64;  // RCB: completions split at these address boundaries
+  uint32_t mmio_latency_ns = 300;      // host MMIO access to a register through the link (reads; writes are posted: half)
+};
+
 /// An LBA format: data bytes per block and metadata bytes per block.
 struct LbaFormat {
   uint32_t data_size = 512;              // 512 or 4096
@@ -101,6 +115,7 @@ struct TimingConfig {
 
 struct ControllerConfig {
   PciConfig pci;
+  PcieLinkConfig pcie;
   TimingConfig timing;
 
   // Identify strings: printable ASCII, space-padded in Identify Controller.
@@ -127,6 +142,10 @@ struct ControllerConfig {
   uint8_t async_event_limit = 3;     // AERL (0-based)
   uint8_t error_log_entries = 63;    // ELPE (0-based)
   bool volatile_write_cache = true;  // VWC present; Feature 06h supported
+  bool weighted_round_robin = true;  // CAP.AMS bit 17: weighted round robin with urgent priority
+                                     // class arbitration selectable by CC.AMS = 001b (QPRIO and
+                                     // the Arbitration feature's weights then apply); off: round
+                                     // robin only
   bool sgl_support = true;           // SGLs for I/O commands (Identify SGLS); off: PRPs only,
                                      // as some drivers require
   bool nvm_subsystem_reset = true;   // CAP.NSSRS

@@ -14,7 +14,7 @@ enum { CC_EN = 1u << 0, CC_SHN_NORMAL = 1u << 14, CC_IOSQES = 6u << 16, CC_IOCQE
 enum { CSTS_RDY = 1u << 0, CSTS_CFS = 1u << 1, CSTS_SHST_MASK = 3u << 2, CSTS_SHST_COMPLETE = 2u << 2 };
 enum { PCI_COMMAND = 0x04, PCI_CLASS = 0x09, PCI_BAR0 = 0x10, PCI_BAR1 = 0x14, PCI_CAP_PTR = 0x34 };
 enum { PCI_CMD_MEM = 1u << 1, PCI_CMD_BUS_MASTER = 1u << 2, PCI_CMD_INTX_DISABLE = 1u << 10 };
-enum { CAP_MSI = 0x05, CAP_MSIX = 0x11 };
+enum { CAP_MSI = 0x05, CAP_PCIE = 0x10, CAP_MSIX = 0x11 };
 enum { ADM_DELETE_SQ = 0x00, ADM_CREATE_SQ = 0x01, ADM_DELETE_CQ = 0x04, ADM_CREATE_CQ = 0x05, ADM_IDENTIFY = 0x06,
        ADM_SET_FEATURES = 0x09 };
 enum { FEAT_NUM_QUEUES = 0x07 };
@@ -243,6 +243,14 @@ static int pci_setup(nvme_driver* drv) {
   scnvme_hal_cfg_write32(dev, PCI_BAR1, (uint32_t)(base >> 32));
   drv->bar0 = base;
   scnvme_hal_cfg_write16(dev, PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_BUS_MASTER | PCI_CMD_INTX_DISABLE);
+  /* PCI Express: use the largest payload the function supports (the reference platform's root
+   * port takes any); keep the read request size at its 512-byte default. */
+  const unsigned pcie = find_capability(drv, CAP_PCIE);
+  if (pcie) {
+    const unsigned mps = scnvme_hal_cfg_read32(dev, pcie + 4) & 7;
+    const uint16_t devctl = scnvme_hal_cfg_read16(dev, pcie + 8);
+    scnvme_hal_cfg_write16(dev, pcie + 8, (uint16_t)((devctl & ~(7u << 5)) | (mps << 5)));
+  }
   scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "PCI %04x:%04x, BAR0 %llu KiB at 0x%llx, memory space and bus mastering on",
                  scnvme_hal_cfg_read16(dev, 0x00), scnvme_hal_cfg_read16(dev, 0x02), (unsigned long long)(size >> 10),
                  (unsigned long long)base);

@@ -34,35 +34,38 @@ uint64_t ControllerImpl::page_size() const {
 }
 
 void ControllerImpl::fetch_thread() {
-  std::size_t rr_next = 0;  // round robin position over SQ ids
+  // The arbiter (3.4.4) grants an SQ and a number of commands (its arbitration burst); they are
+  // fetched back to back, each into the next free slot, before the arbiter is asked again. A reset,
+  // a drained or deleted SQ, or fetching being stopped ends a grant early.
+  Grant grant;
+  uint64_t grant_epoch = epoch;
   for (;;) {
-    // Find a free slot and the next SQ (round robin) with entries to fetch.
     auto free_slot = std::find_if(slots.begin(), slots.end(), [](const Command& c) { return c.state == Command::State::Free; });
-    int chosen = -1;
-    if (ready && !shutting_down && pci.bus_master_enabled() && free_slot != slots.end()) {
-      for (std::size_t k = 0; k < sqs.size(); ++k) {
-        const std::size_t q = (rr_next + k) % sqs.size();
-        const SubmissionQueue& sq = sqs[q];
-        if (sq.valid && !sq.deleting && !sq.empty()) {
-          chosen = static_cast<int>(q);
-          break;
-        }
-      }
+    const bool fetching = ready && !shutting_down && pci.bus_master_enabled();
+    if (!fetching || grant_epoch != epoch || (grant.count > 0 && !fetchable(sqs[static_cast<std::size_t>(grant.sqid)])))
+      grant = Grant{};
+    bool arbitrated = false;
+    if (fetching && free_slot != slots.end() && grant.count == 0) {
+      grant = arbiter->next(sqs, features.arbitration);
+      grant_epoch = epoch;
+      arbitrated = true;
     }
-    if (chosen < 0) {
+    if (grant.count == 0 || free_slot == slots.end()) {
       sc_core::wait(work_event | slot_done_event | bus_master_event | reset_event);
       continue;
     }
-    rr_next = static_cast<std::size_t>(chosen) + 1;
+    const int chosen = grant.sqid;
+    --grant.count;
     const uint64_t e = epoch;
     Command& cmd = *free_slot;
     cmd = Command{};
     cmd.state = Command::State::Fetched;
     cmd.epoch = e;
-    sc_core::wait(cycles(cfg.timing.arbitration_cycles));
+    if (arbitrated) sc_core::wait(cycles(cfg.timing.arbitration_cycles));
     SubmissionQueue& sq = sqs[chosen];
     if (e != epoch || !sq.valid || sq.deleting || sq.empty() || !ready) {
       cmd.state = Command::State::Free;
+      grant = Grant{};
       continue;
     }
     const uint32_t entry = sq.head;
@@ -169,7 +172,7 @@ void ControllerImpl::complete(Command& cmd) {
                         sc_core::SC_DEBUG);
   }
   // The interrupt follows the CQE write's completion.
-  if (cq.interrupts_enabled) signal_vector(cq.vector);
+  if (cq.interrupts_enabled) completion_posted(cqid, cq.vector);  // now, or aggregated (coalescing)
   update_intx();
 }
 

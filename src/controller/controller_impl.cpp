@@ -45,9 +45,11 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
       rng(cfg_.seed),
       pci(cfg_),
       msix(cfg_.pci.msix ? cfg_.pci.msix_vectors : 0),
+      link(cfg_.pcie, cfg_.pci.link_generation, cfg_.pci.link_width),
       dma([this](tlm::tlm_generic_payload& t, sc_core::sc_time& d) { owner.dma->b_transport(t, d); },
           [this](tlm::tlm_generic_payload& t, tlm::tlm_dmi& d) { return owner.dma->get_direct_mem_ptr(t, d); },
-          [this] { return pci.bus_master_enabled(); }),
+          [this] { return pci.bus_master_enabled(); }, &link,
+          [this] { return DmaPort::LinkLimits{pci.max_payload_bytes(), pci.max_read_request_bytes()}; }),
       errors(cfg_.error_log_entries + 1u),
       sqs(cfg_.max_io_queues + 1u),
       cqs(cfg_.max_io_queues + 1u),
@@ -79,6 +81,7 @@ void ControllerImpl::controller_fatal(const std::string& why) {
 
 void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   delay += cycles(cfg.timing.register_access_cycles);
+  if (link.enabled()) delay += link.mmio(trans.is_read(), trans.get_data_length());
   const uint64_t addr = trans.get_address();
   const unsigned len = trans.get_data_length();
   uint8_t* data = trans.get_data_ptr();
@@ -177,6 +180,7 @@ unsigned ControllerImpl::bar0_debug(tlm::tlm_generic_payload& trans) {
 void ControllerImpl::cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   namespace p = spec::pci;
   delay += cycles(cfg.timing.register_access_cycles);
+  if (link.enabled()) delay += link.mmio(trans.is_read(), trans.get_data_length());
   const uint64_t addr = trans.get_address();
   const unsigned len = trans.get_data_length();
   uint8_t* data = trans.get_data_ptr();

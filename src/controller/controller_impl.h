@@ -20,9 +20,11 @@
 #include <tlm>
 
 #include "backend/namespace_media.h"
+#include "controller/arbiter.h"
 #include "controller/command.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
+#include "controller/interrupt_coalescing.h"
 #include "controller/msix_table.h"
 #include "controller/pci_config_space.h"
 #include "controller/prp_walker.h"
@@ -121,6 +123,15 @@ class ControllerImpl {
   void drive_intx();
   void interrupt_thread();
 
+  // --- interrupt coalescing (interrupt_coalescing.cpp) ---
+  /// Entry point after a CQE was posted to `cqid` (with interrupts enabled): signals its vector now
+  /// or aggregates the entry by the Interrupt Coalescing and Interrupt Vector Configuration features.
+  void completion_posted(uint16_t cqid, uint16_t vector);
+  /// Signals every vector holding aggregated entries (coalescing settings changed).
+  void flush_coalescing();
+  void coalescing_timer(uint16_t vector, uint64_t for_epoch);
+  VectorAggregation& aggregation(uint16_t vector);
+
   // --- NVM command set (nvm/*.cpp) ---
   void execute_io(Command& cmd);
   NamespaceMedia* namespace_media(uint32_t nsid);
@@ -158,6 +169,7 @@ class ControllerImpl {
   PciConfigSpace pci;
   MsixTable msix;
   TimedActions actions;
+  PcieLink link;
   DmaPort dma;
   ErrorLog errors;
   SglLimits sgl_limits;               // what Identify SGLS advertises and how far SGLs are walked
@@ -169,6 +181,8 @@ class ControllerImpl {
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
   std::vector<CompletionQueue> cqs;
   std::vector<Command> slots;
+  /// Command arbitration (3.4.4), chosen by CC.AMS at enable; fetch_thread asks it for each grant.
+  std::unique_ptr<Arbiter> arbiter = std::make_unique<RoundRobinArbiter>();
   /// Per-slot data and metadata buffers, reused from command to command (no allocation or zeroing
   /// on the I/O path once warm).
   std::vector<std::vector<uint8_t>> slot_data, slot_metadata;
@@ -186,6 +200,7 @@ class ControllerImpl {
   bool io_queues_exist = false;       // Number of Queues may not change after this
   uint32_t intms = 0;                 // INTMS/INTMC mask (MSI and INTx)
   std::vector<bool> msi_pending;      // per MSI vector, held while masked by INTMS
+  CoalescingState coalescing;         // per-vector aggregation (stale once `epoch` moves on)
   bool intx_level = false;
   sc_core::sc_time access_delay;      // annotated delay of the BAR0 access being applied
 

