@@ -102,6 +102,8 @@ std::string option_for_field(const std::string& field, const std::vector<uint32_
     if (key == "size_bytes") key = "size";
     return "ns" + std::to_string(i < nsids.size() ? nsids[i] : i + 1) + "." + key;
   }
+  if (field == "pci.link_generation") return "pcie.generation";
+  if (field == "pci.link_width") return "pcie.lanes";
   if (field.find('.') != std::string::npos) return field;
   return "controller." + field;
 }
@@ -143,9 +145,24 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
        number("pci.msix_pba_offset", c.pci.msix_pba_offset)},
       {"pci.msi", "MSI capability present", "true", boolean("pci.msi", c.pci.msi)},
       {"pci.msi_vectors", "MSI vectors requested (1, 2, 4, 8, 16, 32)", str(c.pci.msi_vectors), number("pci.msi_vectors", c.pci.msi_vectors, 1, 32)},
-      {"pci.link_generation", "PCIe generation reported (1..6)", str(c.pci.link_generation),
-       number("pci.link_generation", c.pci.link_generation, 1, 6)},
-      {"pci.link_width", "PCIe lanes reported (1, 2, 4, 8, 12, 16, 32)", str(c.pci.link_width), number("pci.link_width", c.pci.link_width, 1, 32)},
+      {"pcie.generation", "PCIe generation (1..6): link rate and encoding, reported in Link Capabilities",
+       str(c.pci.link_generation), number("pcie.generation", c.pci.link_generation, 1, 6)},
+      {"pcie.lanes", "PCIe lanes (1, 2, 4, 8, 12, 16, 32)", str(c.pci.link_width), number("pcie.lanes", c.pci.link_width, 1, 32)},
+      {"pcie.enabled", "model the link's time (off: the platform models PCIe)", "true", boolean("pcie.enabled", c.pcie.enabled)},
+      {"pcie.tlp_overhead_bytes", "bytes of header, framing, sequence number and LCRC per TLP (0..64)",
+       str(c.pcie.tlp_overhead_bytes), number("pcie.tlp_overhead_bytes", c.pcie.tlp_overhead_bytes, 0, 64)},
+      {"pcie.dllp_overhead_permille", "link time spent on ACK/flow-control DLLPs (per mille, 0..500)",
+       str(c.pcie.dllp_overhead_permille), number("pcie.dllp_overhead_permille", c.pcie.dllp_overhead_permille, 0, 500)},
+      {"pcie.read_round_trip_ns", "read request to first completion (ns)", str(c.pcie.read_round_trip_ns),
+       number("pcie.read_round_trip_ns", c.pcie.read_round_trip_ns, 0, 100000)},
+      {"pcie.posted_write_ns", "posted write flight time to host memory (ns)", str(c.pcie.posted_write_ns),
+       number("pcie.posted_write_ns", c.pcie.posted_write_ns, 0, 100000)},
+      {"pcie.max_outstanding_reads", "read requests in flight (tags, 1..1024)", str(c.pcie.max_outstanding_reads),
+       number("pcie.max_outstanding_reads", c.pcie.max_outstanding_reads, 1, 1024)},
+      {"pcie.read_completion_boundary", "read completion boundary (64 or 128 bytes)", str(c.pcie.read_completion_boundary),
+       number("pcie.read_completion_boundary", c.pcie.read_completion_boundary, 64, 128)},
+      {"pcie.mmio_latency_ns", "host MMIO read latency through the link (writes: half) (ns)", str(c.pcie.mmio_latency_ns),
+       number("pcie.mmio_latency_ns", c.pcie.mmio_latency_ns, 0, 100000)},
       {"pci.max_payload_supported", "max payload size supported (bytes, 128..4096)", str(c.pci.max_payload_supported),
        number("pci.max_payload_supported", c.pci.max_payload_supported, 128, 4096)},
       {"controller.serial_number", "serial number (<= 20 ASCII)", c.serial_number, text("controller.serial_number", c.serial_number)},

@@ -98,6 +98,8 @@ void ControllerImpl::interrupt_thread() {
     const InterruptMessage m = messages.front();
     messages.pop_front();
     sc_core::wait(cycles(cfg.timing.interrupt_cycles));
+    // The message is a 4-byte posted write upstream, behind the CQE write on the link.
+    if (link.enabled()) sc_core::wait(link.write(m.address, 4, pci.max_payload_bytes()) - sc_core::sc_time_stamp());
     if (owner.msi.size() == 0) continue;  // interrupt port left unbound
     uint8_t data[4];
     spec::put_le32(data, m.data);
