@@ -79,6 +79,17 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
   os << "all jobs:\n";
   print_direction(os, "read ", t.read, t.bytes_read, run.sim_time_s);
   print_direction(os, "write", t.write, t.bytes_written, run.sim_time_s);
+  if (run.stages.device.count()) {
+    auto stage = [&os](const char* label, const LatencyStats& st) {
+      os << "    " << label << " mean=" << fmt("%.1f", st.mean()) << ", p50=" << st.percentile(50) << ", p99=" << st.percentile(99)
+         << ", max=" << st.max() << "\n";
+    };
+    os << "controller stages (ns, I/O commands):\n";
+    stage("doorbell -> SQE fetched:   ", run.stages.fetch);
+    stage("fetched -> executed (data):", run.stages.execute);
+    stage("executed -> CQE written:   ", run.stages.complete);
+    stage("doorbell -> CQE written:   ", run.stages.device);
+  }
   uint64_t verified = 0, failures = 0, flushes = 0;
   for (const auto& j : run.jobs) {
     verified += j.verified_reads;
@@ -131,6 +142,11 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"read", direction_json(t.read, t.bytes_read, s)},
         {"write", direction_json(t.write, t.bytes_written, s)},
         {"jobs", jobs},
+        {"stages_ns",
+         {{"doorbell_to_fetched", latency_json(run.stages.fetch)},
+          {"fetched_to_executed", latency_json(run.stages.execute)},
+          {"executed_to_cqe", latency_json(run.stages.complete)},
+          {"doorbell_to_cqe", latency_json(run.stages.device)}}},
         {"verify", {{"mode", verify_name(opt.workload.verify)}, {"failures", verify_failures}}},
         {"power_loss",
          {{"happened", run.power_loss.happened},

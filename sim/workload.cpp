@@ -308,6 +308,16 @@ void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driv
 void start_workload(platform::ReferencePlatform& platform, const nvme_driver_options& driver_opt, const WorkloadOptions& wl,
                     RunResult& result) {
   auto drv = std::make_shared<nvme_driver>();
+  platform.controller(0).on_command_complete([&result](const CommandRecord& r) {
+    if (r.sqid == 0) return;  // I/O commands only
+    auto ns = [](const sc_core::sc_time& a, const sc_core::sc_time& b) {
+      return b > a ? static_cast<uint64_t>((b - a).to_seconds() * 1e9 + 0.5) : 0;
+    };
+    result.stages.fetch.add(ns(r.doorbell, r.fetched));
+    result.stages.execute.add(ns(r.fetched, r.executed));
+    result.stages.complete.add(ns(r.executed, r.posted));
+    result.stages.device.add(ns(r.doorbell, r.posted));
+  });
   if (wl.power_loss_at_s > 0) {
     platform.cpu().run("power", [&platform, &result, at = wl.power_loss_at_s] {
       sc_core::wait(sc_core::sc_time(at, sc_core::SC_SEC));

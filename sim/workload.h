@@ -54,6 +54,14 @@ struct PowerLossResult {
   uint64_t mismatches = 0;         // chunks not holding their last durable data
 };
 
+/// Per-stage latencies of the controller's I/O commands (from Controller::on_command_complete):
+/// doorbell -> SQE fetched (arbitration and fetch), fetched -> executed (execution and data
+/// transfer), executed -> CQE written (completion post), and doorbell -> CQE written (the device's
+/// share of the total).
+struct StageStats {
+  LatencyStats fetch, execute, complete, device;
+};
+
 struct RunResult {
   bool ok = true;
   std::string error;               // why the run failed (driver or I/O error)
@@ -64,6 +72,7 @@ struct RunResult {
   std::string interrupt_mode;
   std::vector<nvme_namespace> namespaces;
   PowerLossResult power_loss;
+  StageStats stages;
 };
 
 /// Brings the controller up with the reference driver, runs the workload, shuts down. Call

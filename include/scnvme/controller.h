@@ -41,6 +41,19 @@ struct ControllerStats {
   uint64_t subsystem_resets = 0;
 };
 
+/// Where the time of one completed command went, stage by stage (simulation times).
+struct CommandRecord {
+  uint16_t sqid = 0;
+  uint16_t cid = 0;
+  uint8_t opcode = 0;
+  uint32_t nsid = 0;
+  uint16_t status = 0;              // status field: SC | SCT << 8 | M << 13 | DNR << 14
+  sc_core::sc_time doorbell;        // the SQ tail doorbell covering the entry took effect
+  sc_core::sc_time fetched;         // the SQE arrived in a command slot
+  sc_core::sc_time executed;        // execution and data transfer done
+  sc_core::sc_time posted;          // the CQE write completed (visible to the host)
+};
+
 class Controller : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Controller> bar0;
@@ -64,6 +77,10 @@ class Controller : public sc_core::sc_module {
   /// Called (from the config-space access, at its time) whenever BAR0's address or Memory Space
   /// Enable changes, so an interconnect can move its mapping.
   void on_bar0_change(std::function<void(uint64_t address, bool enabled)> callback);
+
+  /// Called (inside the simulation, after the CQE write) for every command that completes; the
+  /// simulator's per-stage latency statistics come from here.
+  void on_command_complete(std::function<void(const CommandRecord&)> callback);
 
   /// Power loss and restore, as a platform's power model signals it: data not yet durable (in the
   /// volatile write cache) is lost, an unsafe shutdown is counted unless the host completed a

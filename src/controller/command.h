@@ -18,7 +18,9 @@ struct Command {
   uint16_t sqid = 0;
   uint32_t sq_entry = 0;
   spec::Sqe sqe;
+  sc_core::sc_time rung_at;     // doorbell covering the entry took effect
   sc_core::sc_time fetched_at;
+  sc_core::sc_time executed_at;
 
   // Result.
   spec::Status status;

@@ -85,6 +85,7 @@ void ControllerImpl::fetch_thread() {
     ++sq.in_flight;
     ++stats.commands_fetched;
     cmd.fetched_at = sc_core::sc_time_stamp();
+    cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : cmd.fetched_at;
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
@@ -114,6 +115,7 @@ void ControllerImpl::slot_thread(unsigned index) {
         }
       }
     }
+    cmd.executed_at = sc_core::sc_time_stamp();
     if (!stale(cmd) && cmd.post_completion) complete(cmd);
     release(cmd);
   }
@@ -164,6 +166,19 @@ void ControllerImpl::complete(Command& cmd) {
     return;
   }
   ++stats.commands_completed;
+  if (command_completed) {
+    CommandRecord r;
+    r.sqid = cmd.sqid;
+    r.cid = cmd.sqe.cid();
+    r.opcode = cmd.sqe.opcode();
+    r.nsid = cmd.sqe.nsid();
+    r.status = cmd.status.field();
+    r.doorbell = cmd.rung_at;
+    r.fetched = cmd.fetched_at;
+    r.executed = cmd.executed_at;
+    r.posted = sc_core::sc_time_stamp();
+    command_completed(r);
+  }
   if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG) {
     SC_REPORT_INFO_VERB(kMsgCommands,
                         (name + ": SQ" + std::to_string(cmd.sqid) + " CID " + std::to_string(cmd.sqe.cid()) + " opcode " +

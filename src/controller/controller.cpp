@@ -31,6 +31,9 @@ ControllerStats Controller::stats() const { return impl_->stats; }
 uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }
 bool Controller::memory_space_enabled() const { return impl_->pci.memory_space_enabled(); }
 void Controller::power_loss() { impl_->power_loss(); }
+void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
+  impl_->command_completed = std::move(callback);
+}
 void Controller::on_bar0_change(std::function<void(uint64_t, bool)> callback) { impl_->bar0_changed = std::move(callback); }
 
 void Controller::bar0_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) { impl_->bar0_access(trans, delay); }

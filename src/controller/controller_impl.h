@@ -214,6 +214,7 @@ class ControllerImpl {
   std::deque<InterruptMessage> messages;
 
   std::function<void(uint64_t, bool)> bar0_changed;
+  std::function<void(const CommandRecord&)> command_completed;
 };
 
 }  // namespace scnvme::detail

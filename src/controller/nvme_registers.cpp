@@ -171,6 +171,8 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
       guest_error("SQ " + std::to_string(qid) + " tail " + std::to_string(value) + " is beyond the queue size " + std::to_string(sq.size));
       return;
     }
+    if (sq.rung_at.size() != sq.size) sq.rung_at.assign(sq.size, sc_core::SC_ZERO_TIME);
+    for (uint32_t i = sq.tail; i != value; i = (i + 1) % sq.size) sq.rung_at[i] = sc_core::sc_time_stamp();
     sq.tail = value;
     work_event.notify(sc_core::SC_ZERO_TIME);
     return;

@@ -3,6 +3,9 @@
 
 #include <cstdint>
 #include <set>
+#include <vector>
+
+#include <systemc>
 
 namespace scnvme::detail {
 
@@ -18,6 +21,7 @@ struct SubmissionQueue {
   bool deleting = false;
   uint32_t in_flight = 0;   // fetched, not yet completed
   std::set<uint32_t> aborted_entries;  // unfetched entries an Abort command marked
+  std::vector<sc_core::sc_time> rung_at;  // per entry: when the tail doorbell covering it took effect
 
   bool empty() const { return head == tail; }
   uint32_t pending() const { return (tail + size - head) % size; }
