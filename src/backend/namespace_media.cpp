@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <vector>
+#include <unordered_set>
 
 namespace scnvme::detail {
 
@@ -24,8 +25,24 @@ NamespaceMedia::NamespaceMedia(const NamespaceConfig& cfg, std::size_t index) : 
     durable_ = std::make_unique<DatalessStore>(cfg.size_bytes / lf.data_size, lf.data_size, lf.metadata_size,
                                                cfg.data == NamespaceData::Pattern);
   }
-  if (cfg.data == NamespaceData::Store)
+  ram_ = dynamic_cast<SparseMemoryStore*>(durable_.get());
+  if (ram_) undo_ = std::make_unique<SparseMemoryStore>(durable_->blocks(), lf.data_size, lf.metadata_size);
+  else if (cfg.data == NamespaceData::Store)
     cache_ = std::make_unique<SparseMemoryStore>(durable_->blocks(), lf.data_size, lf.metadata_size);
+}
+
+bool NamespaceMedia::is_volatile(uint64_t lba) const {
+  return ram_ ? volatile_lbas_.count(lba) != 0 : (cache_ && cache_->contains(lba));
+}
+
+void NamespaceMedia::make_durable(uint64_t lba, uint64_t count) {
+  if (ram_) {
+    if (volatile_lbas_.empty()) return;
+    for (uint64_t i = 0; i < count; ++i)
+      if (volatile_lbas_.erase(lba + i)) undo_->deallocate(lba + i, 1);
+  } else if (cache_) {
+    cache_->deallocate(lba, count);  // superseded cached data
+  }
 }
 
 bool NamespaceMedia::uncorrectable(uint64_t lba, uint64_t count, uint64_t* first) const {
@@ -72,7 +89,7 @@ void NamespaceMedia::mark_uncorrectable(uint64_t lba, uint64_t count) {
     it = uncorrectable_.erase(it);
   }
   uncorrectable_[s] = e;
-  if (cache_) cache_->deallocate(lba, count);  // the marked blocks' cached data is gone too
+  make_durable(lba, count);  // the mark is durable at once; the blocks' cached data is gone
 }
 
 NamespaceMedia::Result NamespaceMedia::read(uint64_t lba, uint64_t count, uint8_t* data, uint8_t* md, uint64_t* first_bad) {
@@ -80,9 +97,9 @@ NamespaceMedia::Result NamespaceMedia::read(uint64_t lba, uint64_t count, uint8_
   if (uncorrectable(lba, count, &bad)) {
     // A block rewritten in the write cache reads its newer data; its mark goes only when that
     // data becomes durable (flush), so a power loss brings the mark back.
-    bool failed = !cache_ || cache_->allocated_blocks() == 0;
+    bool failed = volatile_blocks() == 0;
     for (uint64_t b = bad; !failed && b < lba + count; ++b)
-      if (!cache_->contains(b) && uncorrectable(b, 1, nullptr)) {
+      if (!is_volatile(b) && uncorrectable(b, 1, nullptr)) {
         bad = b;
         failed = true;
       }
@@ -104,23 +121,43 @@ NamespaceMedia::Result NamespaceMedia::read(uint64_t lba, uint64_t count, uint8_
 }
 
 NamespaceMedia::Result NamespaceMedia::write(uint64_t lba, uint64_t count, const uint8_t* data, const uint8_t* md, bool durable) {
-  if (durable || !cache_) {
+  if (durable || (!cache_ && !ram_)) {
     clear_uncorrectable(lba, count);
-    if (cache_) cache_->deallocate(lba, count);  // superseded cached data
+    make_durable(lba, count);
     return durable_->write(lba, count, data, md) ? Result::Ok : Result::IoError;
   }
-  cache_->write(lba, count, data, md);  // Write Uncorrectable marks stay until this is flushed
+  // Write Uncorrectable marks stay until this data is flushed.
+  if (cache_) {
+    cache_->write(lba, count, data, md);
+    return Result::Ok;
+  }
+  const uint32_t ds = data_size(), ms = metadata_size();
+  std::vector<uint8_t> old_data(ds), old_md(ms);
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t b = lba + i;
+    if (volatile_lbas_.insert(b).second && ram_->contains(b)) {
+      ram_->read(b, 1, old_data.data(), ms ? old_md.data() : nullptr);
+      undo_->write(b, 1, old_data.data(), ms ? old_md.data() : nullptr);
+    }
+  }
+  ram_->write(lba, count, data, md);
   return Result::Ok;
 }
 
 NamespaceMedia::Result NamespaceMedia::write_zeroes(uint64_t lba, uint64_t count, bool deallocate) {
   clear_uncorrectable(lba, count);
-  if (cache_) cache_->deallocate(lba, count);
+  make_durable(lba, count);
   const bool ok = deallocate ? durable_->deallocate(lba, count) : durable_->write(lba, count, nullptr, nullptr);
   return ok ? Result::Ok : Result::IoError;
 }
 
 NamespaceMedia::Result NamespaceMedia::flush() {
+  if (ram_) {
+    for (uint64_t b : volatile_lbas_) clear_uncorrectable(b, 1);
+    volatile_lbas_.clear();
+    undo_->clear();
+    return Result::Ok;
+  }
   if (!cache_ || cache_->allocated_blocks() == 0) return Result::Ok;
   bool ok = true;
   cache_->for_each([&](uint64_t lba, const uint8_t* data, const uint8_t* md) {
@@ -133,6 +170,7 @@ NamespaceMedia::Result NamespaceMedia::flush() {
 
 uint64_t NamespaceMedia::used_blocks() const {
   uint64_t n = durable_->allocated_blocks();
+  if (ram_) return n;
   if (cache_ && cache_->allocated_blocks()) {
     const auto* ram = dynamic_cast<const SparseMemoryStore*>(durable_.get());
     cache_->for_each([&](uint64_t lba, const uint8_t*, const uint8_t*) {
@@ -144,6 +182,20 @@ uint64_t NamespaceMedia::used_blocks() const {
 
 void NamespaceMedia::power_loss() {
   if (cache_) cache_->clear();
+  if (!ram_) return;
+  // Undo what was not durable: previous contents back, blocks that held nothing deallocated.
+  const uint32_t ds = data_size(), ms = metadata_size();
+  std::vector<uint8_t> old_data(ds), old_md(ms);
+  for (uint64_t b : volatile_lbas_) {
+    if (undo_->contains(b)) {
+      undo_->read(b, 1, old_data.data(), ms ? old_md.data() : nullptr);
+      ram_->write(b, 1, old_data.data(), ms ? old_md.data() : nullptr);
+    } else {
+      ram_->deallocate(b, 1);
+    }
+  }
+  volatile_lbas_.clear();
+  undo_->clear();
 }
 
 }  // namespace scnvme::detail

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <unordered_set>
 
 #include "backend/block_store.h"
 #include "scnvme/config.h"
@@ -44,17 +45,29 @@ class NamespaceMedia {
 
   /// Blocks holding data, durable or cached (NUSE).
   uint64_t used_blocks() const;
-  uint64_t volatile_blocks() const { return cache_ ? cache_->allocated_blocks() : 0; }
-  uint64_t memory_bytes() const { return durable_->memory_bytes() + (cache_ ? cache_->memory_bytes() : 0); }
+  uint64_t volatile_blocks() const { return ram_ ? volatile_lbas_.size() : (cache_ ? cache_->allocated_blocks() : 0); }
+  uint64_t memory_bytes() const {
+    return durable_->memory_bytes() + (cache_ ? cache_->memory_bytes() : 0) + (undo_ ? undo_->memory_bytes() : 0);
+  }
 
  private:
   void clear_uncorrectable(uint64_t lba, uint64_t count);
   bool uncorrectable(uint64_t lba, uint64_t count, uint64_t* first) const;
 
+  bool is_volatile(uint64_t lba) const;
+  void make_durable(uint64_t lba, uint64_t count);
+
   NamespaceConfig cfg_;
   bool write_protected_;
   std::unique_ptr<BlockStore> durable_;
-  std::unique_ptr<SparseMemoryStore> cache_;   // volatile write cache (data-storing namespaces)
+  // RAM namespaces write in place and keep an undo log of what is not yet durable: the blocks
+  // written since the last flush and, for those that held data, their previous contents (so a
+  // flush costs nothing and memory does not double). Image namespaces keep cached writes in an
+  // overlay instead, so that the file holds exactly the durable data.
+  SparseMemoryStore* ram_ = nullptr;
+  std::unordered_set<uint64_t> volatile_lbas_;
+  std::unique_ptr<SparseMemoryStore> undo_;
+  std::unique_ptr<SparseMemoryStore> cache_;   // overlay write cache (image namespaces)
   std::map<uint64_t, uint64_t> uncorrectable_; // start -> end (exclusive), disjoint
 };
 
