@@ -13,6 +13,10 @@
 
 using namespace scnvme;
 
+// In sanitizer builds: LeakSanitizer cannot follow SystemC's coroutine stacks (it crashes at
+// exit), so leak detection is off by default; every other check stays on.
+extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+
 int sc_main(int argc, char* argv[]) {
   sim::SimOptions opt;
   switch (sim::parse_command_line(argc, argv, opt, std::cout, std::cerr)) {
