@@ -61,7 +61,6 @@ void ControllerImpl::fetch_thread() {
     cmd = Command{};
     cmd.state = Command::State::Fetched;
     cmd.epoch = e;
-    if (arbitrated) sc_core::wait(cycles(cfg.timing.arbitration_cycles));
     SubmissionQueue& sq = sqs[chosen];
     if (e != epoch || !sq.valid || sq.deleting || sq.empty() || !ready) {
       cmd.state = Command::State::Free;
@@ -71,7 +70,12 @@ void ControllerImpl::fetch_thread() {
     const uint32_t entry = sq.head;
     cmd.sqid = static_cast<uint16_t>(chosen);
     cmd.sq_entry = entry;
-    const bool ok = dma.read(sq.base + static_cast<uint64_t>(entry) * spec::kSqeSize, cmd.sqe.raw.data(), spec::kSqeSize);
+    // The fetch is issued now (after the arbitration time) and its time is folded into the slot
+    // thread's first wait, so fetches pipeline instead of waiting for each other.
+    sc_core::sc_time arrival;
+    const bool ok = dma.read_timed(sq.base + static_cast<uint64_t>(entry) * spec::kSqeSize, cmd.sqe.raw.data(),
+                                   spec::kSqeSize, arbitrated ? cycles(cfg.timing.arbitration_cycles) : sc_core::SC_ZERO_TIME,
+                                   arrival);
     if (e != epoch) {
       cmd.state = Command::State::Free;
       continue;
@@ -84,8 +88,8 @@ void ControllerImpl::fetch_thread() {
     sq.head = (sq.head + 1) % sq.size;
     ++sq.in_flight;
     ++stats.commands_fetched;
-    cmd.fetched_at = sc_core::sc_time_stamp();
-    cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : cmd.fetched_at;
+    cmd.fetched_at = arrival;
+    cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sc_core::sc_time_stamp();
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
@@ -100,21 +104,20 @@ void ControllerImpl::slot_thread(unsigned index) {
       continue;
     }
     cmd.state = Command::State::Executing;
-    if (sqs[cmd.sqid].deleting && cmd.status.ok()) cmd.status = st::kAbortedSqDeletion;
-    if (cmd.status.ok()) {
-      sc_core::wait(cycles(cfg.timing.decode_cycles));
-      if (!stale(cmd)) {
-        if (cmd.sqid == 0) {
-          execute_admin(cmd);
-        } else {
-          if (health.io_outstanding++ == 0) health.busy_since = sc_core::sc_time_stamp();
-          sc_core::wait(cycles(cfg.timing.io_exec_cycles));
-          if (!stale(cmd)) execute_io(cmd);
-          if (--health.io_outstanding == 0)
-            health.busy_time_ns += static_cast<uint64_t>((sc_core::sc_time_stamp() - health.busy_since).to_seconds() * 1e9);
-        }
-      }
+    const bool io = cmd.sqid != 0;
+    if (io && health.io_outstanding++ == 0) health.busy_since = sc_core::sc_time_stamp();
+    // One wait: the SQE's arrival, then decode and the command's execution cost.
+    sc_core::sc_time until = cmd.fetched_at > sc_core::sc_time_stamp() ? cmd.fetched_at - sc_core::sc_time_stamp()
+                                                                      : sc_core::SC_ZERO_TIME;
+    if (cmd.status.ok())
+      until += cycles(cfg.timing.decode_cycles + (io ? cfg.timing.io_exec_cycles : cfg.timing.admin_exec_cycles));
+    sc_core::wait(until);
+    if (!stale(cmd)) {
+      if (sqs[cmd.sqid].deleting && cmd.status.ok()) cmd.status = st::kAbortedSqDeletion;
+      if (cmd.status.ok()) io ? execute_io(cmd) : execute_admin(cmd);
     }
+    if (io && --health.io_outstanding == 0)
+      health.busy_time_ns += static_cast<uint64_t>((sc_core::sc_time_stamp() - health.busy_since).to_seconds() * 1e9);
     cmd.executed_at = sc_core::sc_time_stamp();
     if (!stale(cmd) && cmd.post_completion) complete(cmd);
     release(cmd);

@@ -13,23 +13,31 @@ const tlm::tlm_dmi* DmaPort::find_region(uint64_t addr, uint64_t len, tlm::tlm_c
 }
 
 bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len) {
+  sc_core::sc_time done;
+  const bool ok = timed(cmd, addr, buf, len, sc_core::SC_ZERO_TIME, done);
+  if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
+  return ok;
+}
+
+bool DmaPort::timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, const sc_core::sc_time& lead,
+                    sc_core::sc_time& done) {
+  const sc_core::sc_time start = sc_core::sc_time_stamp() + lead;
+  done = start;
   if (len == 0) return true;
   if (!bme_()) return false;
   if (addr + len < addr) return false;  // wraps the address space
-  // The link's share of the time: from now until its last TLP is through.
-  sc_core::sc_time link_time = sc_core::SC_ZERO_TIME;
+  // The link's share of the time: from `start` until its last TLP is through.
   if (link_ && link_->enabled()) {
     const LinkLimits l = limits_();
-    const sc_core::sc_time done = cmd == tlm::TLM_READ_COMMAND ? link_->read(addr, len, l.max_read_request, l.max_payload)
-                                                               : link_->write(addr, len, l.max_payload);
-    link_time = done - sc_core::sc_time_stamp();
+    done = cmd == tlm::TLM_READ_COMMAND ? link_->read(addr, len, l.max_read_request, l.max_payload, start)
+                                        : link_->write(addr, len, l.max_payload, start);
   }
   if (const tlm::tlm_dmi* r = find_region(addr, len, cmd)) {
     uint8_t* p = r->get_dmi_ptr() + (addr - r->get_start_address());
     if (cmd == tlm::TLM_READ_COMMAND) std::memcpy(buf, p, len);
     else std::memcpy(p, buf, len);
     ++dmi_accesses_;
-    sc_core::wait(link_time + (cmd == tlm::TLM_READ_COMMAND ? r->get_read_latency() : r->get_write_latency()));
+    done += cmd == tlm::TLM_READ_COMMAND ? r->get_read_latency() : r->get_write_latency();
     return true;
   }
   tlm::tlm_generic_payload trans;
@@ -42,6 +50,7 @@ bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  const sc_core::sc_time before = sc_core::sc_time_stamp();
   transport_(trans, delay);
   ++transactions_;
   const bool ok = trans.is_response_ok();
@@ -53,7 +62,8 @@ bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t
     if (get_dmi_(q, dmi) && dmi.get_dmi_ptr() != nullptr) regions_.push_back(dmi);
     else dmi_hint_ = false;
   }
-  sc_core::wait(link_time + delay);
+  // A target that waited inside b_transport already advanced time.
+  done += delay + (sc_core::sc_time_stamp() - before);
   return ok;
 }
 

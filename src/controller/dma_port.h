@@ -38,6 +38,13 @@ class DmaPort {
   bool read(uint64_t addr, uint8_t* dst, uint64_t len);
   bool write(uint64_t addr, const uint8_t* src, uint64_t len);
 
+  /// The transfer without the wait: moves the data now and sets `done` to when the modelled
+  /// transfer, starting `lead` from now, finishes. The caller sleeps until then (or folds the
+  /// time into a later wait).
+  bool read_timed(uint64_t addr, uint8_t* dst, uint64_t len, const sc_core::sc_time& lead, sc_core::sc_time& done) {
+    return timed(tlm::TLM_READ_COMMAND, addr, dst, len, lead, done);
+  }
+
   void invalidate(uint64_t start, uint64_t end);
   void invalidate_all() { regions_.clear(); }
 
@@ -46,6 +53,8 @@ class DmaPort {
 
  private:
   bool access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len);
+  bool timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, const sc_core::sc_time& lead,
+             sc_core::sc_time& done);
   const tlm::tlm_dmi* find_region(uint64_t addr, uint64_t len, tlm::tlm_command cmd) const;
 
   Transport transport_;

@@ -29,8 +29,8 @@ sc_core::sc_time PcieLink::wire_time(uint64_t bytes) const {
   return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<double>(bytes) * units_per_byte_ + 0.5));
 }
 
-sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps, const sc_core::sc_time& start) {
+  const sc_core::sc_time now = start;
   while (!tags_.empty() && tags_.front() <= now) tags_.pop_front();
   const sc_core::sc_time& rtt = round_trip_;
   const uint64_t rcb = cfg_.read_completion_boundary;
@@ -60,7 +60,7 @@ sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, ui
   return done;
 }
 
-sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps) {
+sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps, const sc_core::sc_time& start) {
   uint64_t wire = 0;
   for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
     const uint64_t tlp_end = std::min({end, pos + mps - pos % mps, (pos | 0xFFF) + 1});
@@ -68,7 +68,7 @@ sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps) {
     ++tlps_up_;
     pos = tlp_end;
   }
-  return up_.reserve(sc_core::sc_time_stamp(), wire_time(wire)) + posted_write_;
+  return up_.reserve(start, wire_time(wire)) + posted_write_;
 }
 
 sc_core::sc_time PcieLink::mmio(bool is_read, unsigned bytes) const {

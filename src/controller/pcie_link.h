@@ -25,11 +25,12 @@ class PcieLink {
   /// Usable bytes per second in one direction (after encoding and DLLP overhead).
   double bytes_per_second() const { return bytes_per_second_; }
 
-  /// The device reads `bytes` of host memory at `addr`: reserves the request TLPs upstream and
-  /// the completions downstream; returns when the last completion has arrived.
-  sc_core::sc_time read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps);
+  /// The device reads `bytes` of host memory at `addr`, issuing from `start`: reserves the request
+  /// TLPs upstream and the completions downstream; returns when the last completion has arrived.
+  sc_core::sc_time read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps,
+                        const sc_core::sc_time& start = sc_core::sc_time_stamp());
   /// The device writes `bytes` at `addr` (posted): returns when the last byte reached host memory.
-  sc_core::sc_time write(uint64_t addr, uint64_t bytes, uint32_t mps);
+  sc_core::sc_time write(uint64_t addr, uint64_t bytes, uint32_t mps, const sc_core::sc_time& start = sc_core::sc_time_stamp());
   /// Extra delay of a host MMIO access of `bytes` to the device through the link.
   sc_core::sc_time mmio(bool is_read, unsigned bytes) const;
 

@@ -8,8 +8,7 @@ namespace st = spec::status;
 namespace op = spec::admin_opcode;
 
 void ControllerImpl::execute_admin(Command& cmd) {
-  sc_core::wait(cycles(cfg.timing.admin_exec_cycles));
-  if (stale(cmd)) return;
+  // The execution cost (admin_exec_cycles) was spent in the slot's wait before this call.
   const spec::Sqe& sqe = cmd.sqe;
   if (sqe.fuse() != spec::kFuseNormal) return cmd.fail(st::kInvalidField, 1, 0);  // no fused admin commands
   if (sqe.psdt() != spec::kPsdtPrp) return cmd.fail(st::kInvalidField, 1, 6);     // admin commands use PRPs
