@@ -141,8 +141,8 @@ void ControllerImpl::complete(Command& cmd) {
     ++stats.commands_failed;
     cmd.status.more = true;  // details are in the Error Information log
   }
-  sc_core::wait(cycles(cfg.timing.cqe_build_cycles));
   // A full CQ holds the completion back; so does a cleared Bus Master Enable (no writes upstream).
+  // The CQE's build time is folded into the wait for its write.
   while (!stale(cmd) && cqs[cqid].valid && (cqs[cqid].full() || !pci.bus_master_enabled()))
     sc_core::wait(cq_space_event | bus_master_event | reset_event);
   if (stale(cmd) || !cqs[cqid].valid) return;
@@ -162,7 +162,8 @@ void ControllerImpl::complete(Command& cmd) {
   cqe.set_sq_id(cmd.sqid);
   cqe.set_cid(cmd.sqe.cid());
   cqe.set_status_and_phase(cmd.status, phase);
-  const bool ok = dma.write(cq.base + static_cast<uint64_t>(slot) * spec::kCqeSize, cqe.raw.data(), spec::kCqeSize);
+  const bool ok = dma.write(cq.base + static_cast<uint64_t>(slot) * spec::kCqeSize, cqe.raw.data(), spec::kCqeSize,
+                            cycles(cfg.timing.cqe_build_cycles));
   if (stale(cmd)) return;
   if (!ok) {
     controller_fatal("CQE post to CQ " + std::to_string(cqid) + " entry " + std::to_string(slot) + " failed");

@@ -12,9 +12,22 @@ const tlm::tlm_dmi* DmaPort::find_region(uint64_t addr, uint64_t len, tlm::tlm_c
   return nullptr;
 }
 
-bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len) {
+bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, const sc_core::sc_time& lead) {
+  if (cmd == tlm::TLM_WRITE_COMMAND && len && bme_() && addr + len >= addr) {
+    // A write lands in host memory when the link has carried it: wait for the link first, then
+    // make the data visible (a polling host must not see a CQE before its modelled arrival).
+    sc_core::sc_time link_done = sc_core::sc_time_stamp() + lead;
+    if (link_ && link_->enabled()) link_done = link_->write(addr, len, limits_().max_payload, link_done);
+    const uint64_t epoch = epoch_ ? epoch_() : 0;
+    if (link_done > sc_core::sc_time_stamp()) sc_core::wait(link_done - sc_core::sc_time_stamp());
+    if ((epoch_ && epoch_() != epoch) || !bme_()) return false;  // reset meanwhile: the write is dropped
+    sc_core::sc_time done;
+    const bool ok = move(cmd, addr, buf, len, done);
+    if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
+    return ok;
+  }
   sc_core::sc_time done;
-  const bool ok = timed(cmd, addr, buf, len, sc_core::SC_ZERO_TIME, done);
+  const bool ok = timed(cmd, addr, buf, len, lead, done);
   if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
   return ok;
 }
@@ -32,6 +45,14 @@ bool DmaPort::timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t 
     done = cmd == tlm::TLM_READ_COMMAND ? link_->read(addr, len, l.max_read_request, l.max_payload, start)
                                         : link_->write(addr, len, l.max_payload, start);
   }
+  sc_core::sc_time moved;
+  const bool ok = move(cmd, addr, buf, len, moved);
+  done += moved - sc_core::sc_time_stamp();
+  return ok;
+}
+
+bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& done) {
+  done = sc_core::sc_time_stamp();
   if (const tlm::tlm_dmi* r = find_region(addr, len, cmd)) {
     uint8_t* p = r->get_dmi_ptr() + (addr - r->get_start_address());
     if (cmd == tlm::TLM_READ_COMMAND) std::memcpy(buf, p, len);
@@ -69,8 +90,8 @@ bool DmaPort::timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t 
 
 bool DmaPort::read(uint64_t addr, uint8_t* dst, uint64_t len) { return access(tlm::TLM_READ_COMMAND, addr, dst, len); }
 
-bool DmaPort::write(uint64_t addr, const uint8_t* src, uint64_t len) {
-  return access(tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(src), len);
+bool DmaPort::write(uint64_t addr, const uint8_t* src, uint64_t len, const sc_core::sc_time& lead) {
+  return access(tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(src), len, lead);
 }
 
 void DmaPort::invalidate(uint64_t start, uint64_t end) {

@@ -97,9 +97,11 @@ void ControllerImpl::interrupt_thread() {
     while (messages.empty()) sc_core::wait(message_event);
     const InterruptMessage m = messages.front();
     messages.pop_front();
-    sc_core::wait(cycles(cfg.timing.interrupt_cycles));
-    // The message is a 4-byte posted write upstream, behind the CQE write on the link.
-    if (link.enabled()) sc_core::wait(link.write(m.address, 4, pci.max_payload_bytes()) - sc_core::sc_time_stamp());
+    // Interrupt generation, then the message: a 4-byte posted write upstream, behind the CQE write
+    // on the link. One wait for both.
+    const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
+    const sc_core::sc_time sent = link.enabled() ? link.write(m.address, 4, pci.max_payload_bytes(), generated) : generated;
+    sc_core::wait(sent - sc_core::sc_time_stamp());
     if (owner.msi.size() == 0) continue;  // interrupt port left unbound
     uint8_t data[4];
     spec::put_le32(data, m.data);
