@@ -37,7 +37,11 @@ int sc_main(int argc, char* argv[]) {
     sim::start_workload(top, opt.driver, opt.workload, run);
     sc_core::sc_start();
     const auto stats = top.controller(0).stats();
-    sim::ControllerFigures ctrl{stats.commands_completed, stats.interrupts_sent, stats.guest_errors};
+    sim::ControllerFigures ctrl{stats.commands_completed, stats.interrupts_sent, stats.guest_errors, 0, 0};
+    if (const double total = sc_core::sc_time_stamp().to_seconds(); total > 0) {
+      ctrl.link_upstream_utilisation = stats.link_upstream_busy.to_seconds() / total;
+      ctrl.link_downstream_utilisation = stats.link_downstream_busy.to_seconds() / total;
+    }
     sim::HostFigures host;
     host.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rusage ru{};

@@ -106,6 +106,8 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
   os << "simulated time " << fmt("%.3f", run.sim_time_s * 1e3) << " ms; " << t.all.count() << " I/Os; controller completed "
      << ctrl.commands_completed << " commands, sent " << ctrl.interrupts_sent << " interrupts";
   if (ctrl.guest_errors) os << ", reported " << ctrl.guest_errors << " guest errors";
+  os << "\nPCIe link utilisation over the whole run: upstream " << fmt("%.1f", 100 * ctrl.link_upstream_utilisation)
+     << "%, downstream " << fmt("%.1f", 100 * ctrl.link_downstream_utilisation) << "%";
   os << "\nhost: wall time " << fmt("%.3f", host.wall_time_s) << " s, "
      << fmt("%.0f", host.wall_time_s > 0 ? t.all.count() / host.wall_time_s : 0.0) << " simulated I/Os per wall-second, peak RSS "
      << fmt("%.1f", host.peak_rss_bytes / 1048576.0) << " MiB\n";
@@ -157,7 +159,9 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"controller",
          {{"commands_completed", ctrl.commands_completed},
           {"interrupts_sent", ctrl.interrupts_sent},
-          {"guest_errors", ctrl.guest_errors}}}}},
+          {"guest_errors", ctrl.guest_errors},
+          {"link_upstream_utilisation", ctrl.link_upstream_utilisation},
+          {"link_downstream_utilisation", ctrl.link_downstream_utilisation}}}}},
       {"host",
        {{"wall_time_s", host.wall_time_s},
         {"peak_rss_bytes", host.peak_rss_bytes},

@@ -18,6 +18,8 @@ struct ControllerFigures {
   uint64_t commands_completed = 0;
   uint64_t interrupts_sent = 0;
   uint64_t guest_errors = 0;
+  double link_upstream_utilisation = 0;    // busy time / simulated time of the whole run
+  double link_downstream_utilisation = 0;
 };
 
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,

@@ -39,6 +39,8 @@ struct ControllerStats {
   uint64_t guest_errors = 0;          // host mistakes reported under scnvme/guest-error
   uint64_t controller_resets = 0;
   uint64_t subsystem_resets = 0;
+  sc_core::sc_time link_upstream_busy;    // time the PCIe link carried TLPs device -> host
+  sc_core::sc_time link_downstream_busy;  // ... host -> device (completions of device reads)
 };
 
 /// Where the time of one completed command went, stage by stage (simulation times).

@@ -27,7 +27,12 @@ Controller::Controller(const sc_core::sc_module_name& name, const ControllerConf
 Controller::~Controller() = default;
 
 const ControllerConfig& Controller::config() const { return impl_->cfg; }
-ControllerStats Controller::stats() const { return impl_->stats; }
+ControllerStats Controller::stats() const {
+  ControllerStats s = impl_->stats;
+  s.link_upstream_busy = impl_->link.upstream().busy();
+  s.link_downstream_busy = impl_->link.downstream().busy();
+  return s;
+}
 uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }
 bool Controller::memory_space_enabled() const { return impl_->pci.memory_space_enabled(); }
 void Controller::power_loss() { impl_->power_loss(); }

@@ -69,6 +69,7 @@ struct HealthCounters {
 struct InterruptMessage {
   uint64_t address;
   uint32_t data;
+  sc_core::sc_time send_at;  // when it leaves the device (after generation and the link)
 };
 
 class ControllerImpl {
@@ -122,6 +123,7 @@ class ControllerImpl {
   void update_intx();
   void drive_intx();
   void interrupt_thread();
+  void queue_message(uint64_t address, uint32_t data);
 
   // --- interrupt coalescing (interrupt_coalescing.cpp) ---
   /// Entry point after a CQE was posted to `cqid` (with interrupts enabled): signals its vector now

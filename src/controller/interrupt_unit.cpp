@@ -24,8 +24,7 @@ void ControllerImpl::signal_vector(uint16_t vector) {
       msix.set_pending(vector, true);
       return;
     }
-    messages.push_back({msix.address(vector), msix.data(vector)});
-    message_event.notify(sc_core::SC_ZERO_TIME);
+    queue_message(msix.address(vector), msix.data(vector));
     return;
   }
   if (pci.msi_enabled()) {
@@ -41,8 +40,7 @@ void ControllerImpl::signal_vector(uint16_t vector) {
     }
     // Multiple message MSI: the vector number replaces the low bits of the message data.
     const uint32_t data = (pci.msi_data() & ~(n - 1)) | v;
-    messages.push_back({pci.msi_address(), data});
-    message_event.notify(sc_core::SC_ZERO_TIME);
+    queue_message(pci.msi_address(), data);
     return;
   }
   update_intx();
@@ -53,8 +51,7 @@ void ControllerImpl::deliver_pending_msix() {
   for (unsigned v = 0; v < msix.vectors(); ++v) {
     if (msix.pending(v) && !msix.masked(v)) {
       msix.set_pending(v, false);
-      messages.push_back({msix.address(v), msix.data(v)});
-      message_event.notify(sc_core::SC_ZERO_TIME);
+      queue_message(msix.address(v), msix.data(v));
     }
   }
 }
@@ -92,16 +89,21 @@ void ControllerImpl::drive_intx() {
   if (owner.intx.size() > 0) owner.intx->write(intx_level);
 }
 
+void ControllerImpl::queue_message(uint64_t address, uint32_t data) {
+  // Interrupt generation, then the message: a 4-byte posted write upstream. Its place on the link
+  // is taken now, right behind the CQE write that caused it.
+  const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
+  const sc_core::sc_time send_at = link.enabled() ? link.write(address, 4, pci.max_payload_bytes(), generated) : generated;
+  messages.push_back({address, data, send_at});
+  message_event.notify(sc_core::SC_ZERO_TIME);
+}
+
 void ControllerImpl::interrupt_thread() {
   for (;;) {
     while (messages.empty()) sc_core::wait(message_event);
     const InterruptMessage m = messages.front();
     messages.pop_front();
-    // Interrupt generation, then the message: a 4-byte posted write upstream, behind the CQE write
-    // on the link. One wait for both.
-    const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
-    const sc_core::sc_time sent = link.enabled() ? link.write(m.address, 4, pci.max_payload_bytes(), generated) : generated;
-    sc_core::wait(sent - sc_core::sc_time_stamp());
+    if (m.send_at > sc_core::sc_time_stamp()) sc_core::wait(m.send_at - sc_core::sc_time_stamp());
     if (owner.msi.size() == 0) continue;  // interrupt port left unbound
     uint8_t data[4];
     spec::put_le32(data, m.data);
