@@ -209,7 +209,7 @@ spec::Status ControllerImpl::move_segments(Command& cmd, const std::vector<DmaSe
 }
 
 spec::Status ControllerImpl::transfer_metadata(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
-  std::vector<DmaSegment> segments;
+  std::vector<DmaSegment>& segments = segment_buffer(cmd);
   const spec::Status s = walk_metadata(dma, cmd.sqe.psdt(), cmd.sqe.mptr(), len, to_host, sgl_limits, segments);
   if (!s.ok()) return s;
   return move_segments(cmd, segments, buf, to_host);
@@ -217,7 +217,7 @@ spec::Status ControllerImpl::transfer_metadata(Command& cmd, uint8_t* buf, uint6
 
 spec::Status ControllerImpl::transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
   if (len > cfg.max_transfer_bytes()) return st::kInvalidField;
-  std::vector<DmaSegment> segments;
+  std::vector<DmaSegment>& segments = segment_buffer(cmd);
   const spec::Status s = cmd.sqe.psdt() == spec::kPsdtPrp
                              ? walk_prp(dma, cmd.sqe.prp1(), cmd.sqe.prp2(), len, page_size(), segments)
                              : walk_sgl(dma, cmd.sqe.raw.data() + 24, len, to_host, sgl_limits, segments);

@@ -57,6 +57,7 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
       slots(cfg_.command_slots),
       slot_data(cfg_.command_slots),
       slot_metadata(cfg_.command_slots),
+      slot_segments(cfg_.command_slots),
       msi_pending(32, false) {
   if (subnqn.size() > 223) subnqn = subnqn.substr(0, 223);
   for (std::size_t i = 0; i < cfg.namespaces.size(); ++i) media.push_back(std::make_unique<NamespaceMedia>(cfg.namespaces[i], i));

@@ -188,10 +188,21 @@ class ControllerImpl {
   /// Per-slot data and metadata buffers, reused from command to command (no allocation or zeroing
   /// on the I/O path once warm).
   std::vector<std::vector<uint8_t>> slot_data, slot_metadata;
-  std::vector<uint8_t>& data_buffer(const Command& cmd) { return slot_data.at(static_cast<std::size_t>(&cmd - slots.data())); }
-  std::vector<uint8_t>& metadata_buffer(const Command& cmd) {
-    return slot_metadata.at(static_cast<std::size_t>(&cmd - slots.data()));
+  std::vector<std::vector<DmaSegment>> slot_segments;
+  /// The command's slot's segment list (a parked AER is not in a slot: it gets a spare list).
+  std::vector<DmaSegment>& segment_buffer(const Command& cmd) {
+    const std::size_t i = slot_index(cmd);
+    return i < slot_segments.size() ? slot_segments[i] : spare_segments;
   }
+  std::vector<DmaSegment> spare_segments;
+  /// The slot a command occupies (a parked AER copy occupies none: slots.size()).
+  std::size_t slot_index(const Command& cmd) const {
+    const std::less<const Command*> before;
+    if (before(&cmd, slots.data()) || !before(&cmd, slots.data() + slots.size())) return slots.size();
+    return static_cast<std::size_t>(&cmd - slots.data());
+  }
+  std::vector<uint8_t>& data_buffer(const Command& cmd) { return slot_data.at(slot_index(cmd)); }
+  std::vector<uint8_t>& metadata_buffer(const Command& cmd) { return slot_metadata.at(slot_index(cmd)); }
   std::vector<std::unique_ptr<sc_core::sc_event>> slot_events;
   std::vector<Command> parked_aers;   // outstanding Asynchronous Event Requests
   unsigned aborts_in_flight = 0;
