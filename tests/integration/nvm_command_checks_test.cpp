@@ -10,16 +10,6 @@ using namespace scnvme::test;
 using namespace scnvme::test::nvm;
 namespace ee = spec::log::error_entry;
 
-namespace {
-
-ControllerConfig two_formats() {
-  ControllerConfig cfg;
-  cfg.namespaces = {NamespaceConfig{1, 16ull << 20, 512}, NamespaceConfig{2, 64ull << 20, 4096}};
-  return cfg;
-}
-
-}  // namespace
-
 TEST(NvmCommandChecks, LbaOutOfRangeForEveryLbaCommand) {
   ControllerConfig cfg;
   cfg.namespaces = {NamespaceConfig{1, 1 << 20, 512}};  // 2048 blocks

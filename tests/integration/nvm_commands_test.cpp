@@ -10,16 +10,6 @@ using namespace scnvme::test::nvm;
 namespace ee = spec::log::error_entry;
 namespace sm = spec::log::smart;
 
-namespace {
-
-ControllerConfig two_formats() {
-  ControllerConfig cfg;
-  cfg.namespaces = {NamespaceConfig{1, 16ull << 20, 512}, NamespaceConfig{2, 64ull << 20, 4096}};
-  return cfg;
-}
-
-}  // namespace
-
 TEST(NvmCommands, ReadWriteRoundTripsWith512AndFourKiBFormats) {
   Bench b("bench", two_formats());
   b.run([](Bench& h) {

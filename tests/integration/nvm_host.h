@@ -166,4 +166,11 @@ inline spec::Sqe dsm_sqe(uint32_t nsid, uint32_t nr, uint32_t attributes, uint64
 }
 constexpr uint32_t kAttrDeallocate = 1u << 2;
 
+/// Two namespaces: NSID 1 with 512-byte blocks (16 MiB), NSID 2 with 4 KiB blocks (64 MiB).
+inline ControllerConfig two_formats() {
+  ControllerConfig cfg;
+  cfg.namespaces = {NamespaceConfig{1, 16ull << 20, 512}, NamespaceConfig{2, 64ull << 20, 4096}};
+  return cfg;
+}
+
 }  // namespace scnvme::test::nvm
