@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not pass/fail): simulated I/Os per wall-clock second and peak RSS for the
 # documented scnvme-sim runs, and the ratio to SystemC's idealised I/O loop on this machine
-# (../shared/bench/speed-ratio, when present). Builds scnvme-sim first.
+# (../shared/bench/speed-ratio, when present), and SystemC thread resumptions (coroutine context
+# switches) per I/O, counted by preloading tests/bench/switch_counter.cpp into each run ("n/a" when
+# it cannot count: it needs SystemC's QuickThreads package in a shared libsystemc). Builds scnvme-sim
+# and the counter first.
 #   scripts/bench.sh            all runs
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,20 +12,26 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 build_dir=${BUILD_DIR:-build}
 scripts/setup.sh >/dev/null
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target scnvme-sim >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target scnvme-sim scnvme_switch_counter >/dev/null
 sim="$build_dir/sim/scnvme-sim"
+counter="$(cd "$build_dir" && pwd)/tests/libscnvme_switch_counter.so"
 mkdir -p out
 
 run() {  # name, then scnvme-sim arguments
   local name=$1
   shift
-  "$sim" --log-level=error --json "out/bench-$name.json" "$@" >/dev/null
-  python3 - "out/bench-$name.json" "$name" <<'PY'
-import json, sys
+  rm -f "out/bench-$name.switches"
+  LD_PRELOAD="$counter${LD_PRELOAD:+:$LD_PRELOAD}" SCNVME_SWITCH_COUNT_FILE="out/bench-$name.switches" \
+    "$sim" --log-level=error --json "out/bench-$name.json" "$@" >/dev/null
+  python3 - "out/bench-$name.json" "$name" "out/bench-$name.switches" <<'PY'
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 r, h = d["results"], d["host"]
+switches = "n/a"
+if os.path.exists(sys.argv[3]) and r["ios_completed"]:
+    switches = f"{int(open(sys.argv[3]).read()) / r['ios_completed']:.2f}"
 print(f"{sys.argv[2]:<28} {h['ios_per_wall_second']:>12,.0f} I/O per wall-s  peak RSS {h['peak_rss_bytes']/2**20:8.1f} MiB"
-      f"  modelled {r['iops']:>12,.0f} IOPS  p99 {r['latency_ns']['p99']:>8} ns")
+      f"  modelled {r['iops']:>12,.0f} IOPS  p99 {r['latency_ns']['p99']:>8} ns  {switches:>6} switches/I/O")
 PY
 }
 
