@@ -81,6 +81,8 @@ void ControllerConfig::validate() const {
   check_range("max_queue_entries", max_queue_entries, 2, 65536);
   check_range("doorbell_stride", doorbell_stride, 0, 15);
   check_range("command_slots", command_slots, 1, 4096);
+  check_range("dma_engines", dma_engines, 1, 256);
+  check_range("data_buffer_kib", data_buffer_kib, 4, 4u << 20);
   check_range("mps_min", mps_min, 0, 15);
   check_range("mps_max", mps_max, mps_min, 15);
   check_range("mdts", mdts, 1, 15);

@@ -106,6 +106,7 @@ struct TimingConfig {
   uint32_t decode_cycles = 20;           // SQE decode
   uint32_t admin_exec_cycles = 500;      // admin command execution (firmware path)
   uint32_t io_exec_cycles = 100;         // I/O command execution before its data transfer
+  uint32_t list_entry_cycles = 4;        // per PRP entry / SGL descriptor walked
   uint32_t cqe_build_cycles = 10;
   uint32_t interrupt_cycles = 10;
   uint32_t ready_delay_us = 50;          // CC.EN 0->1 until CSTS.RDY = 1 (must stay within CAP.TO)
@@ -131,6 +132,8 @@ struct ControllerConfig {
   uint32_t max_queue_entries = 1024; // CAP.MQES + 1, 2..65536
   uint8_t doorbell_stride = 0;       // CAP.DSTRD, 0..15: doorbells are 4 << DSTRD bytes apart
   uint16_t command_slots = 16;       // commands executing concurrently inside the controller
+  uint16_t dma_engines = 4;          // data transfers (PRP/SGL lists, data) in flight at once, 1..256
+  uint32_t data_buffer_kib = 4096;   // internal data buffer; exhausted, it holds fetching back
 
   // Memory pages and transfers.
   uint8_t mps_min = 0;               // CAP.MPSMIN: 4 KiB << n, 0..15

@@ -41,6 +41,11 @@ struct ControllerStats {
   uint64_t subsystem_resets = 0;
   sc_core::sc_time link_upstream_busy;    // time the PCIe link carried TLPs device -> host
   sc_core::sc_time link_downstream_busy;  // ... host -> device (completions of device reads)
+  // Internal resources (utilisation = busy / (elapsed x count)).
+  sc_core::sc_time slots_busy;            // summed command-slot occupancy (fetch issued to slot freed)
+  sc_core::sc_time dma_engines_busy;      // summed DMA-engine occupancy (PRP/SGL lists and data)
+  double data_buffer_byte_seconds = 0;    // internal data buffer occupancy integrated over time
+  uint64_t data_buffer_peak_bytes = 0;
 };
 
 /// Where the time of one completed command went, stage by stage (simulation times).
@@ -54,6 +59,8 @@ struct CommandRecord {
   sc_core::sc_time fetched;         // the SQE arrived in a command slot
   sc_core::sc_time executed;        // execution and data transfer done
   sc_core::sc_time posted;          // the CQE write completed (visible to the host)
+  sc_core::sc_time interrupt;       // the interrupt message it caused left the device (zero when
+                                    // none went out with it: coalesced, masked, INTx or polled)
 };
 
 class Controller : public sc_core::sc_module {

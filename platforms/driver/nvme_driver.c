@@ -149,7 +149,9 @@ static int cq_take(nvme_driver* drv, nvme_queue* cq, nvme_completion* out) {
 }
 
 /* Waits for the next CQE on cq: interrupts where configured (re-checking the queue so a missed
- * edge costs only a slice), polling otherwise. 1 = got one, 0 = timeout, -1 = CSTS.CFS. */
+ * edge costs only a slice), polling otherwise. 1 = got one, 0 = timeout, -1 = CSTS.CFS. CSTS is
+ * read (an MMIO round trip) only when a slice passed without an interrupt, as a failed controller
+ * posts nothing. */
 static int cq_wait(nvme_driver* drv, nvme_queue* cq, nvme_completion* out, uint64_t timeout_ns) {
   const uint64_t end = scnvme_hal_now_ns(drv->dev) + timeout_ns;
   const uint64_t slice = 50000;
@@ -159,8 +161,7 @@ static int cq_wait(nvme_driver* drv, nvme_queue* cq, nvme_completion* out, uint6
     if (now >= end) break;
     const uint64_t step = end - now < slice ? end - now : slice;
     if (drv->irq == NVME_IRQ_POLL) scnvme_hal_delay_ns(drv->dev, step < 1000 ? step : 1000);
-    else scnvme_hal_irq_wait(drv->dev, cq->vector, step);
-    if (drv->irq != NVME_IRQ_POLL && (rd32(drv, REG_CSTS) & CSTS_CFS)) return -1;
+    else if (scnvme_hal_irq_wait(drv->dev, cq->vector, step) != 0 && (rd32(drv, REG_CSTS) & CSTS_CFS)) return -1;
   }
   return (rd32(drv, REG_CSTS) & CSTS_CFS) ? -1 : 0;
 }

@@ -23,13 +23,17 @@ Grant grant(const std::vector<SubmissionQueue>& sqs, std::size_t q, uint32_t lim
 
 Grant RoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, uint32_t arbitration_feature) {
   const uint32_t burst = ArbitrationSettings::from_feature(arbitration_feature).burst;
-  for (std::size_t k = 0; k < sqs.size(); ++k) {
-    const std::size_t q = (next_ + k) % sqs.size();
+  const std::size_t n = sqs.size(), from = next_ < n ? next_ : 0;
+  for (std::size_t q = from; q < n; ++q)
     if (fetchable(sqs[q])) {
       next_ = q + 1;
       return grant(sqs, q, burst);
     }
-  }
+  for (std::size_t q = 0; q < from; ++q)
+    if (fetchable(sqs[q])) {
+      next_ = q + 1;
+      return grant(sqs, q, burst);
+    }
   return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include <systemc>
 
+#include "controller/dma_port.h"
 #include "scnvme/spec/nvme_command.h"
 
 namespace scnvme::detail {
@@ -21,6 +22,10 @@ struct Command {
   sc_core::sc_time rung_at;     // doorbell covering the entry took effect
   sc_core::sc_time fetched_at;
   sc_core::sc_time executed_at;
+  sc_core::sc_time claimed_at;  // the slot was taken (for slot utilisation)
+  DmaTimeline timeline;         // the command's transfers, planned ahead of simulated time
+  uint64_t buffer_bytes = 0;    // internal data buffer held until the command leaves its slot
+  spec::Cqe cqe;                // the completion entry while it crosses the link
 
   // Result.
   spec::Status status;

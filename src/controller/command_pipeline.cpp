@@ -1,5 +1,11 @@
 // The command pipeline: arbitration and SQE fetch (one thread), command slots (one thread per
 // slot: decode, execute, complete), CQE posting with phase tags and back-pressure from full CQs.
+//
+// Time: a slot thread wakes when its SQE fetch is issued and executes the command functionally at
+// once, planning its costs on the command's timeline (SQE arrival, decode, execution, PRP/SGL walk,
+// data DMA on the DMA engines and the link); it then sleeps once, until its CQE has landed in host
+// memory, and signals the interrupt. Only contention (a full CQ, the data buffer exhausted, an
+// admin command waiting for its queue to drain) costs further waits.
 #include <algorithm>
 
 #include "controller/controller_impl.h"
@@ -41,7 +47,8 @@ void ControllerImpl::fetch_thread() {
   uint64_t grant_epoch = epoch;
   for (;;) {
     auto free_slot = std::find_if(slots.begin(), slots.end(), [](const Command& c) { return c.state == Command::State::Free; });
-    const bool fetching = ready && !shutting_down && pci.bus_master_enabled();
+    // An exhausted data buffer holds fetching back until the commands waiting for it got space.
+    const bool fetching = ready && !shutting_down && pci.bus_master_enabled() && !data_buffer.exhausted();
     if (!fetching || grant_epoch != epoch || (grant.count > 0 && !fetchable(sqs[static_cast<std::size_t>(grant.sqid)])))
       grant = Grant{};
     bool arbitrated = false;
@@ -51,7 +58,7 @@ void ControllerImpl::fetch_thread() {
       arbitrated = true;
     }
     if (grant.count == 0 || free_slot == slots.end()) {
-      sc_core::wait(work_event | slot_done_event | bus_master_event | reset_event);
+      sc_core::wait(fetch_wakeup);
       continue;
     }
     const int chosen = grant.sqid;
@@ -91,6 +98,8 @@ void ControllerImpl::fetch_thread() {
     cmd.fetched_at = arrival;
     cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sc_core::sc_time_stamp();
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
+    cmd.claimed_at = sc_core::sc_time_stamp();
+    ++busy_slots;
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
 }
@@ -105,23 +114,45 @@ void ControllerImpl::slot_thread(unsigned index) {
     }
     cmd.state = Command::State::Executing;
     const bool io = cmd.sqid != 0;
-    if (io && health.io_outstanding++ == 0) health.busy_since = sc_core::sc_time_stamp();
-    // One wait: the SQE's arrival, then decode and the command's execution cost.
-    sc_core::sc_time until = cmd.fetched_at > sc_core::sc_time_stamp() ? cmd.fetched_at - sc_core::sc_time_stamp()
-                                                                      : sc_core::SC_ZERO_TIME;
-    if (cmd.status.ok())
-      until += cycles(cfg.timing.decode_cycles + (io ? cfg.timing.io_exec_cycles : cfg.timing.admin_exec_cycles));
-    sc_core::wait(until);
-    if (!stale(cmd)) {
-      if (sqs[cmd.sqid].deleting && cmd.status.ok()) cmd.status = st::kAbortedSqDeletion;
-      if (cmd.status.ok()) io ? execute_io(cmd) : execute_admin(cmd);
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (io && health.io_outstanding++ == 0) health.busy_since = now;
+    // The timeline: the SQE's arrival, then decode and the command's execution cost, then what the
+    // command does (its transfers plan themselves on it). An I/O command executes at once, ahead
+    // of its time; an admin command, which reads and changes controller state other commands
+    // see, executes at its time.
+    cmd.timeline = DmaTimeline{std::max(now, cmd.fetched_at), 0};
+    if (cmd.status.ok()) {
+      cmd.timeline.at += cycles(cfg.timing.decode_cycles + (io ? cfg.timing.io_exec_cycles : cfg.timing.admin_exec_cycles));
+      if (!io) sc_core::wait(cmd.timeline.at - now);
+      if (stale(cmd)) {
+        release(cmd);
+        continue;
+      }
+      if (sqs[cmd.sqid].deleting) cmd.status = st::kAbortedSqDeletion;
+      else io ? execute_io(cmd) : execute_admin(cmd);
     }
+    cmd.executed_at = std::max(cmd.timeline.at, sc_core::sc_time_stamp());
+    if (!stale(cmd) && cmd.post_completion) complete(cmd);
     if (io && --health.io_outstanding == 0)
       health.busy_time_ns += static_cast<uint64_t>((sc_core::sc_time_stamp() - health.busy_since).to_seconds() * 1e9);
-    cmd.executed_at = sc_core::sc_time_stamp();
-    if (!stale(cmd) && cmd.post_completion) complete(cmd);
     release(cmd);
   }
+}
+
+bool ControllerImpl::hold_buffer(Command& cmd, uint64_t bytes) {
+  bool waited = false;
+  while (!data_buffer.try_acquire(&cmd, bytes)) {
+    waited = true;
+    sc_core::wait(data_buffer.changed() | reset_event);
+    if (stale(cmd)) {
+      data_buffer.cancel(&cmd);
+      fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
+      return false;
+    }
+  }
+  if (waited) fetch_wakeup.notify(sc_core::SC_ZERO_TIME);  // the line may be empty now
+  cmd.buffer_bytes += data_buffer.share(bytes);
+  return true;
 }
 
 void ControllerImpl::release(Command& cmd) {
@@ -129,8 +160,13 @@ void ControllerImpl::release(Command& cmd) {
     SubmissionQueue& sq = sqs[cmd.sqid];
     if (sq.valid && sq.in_flight > 0) --sq.in_flight;
   }
+  data_buffer.release(cmd.buffer_bytes);
+  cmd.buffer_bytes = 0;
+  slots_busy += sc_core::sc_time_stamp() - cmd.claimed_at;
+  --busy_slots;
   cmd.state = Command::State::Free;
   slot_done_event.notify(sc_core::SC_ZERO_TIME);
+  fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
 }
 
 void ControllerImpl::complete(Command& cmd) {
@@ -142,11 +178,12 @@ void ControllerImpl::complete(Command& cmd) {
     cmd.status.more = true;  // details are in the Error Information log
   }
   // A full CQ holds the completion back; so does a cleared Bus Master Enable (no writes upstream).
-  // The CQE's build time is folded into the wait for its write.
   while (!stale(cmd) && cqs[cqid].valid && (cqs[cqid].full() || !pci.bus_master_enabled()))
     sc_core::wait(cq_space_event | bus_master_event | reset_event);
   if (stale(cmd) || !cqs[cqid].valid) return;
 
+  // The entry is claimed now; the CQE is built after the command's last transfer and lands when
+  // the link has carried it, after every CQE claimed before it on this CQ.
   CompletionQueue& cq = cqs[cqid];
   const uint32_t slot = cq.tail;
   const bool phase = cq.phase;
@@ -155,21 +192,35 @@ void ControllerImpl::complete(Command& cmd) {
   if (!cmd.status.ok())
     errors.record(cmd.sqid, cmd.sqe.cid(), cmd.status, phase, cmd.error_location, cmd.error_lba, cmd.sqe.nsid());
 
-  spec::Cqe cqe;
+  spec::Cqe& cqe = cmd.cqe;
   cqe.set_dw0(cmd.dw0);
   cqe.set_dw1(cmd.dw1);
   cqe.set_sq_head(static_cast<uint16_t>(sqs[cmd.sqid].head));
   cqe.set_sq_id(cmd.sqid);
   cqe.set_cid(cmd.sqe.cid());
   cqe.set_status_and_phase(cmd.status, phase);
-  const bool ok = dma.write(cq.base + static_cast<uint64_t>(slot) * spec::kCqeSize, cqe.raw.data(), spec::kCqeSize,
-                            cycles(cfg.timing.cqe_build_cycles));
+  const uint64_t address = cq.base + static_cast<uint64_t>(slot) * spec::kCqeSize;
+  const sc_core::sc_time start = std::max(cmd.timeline.at, sc_core::sc_time_stamp()) + cycles(cfg.timing.cqe_build_cycles);
+  const sc_core::sc_time lands = std::max(dma.arrival(address, spec::kCqeSize, start), cq.last_landing);
+  cq.last_landing = lands;
+  if (lands > sc_core::sc_time_stamp()) sc_core::wait(lands - sc_core::sc_time_stamp());
+  if (stale(cmd)) return;  // reset meanwhile: the write is dropped
+  const bool ok = dma.land(address, cqe.raw.data(), spec::kCqeSize, cmd.epoch);
+  cq.visible_tail = (cq.visible_tail + 1) % cq.size;
   if (stale(cmd)) return;
   if (!ok) {
     controller_fatal("CQE post to CQ " + std::to_string(cqid) + " entry " + std::to_string(slot) + " failed");
     return;
   }
   ++stats.commands_completed;
+  last_message_at = sc_core::SC_ZERO_TIME;
+  // The interrupt follows the CQE write's completion.
+  if (cq.interrupts_enabled) {
+    messages_from_thread = true;
+    completion_posted(cqid, cq.vector);  // now, or aggregated (coalescing)
+    messages_from_thread = false;
+  }
+  update_intx();
   if (command_completed) {
     CommandRecord r;
     r.sqid = cmd.sqid;
@@ -181,6 +232,7 @@ void ControllerImpl::complete(Command& cmd) {
     r.fetched = cmd.fetched_at;
     r.executed = cmd.executed_at;
     r.posted = sc_core::sc_time_stamp();
+    r.interrupt = last_message_at;
     command_completed(r);
   }
   if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG) {
@@ -190,16 +242,14 @@ void ControllerImpl::complete(Command& cmd) {
                             .c_str(),
                         sc_core::SC_DEBUG);
   }
-  // The interrupt follows the CQE write's completion.
-  if (cq.interrupts_enabled) completion_posted(cqid, cq.vector);  // now, or aggregated (coalescing)
-  update_intx();
 }
 
 spec::Status ControllerImpl::move_segments(Command& cmd, const std::vector<DmaSegment>& segments, uint8_t* buf, bool to_host) {
   uint64_t done = 0;
   for (const auto& seg : segments) {
     if (!seg.bit_bucket) {
-      const bool ok = to_host ? dma.write(seg.address, buf + done, seg.length) : dma.read(seg.address, buf + done, seg.length);
+      const bool ok = to_host ? dma.write(seg.address, buf + done, seg.length, cmd.timeline)
+                              : dma.read(seg.address, buf + done, seg.length, cmd.timeline);
       if (stale(cmd)) return st::kAbortedSqDeletion;
       if (!ok) return st::kDataTransferError;
     }
@@ -210,7 +260,9 @@ spec::Status ControllerImpl::move_segments(Command& cmd, const std::vector<DmaSe
 
 spec::Status ControllerImpl::transfer_metadata(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
   std::vector<DmaSegment>& segments = segment_buffer(cmd);
-  const spec::Status s = walk_metadata(dma, cmd.sqe.psdt(), cmd.sqe.mptr(), len, to_host, sgl_limits, segments);
+  const uint64_t walked = cmd.timeline.list_entries;
+  const spec::Status s = walk_metadata(dma, cmd.sqe.psdt(), cmd.sqe.mptr(), len, to_host, sgl_limits, segments, &cmd.timeline);
+  cmd.timeline.at += cycles(cfg.timing.list_entry_cycles * (cmd.timeline.list_entries - walked));
   if (!s.ok()) return s;
   return move_segments(cmd, segments, buf, to_host);
 }
@@ -218,9 +270,11 @@ spec::Status ControllerImpl::transfer_metadata(Command& cmd, uint8_t* buf, uint6
 spec::Status ControllerImpl::transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host) {
   if (len > cfg.max_transfer_bytes()) return st::kInvalidField;
   std::vector<DmaSegment>& segments = segment_buffer(cmd);
+  const uint64_t walked = cmd.timeline.list_entries;
   const spec::Status s = cmd.sqe.psdt() == spec::kPsdtPrp
-                             ? walk_prp(dma, cmd.sqe.prp1(), cmd.sqe.prp2(), len, page_size(), segments)
-                             : walk_sgl(dma, cmd.sqe.raw.data() + 24, len, to_host, sgl_limits, segments);
+                             ? walk_prp(dma, cmd.sqe.prp1(), cmd.sqe.prp2(), len, page_size(), segments, &cmd.timeline)
+                             : walk_sgl(dma, cmd.sqe.raw.data() + 24, len, to_host, sgl_limits, segments, &cmd.timeline);
+  cmd.timeline.at += cycles(cfg.timing.list_entry_cycles * (cmd.timeline.list_entries - walked));
   if (!s.ok()) return s;
   return move_segments(cmd, segments, buf, to_host);
 }

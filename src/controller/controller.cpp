@@ -31,6 +31,10 @@ ControllerStats Controller::stats() const {
   ControllerStats s = impl_->stats;
   s.link_upstream_busy = impl_->link.upstream().busy();
   s.link_downstream_busy = impl_->link.downstream().busy();
+  s.slots_busy = impl_->slots_busy;
+  for (const auto& e : impl_->dma.engines()) s.dma_engines_busy += e.busy();
+  s.data_buffer_byte_seconds = impl_->data_buffer.byte_seconds();
+  s.data_buffer_peak_bytes = impl_->data_buffer.peak();
   return s;
 }
 uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }

@@ -50,7 +50,8 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
           [this](tlm::tlm_generic_payload& t, tlm::tlm_dmi& d) { return owner.dma->get_direct_mem_ptr(t, d); },
           [this] { return pci.bus_master_enabled(); }, &link,
           [this] { return DmaPort::LinkLimits{pci.max_payload_bytes(), pci.max_read_request_bytes()}; },
-          [this] { return epoch; }),
+          [this] { return epoch; }, cfg_.dma_engines),
+      data_buffer(static_cast<uint64_t>(cfg_.data_buffer_kib) * 1024),
       errors(cfg_.error_log_entries + 1u),
       sqs(cfg_.max_io_queues + 1u),
       cqs(cfg_.max_io_queues + 1u),
@@ -227,7 +228,10 @@ void ControllerImpl::cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_tim
     return;
   }
   if ((cmd_before ^ cmd_after) & p::command::kBusMaster) {
-    if (cmd_after & p::command::kBusMaster) bus_master_event.notify(delay);
+    if (cmd_after & p::command::kBusMaster) {
+      bus_master_event.notify(delay);
+      fetch_wakeup.notify(delay);
+    }
     else dma.invalidate_all();
   }
   if (((cmd_before ^ cmd_after) & p::command::kMemorySpace) || bar_before != pci.bar0_address()) {
@@ -273,6 +277,7 @@ void ControllerImpl::controller_reset() {
   set_csts_bits(spec::reg::csts::kCfs | spec::reg::csts::kShstMask, false);
   reset_features();
   reset_event.notify(sc_core::SC_ZERO_TIME);
+  fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
   update_intx();
   const uint64_t e = epoch;
   actions.at(sc_core::sc_time(cfg.timing.reset_delay_us, sc_core::SC_US), [this, e] {

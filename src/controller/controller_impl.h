@@ -22,6 +22,7 @@
 #include "backend/namespace_media.h"
 #include "controller/arbiter.h"
 #include "controller/command.h"
+#include "controller/data_buffer.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
 #include "controller/interrupt_coalescing.h"
@@ -110,6 +111,9 @@ class ControllerImpl {
   void complete(Command& cmd);
   void release(Command& cmd);
   uint64_t page_size() const;
+  /// Holds `bytes` of the internal data buffer for the command (waiting in line when it is
+  /// exhausted); false when the command went stale meanwhile.
+  bool hold_buffer(Command& cmd, uint64_t bytes);
   /// Moves `len` bytes between host memory described by the command's data pointer (PRPs or an
   /// SGL, by PSDT) and `buf`.
   spec::Status transfer(Command& cmd, uint8_t* buf, uint64_t len, bool to_host);
@@ -124,6 +128,9 @@ class ControllerImpl {
   void drive_intx();
   void interrupt_thread();
   void queue_message(uint64_t address, uint32_t data);
+  void send_message(const InterruptMessage& m);
+  /// Set while a slot thread signals its completion: messages may be sent from that thread.
+  bool messages_from_thread = false;
 
   // --- interrupt coalescing (interrupt_coalescing.cpp) ---
   /// Entry point after a CQE was posted to `cqid` (with interrupts enabled): signals its vector now
@@ -173,11 +180,14 @@ class ControllerImpl {
   TimedActions actions;
   PcieLink link;
   DmaPort dma;
+  DataBuffer data_buffer;
   ErrorLog errors;
   SglLimits sgl_limits;               // what Identify SGLS advertises and how far SGLs are walked
   FeatureState features;
   HealthCounters health;
   ControllerStats stats;
+  sc_core::sc_time slots_busy;        // summed slot occupancy (fetch issued to slot freed)
+  std::size_t busy_slots = 0;         // slots not Free
 
   std::vector<std::unique_ptr<NamespaceMedia>> media;  // one per configured namespace, same order
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
@@ -201,8 +211,8 @@ class ControllerImpl {
     if (before(&cmd, slots.data()) || !before(&cmd, slots.data() + slots.size())) return slots.size();
     return static_cast<std::size_t>(&cmd - slots.data());
   }
-  std::vector<uint8_t>& data_buffer(const Command& cmd) { return slot_data.at(slot_index(cmd)); }
-  std::vector<uint8_t>& metadata_buffer(const Command& cmd) { return slot_metadata.at(slot_index(cmd)); }
+  std::vector<uint8_t>& data_storage(const Command& cmd) { return slot_data.at(slot_index(cmd)); }
+  std::vector<uint8_t>& metadata_storage(const Command& cmd) { return slot_metadata.at(slot_index(cmd)); }
   std::vector<std::unique_ptr<sc_core::sc_event>> slot_events;
   std::vector<Command> parked_aers;   // outstanding Asynchronous Event Requests
   unsigned aborts_in_flight = 0;
@@ -215,9 +225,11 @@ class ControllerImpl {
   std::vector<bool> msi_pending;      // per MSI vector, held while masked by INTMS
   CoalescingState coalescing;         // per-vector aggregation (stale once `epoch` moves on)
   bool intx_level = false;
+  sc_core::sc_time last_message_at;   // when the last interrupt message queued will leave
   sc_core::sc_time access_delay;      // annotated delay of the BAR0 access being applied
 
-  sc_core::sc_event work_event;       // doorbell rung / slot freed / ready
+  sc_core::sc_event fetch_wakeup;     // the fetcher may have work: doorbell, slot freed, ready,
+                                      // Bus Master Enable set, reset, data buffer line moved
   sc_core::sc_event cq_space_event;   // a CQ head doorbell freed entries
   sc_core::sc_event slot_done_event;  // a command left its slot
   sc_core::sc_event reset_event;      // a reset made in-flight commands stale

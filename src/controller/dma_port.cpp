@@ -1,5 +1,6 @@
 #include "controller/dma_port.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace scnvme::detail {
@@ -16,18 +17,36 @@ bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t
   if (cmd == tlm::TLM_WRITE_COMMAND && len && bme_() && addr + len >= addr) {
     // A write lands in host memory when the link has carried it: wait for the link first, then
     // make the data visible (a polling host must not see a CQE before its modelled arrival).
-    sc_core::sc_time link_done = sc_core::sc_time_stamp() + lead;
-    if (link_ && link_->enabled()) link_done = link_->write(addr, len, limits_().max_payload, link_done);
     const uint64_t epoch = epoch_ ? epoch_() : 0;
-    if (link_done > sc_core::sc_time_stamp()) sc_core::wait(link_done - sc_core::sc_time_stamp());
-    if ((epoch_ && epoch_() != epoch) || !bme_()) return false;  // reset meanwhile: the write is dropped
-    sc_core::sc_time done;
-    const bool ok = move(cmd, addr, buf, len, done);
-    if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
-    return ok;
+    const sc_core::sc_time arrives = arrival(addr, len, sc_core::sc_time_stamp() + lead);
+    if (arrives > sc_core::sc_time_stamp()) sc_core::wait(arrives - sc_core::sc_time_stamp());
+    return land(addr, buf, len, epoch);
   }
   sc_core::sc_time done;
   const bool ok = timed(cmd, addr, buf, len, lead, done);
+  if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
+  return ok;
+}
+
+sc_core::sc_time DmaPort::arrival(uint64_t addr, uint64_t len, const sc_core::sc_time& start) {
+  sc_core::sc_time t = start;
+  if (link_ && link_->enabled() && len) t = link_->write(addr, len, limits_().max_payload, start);
+  // Host memory's write latency, when known from its DMI grant (b_transport reports it on landing).
+  if (const tlm::tlm_dmi* r = find_region(addr, len, tlm::TLM_WRITE_COMMAND)) t += r->get_write_latency();
+  return t;
+}
+
+bool DmaPort::land(uint64_t addr, const uint8_t* src, uint64_t len, uint64_t epoch) {
+  if ((epoch_ && epoch_() != epoch) || !bme_()) return false;  // reset meanwhile: the write is dropped
+  if (len == 0) return true;
+  if (addr + len < addr) return false;
+  if (const tlm::tlm_dmi* r = find_region(addr, len, tlm::TLM_WRITE_COMMAND)) {
+    std::memcpy(r->get_dmi_ptr() + (addr - r->get_start_address()), src, len);  // latency was in arrival()
+    ++dmi_accesses_;
+    return true;
+  }
+  sc_core::sc_time done;
+  const bool ok = move(tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(src), len, sc_core::SC_ZERO_TIME, done);
   if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
   return ok;
 }
@@ -45,14 +64,33 @@ bool DmaPort::timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t 
     done = cmd == tlm::TLM_READ_COMMAND ? link_->read(addr, len, l.max_read_request, l.max_payload, start)
                                         : link_->write(addr, len, l.max_payload, start);
   }
+  // The data moves now (loosely timed: host memory is accessed at issue, its latency added).
   sc_core::sc_time moved;
-  const bool ok = move(cmd, addr, buf, len, moved);
+  const bool ok = move(cmd, addr, buf, len, sc_core::SC_ZERO_TIME, moved);
   done += moved - sc_core::sc_time_stamp();
   return ok;
 }
 
-bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, sc_core::sc_time& done) {
-  done = sc_core::sc_time_stamp();
+bool DmaPort::on_timeline(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, DmaTimeline& t) {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (t.at < now) t.at = now;
+  if (len == 0) return true;
+  if (!bme_() || addr + len < addr) return false;
+  // The engine that frees first carries the transfer, from when both it and the command are ready.
+  TimedResource* engine = nullptr;
+  for (auto& e : engines_)
+    if (!engine || e.free_at() < engine->free_at()) engine = &e;
+  const sc_core::sc_time start = engine ? std::max(t.at, engine->free_at()) : t.at;
+  sc_core::sc_time done;
+  const bool ok = timed(cmd, addr, buf, len, start - now, done);
+  if (engine) engine->reserve(start, done - start);
+  t.at = done;
+  return ok;
+}
+
+bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, const sc_core::sc_time& offset,
+                   sc_core::sc_time& done) {
+  done = sc_core::sc_time_stamp() + offset;
   if (const tlm::tlm_dmi* r = find_region(addr, len, cmd)) {
     uint8_t* p = r->get_dmi_ptr() + (addr - r->get_start_address());
     if (cmd == tlm::TLM_READ_COMMAND) std::memcpy(buf, p, len);
@@ -70,8 +108,7 @@ bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t l
   trans.set_byte_enable_ptr(nullptr);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  const sc_core::sc_time before = sc_core::sc_time_stamp();
+  sc_core::sc_time delay = offset;  // loosely timed: the access happens `offset` from now
   transport_(trans, delay);
   ++transactions_;
   const bool ok = trans.is_response_ok();
@@ -84,7 +121,7 @@ bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t l
     else dmi_hint_ = false;
   }
   // A target that waited inside b_transport already advanced time.
-  done += delay + (sc_core::sc_time_stamp() - before);
+  done = sc_core::sc_time_stamp() + delay;
   return ok;
 }
 

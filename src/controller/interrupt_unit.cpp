@@ -94,6 +94,13 @@ void ControllerImpl::queue_message(uint64_t address, uint32_t data) {
   // is taken now, right behind the CQE write that caused it.
   const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
   const sc_core::sc_time send_at = link.enabled() ? link.write(address, 4, pci.max_payload_bytes(), generated) : generated;
+  last_message_at = send_at;
+  if (messages_from_thread && messages.empty()) {
+    // A command slot's thread (after its CQE landed) sends the message itself, loosely timed: the
+    // write carries the time until it arrives as its annotated delay.
+    send_message({address, data, send_at});
+    return;
+  }
   messages.push_back({address, data, send_at});
   message_event.notify(sc_core::SC_ZERO_TIME);
 }
@@ -104,25 +111,29 @@ void ControllerImpl::interrupt_thread() {
     const InterruptMessage m = messages.front();
     messages.pop_front();
     if (m.send_at > sc_core::sc_time_stamp()) sc_core::wait(m.send_at - sc_core::sc_time_stamp());
-    if (owner.msi.size() == 0) continue;  // interrupt port left unbound
-    uint8_t data[4];
-    spec::put_le32(data, m.data);
-    tlm::tlm_generic_payload trans;
-    trans.set_command(tlm::TLM_WRITE_COMMAND);
-    trans.set_address(m.address);
-    trans.set_data_ptr(data);
-    trans.set_data_length(4);
-    trans.set_streaming_width(4);
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_dmi_allowed(false);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    owner.msi->b_transport(trans, delay);
-    ++stats.interrupts_sent;
-    if (!trans.is_response_ok())
-      guest_error("interrupt message write to 0x" + std::to_string(m.address) + " failed: " + trans.get_response_string());
-    sc_core::wait(delay);
+    send_message(m);
   }
+}
+
+void ControllerImpl::send_message(const InterruptMessage& m) {
+  if (owner.msi.size() == 0) return;  // interrupt port left unbound
+  uint8_t data[4];
+  spec::put_le32(data, m.data);
+  tlm::tlm_generic_payload trans;
+  trans.set_command(tlm::TLM_WRITE_COMMAND);
+  trans.set_address(m.address);
+  trans.set_data_ptr(data);
+  trans.set_data_length(4);
+  trans.set_streaming_width(4);
+  trans.set_byte_enable_ptr(nullptr);
+  trans.set_dmi_allowed(false);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  // A posted write: nothing waits for it to be accepted.
+  sc_core::sc_time delay = m.send_at > sc_core::sc_time_stamp() ? m.send_at - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
+  owner.msi->b_transport(trans, delay);
+  ++stats.interrupts_sent;
+  if (!trans.is_response_ok())
+    guest_error("interrupt message write to 0x" + std::to_string(m.address) + " failed: " + trans.get_response_string());
 }
 
 }  // namespace scnvme::detail

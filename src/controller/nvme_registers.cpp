@@ -121,7 +121,7 @@ void ControllerImpl::enable_controller() {
     if (e != epoch || !(regs.value(r::kCc) & r::cc::kEn) || (csts() & r::csts::kCfs)) return;
     set_csts_bits(r::csts::kRdy, true);
     ready = true;
-    work_event.notify(sc_core::SC_ZERO_TIME);
+    fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
     SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": CSTS.RDY = 1").c_str(), sc_core::SC_HIGH);
   });
 }
@@ -174,7 +174,7 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
     if (sq.rung_at.size() != sq.size) sq.rung_at.assign(sq.size, sc_core::SC_ZERO_TIME);
     for (uint32_t i = sq.tail; i != value; i = (i + 1) % sq.size) sq.rung_at[i] = sc_core::sc_time_stamp();
     sq.tail = value;
-    work_event.notify(sc_core::SC_ZERO_TIME);
+    if (busy_slots < slots.size()) fetch_wakeup.notify(sc_core::SC_ZERO_TIME);  // else a freed slot wakes it
     return;
   }
   CompletionQueue& cq = cqs[qid];

@@ -1,6 +1,7 @@
 #include "controller/pcie_link.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace scnvme::detail {
 
@@ -31,29 +32,35 @@ sc_core::sc_time PcieLink::wire_time(uint64_t bytes) const {
 
 sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps, const sc_core::sc_time& start) {
   const sc_core::sc_time now = start;
-  while (!tags_.empty() && tags_.front() <= now) tags_.pop_front();
+  if (tags_.size() != cfg_.max_outstanding_reads) tags_.assign(cfg_.max_outstanding_reads, sc_core::SC_ZERO_TIME);
+  const std::greater<sc_core::sc_time> later;
   const sc_core::sc_time& rtt = round_trip_;
+  const sc_core::sc_time max_tlp = wire_time(mps + cfg_.tlp_overhead_bytes);
   const uint64_t rcb = cfg_.read_completion_boundary;
   sc_core::sc_time done = now;
   for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
     // A request: at most MRRS bytes, not crossing a 4 KiB boundary.
     const uint64_t req_end = std::min({end, pos + mrrs, (pos | 0xFFF) + 1});
-    sc_core::sc_time issue = now;
-    if (tags_.size() >= cfg_.max_outstanding_reads) issue = std::max(issue, tags_[tags_.size() - cfg_.max_outstanding_reads]);
-    const sc_core::sc_time requested = up_.reserve(issue, wire_time(cfg_.tlp_overhead_bytes));
+    // A request needs a tag: the one that frees first.
+    std::pop_heap(tags_.begin(), tags_.end(), later);
+    const sc_core::sc_time issue = std::max(now, tags_.back());
+    const sc_core::sc_time requested = up_.reserve_packet(issue, wire_time(cfg_.tlp_overhead_bytes), max_tlp);
     ++tlps_up_;
     // Its completions: at most MPS bytes each, ending on RCB boundaries except the last.
-    uint64_t wire = 0;
+    uint64_t wire = 0, completions = 0;
     for (uint64_t c = pos; c < req_end;) {
       uint64_t c_end = std::min(req_end, c + mps);
       if (c_end < req_end) c_end -= c_end % rcb;
       if (c_end <= c) c_end = std::min(req_end, c + rcb - c % rcb);
       wire += (c_end - c) + cfg_.tlp_overhead_bytes;
-      ++tlps_down_;
+      ++completions;
       c = c_end;
     }
-    const sc_core::sc_time completed = down_.reserve(requested + rtt, wire_time(wire));
-    tags_.push_back(completed);
+    tlps_down_ += completions;
+    const sc_core::sc_time completed = completions == 1 ? down_.reserve_packet(requested + rtt, wire_time(wire), max_tlp)
+                                                        : down_.reserve(requested + rtt, wire_time(wire));
+    tags_.back() = completed;
+    std::push_heap(tags_.begin(), tags_.end(), later);
     done = std::max(done, completed);
     pos = req_end;
   }
@@ -61,14 +68,17 @@ sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, ui
 }
 
 sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps, const sc_core::sc_time& start) {
-  uint64_t wire = 0;
+  uint64_t wire = 0, tlps = 0;
   for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
     const uint64_t tlp_end = std::min({end, pos + mps - pos % mps, (pos | 0xFFF) + 1});
     wire += (tlp_end - pos) + cfg_.tlp_overhead_bytes;
-    ++tlps_up_;
+    ++tlps;
     pos = tlp_end;
   }
-  return up_.reserve(start, wire_time(wire)) + posted_write_;
+  tlps_up_ += tlps;
+  const sc_core::sc_time sent = tlps == 1 ? up_.reserve_packet(start, wire_time(wire), wire_time(mps + cfg_.tlp_overhead_bytes))
+                                          : up_.reserve(start, wire_time(wire));
+  return sent + posted_write_;
 }
 
 sc_core::sc_time PcieLink::mmio(bool is_read, unsigned bytes) const {

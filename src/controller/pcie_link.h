@@ -1,14 +1,16 @@
 // The PCI Express link between the controller and the host, as timing: generation and lane count
 // give the raw rate; the encoding (8b/10b for generations 1-2, 128b/130b for 3-5, FLIT mode for 6)
 // and DLLP overhead give the usable rate per direction; every TLP carries a fixed overhead; reads
-// are split into requests of at most MRRS bytes, limited by the outstanding-request tags, and
+// are split into requests of at most MRRS bytes, each holding one of the outstanding-request tags
+// until its last completion arrives, and
 // answered by completions of at most MPS bytes that break at the read completion boundary; writes
 // are posted TLPs of at most MPS bytes. A DMA of N bytes costs what the link spends on its TLPs.
-// Upstream (device to host) and downstream (host to device) are separate timed resources.
+// Upstream (device to host) and downstream (host to device) are separate timed resources whose
+// TLPs from concurrent transfers interleave.
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 #include <systemc>
 
@@ -34,8 +36,8 @@ class PcieLink {
   /// Extra delay of a host MMIO access of `bytes` to the device through the link.
   sc_core::sc_time mmio(bool is_read, unsigned bytes) const;
 
-  const TimedResource& upstream() const { return up_; }
-  const TimedResource& downstream() const { return down_; }
+  const InterleavedResource& upstream() const { return up_; }
+  const InterleavedResource& downstream() const { return down_; }
   uint64_t tlps_up() const { return tlps_up_; }
   uint64_t tlps_down() const { return tlps_down_; }
 
@@ -46,8 +48,10 @@ class PcieLink {
   double bytes_per_second_;
   double units_per_byte_;  // time-resolution units per byte on the wire
   sc_core::sc_time round_trip_, posted_write_;
-  TimedResource up_, down_;
-  std::deque<sc_core::sc_time> tags_;  // completion times of read requests still in flight
+  InterleavedResource up_, down_;
+  /// The read tags as a min-heap of the times they free: a request takes the one that frees first
+  /// (tags are handed out in reservation order, like the DMA engines).
+  std::vector<sc_core::sc_time> tags_;
   uint64_t tlps_up_ = 0, tlps_down_ = 0;
 };
 

@@ -7,9 +7,17 @@ namespace scnvme::detail {
 namespace st = spec::status;
 
 spec::Status walk_prp(DmaPort& dma, uint64_t prp1, uint64_t prp2, uint64_t length, uint64_t page_size,
-                      std::vector<DmaSegment>& out) {
+                      std::vector<DmaSegment>& out, DmaTimeline* timeline) {
   out.clear();
   if (length == 0) return st::kSuccess;
+  uint64_t entries = 1;
+  struct Count {  // entries walked, charged on the timeline however the walk ends
+    DmaTimeline* t;
+    uint64_t& n;
+    ~Count() {
+      if (t) t->list_entries += n;
+    }
+  } count{timeline, entries};
   if (prp1 & 0x3) return st::kPrpOffsetInvalid;  // PRP entries are dword aligned
   const uint64_t first = std::min<uint64_t>(length, page_size - (prp1 & (page_size - 1)));
   out.push_back({prp1, first});
@@ -17,6 +25,7 @@ spec::Status walk_prp(DmaPort& dma, uint64_t prp1, uint64_t prp2, uint64_t lengt
   if (remaining == 0) return st::kSuccess;
   if (remaining <= page_size) {
     // PRP2 is the second (and last) data page.
+    ++entries;
     if (prp2 & (page_size - 1)) return st::kPrpOffsetInvalid;
     out.push_back({prp2, remaining});
     return st::kSuccess;
@@ -32,7 +41,8 @@ spec::Status walk_prp(DmaPort& dma, uint64_t prp1, uint64_t prp2, uint64_t lengt
     const bool chain = pages_needed > entries_in_page;
     const uint64_t to_read = chain ? entries_in_page : pages_needed;
     page.resize(to_read * 8);
-    if (!dma.read(list, page.data(), page.size())) return st::kDataTransferError;
+    if (!dma.read(list, page.data(), page.size(), timeline)) return st::kDataTransferError;
+    entries += to_read;
     const uint64_t data_entries = chain ? to_read - 1 : to_read;
     for (uint64_t i = 0; i < data_entries; ++i) {
       const uint64_t entry = spec::get_le64(page.data() + 8 * i);

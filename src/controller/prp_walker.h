@@ -1,5 +1,6 @@
 // PRP (Physical Region Page) walk: turns PRP1/PRP2 and a transfer length into the list of host
-// memory segments, fetching PRP lists over DMA (NVMe Base 2.0, 4.1.1).
+// memory segments, fetching PRP lists over DMA (NVMe Base 2.0, 4.1.1). With a timeline, list
+// fetches are timed on it (no waiting) and the entries walked are counted there.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,6 @@ struct DmaSegment {
 /// Fills `out` with the segments of a `length`-byte transfer. Returns the NVMe status: PRP Offset
 /// Invalid for a misaligned entry, Data Transfer Error when a list cannot be read.
 spec::Status walk_prp(DmaPort& dma, uint64_t prp1, uint64_t prp2, uint64_t length, uint64_t page_size,
-                      std::vector<DmaSegment>& out);
+                      std::vector<DmaSegment>& out, DmaTimeline* timeline = nullptr);
 
 }  // namespace scnvme::detail

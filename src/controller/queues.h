@@ -33,7 +33,9 @@ struct CompletionQueue {
   uint64_t base = 0;
   uint32_t size = 0;
   uint32_t head = 0;        // last head doorbell value
-  uint32_t tail = 0;        // next entry to write
+  uint32_t tail = 0;        // next entry to claim for a completion
+  uint32_t visible_tail = 0;  // entries before this one have landed in host memory
+  sc_core::sc_time last_landing;  // CQEs land in the order their entries were claimed
   bool phase = true;        // phase tag of the current pass
   bool interrupts_enabled = false;
   uint16_t vector = 0;
@@ -41,7 +43,7 @@ struct CompletionQueue {
   uint32_t writes_in_flight = 0;
 
   bool full() const { return (tail + 1) % size == head; }
-  bool has_unconsumed() const { return head != tail; }
+  bool has_unconsumed() const { return head != visible_tail; }
 };
 
 }  // namespace scnvme::detail

@@ -16,8 +16,19 @@ namespace {
 class SglWalk {
  public:
   SglWalk(DmaPort& dma, uint64_t length, bool to_host, const SglLimits& limits, spec::Status length_invalid,
-          std::vector<DmaSegment>& out)
-      : dma_(dma), limits_(limits), to_host_(to_host), length_invalid_(length_invalid), remaining_(length), out_(out) {}
+          std::vector<DmaSegment>& out, DmaTimeline* timeline)
+      : dma_(dma),
+        limits_(limits),
+        to_host_(to_host),
+        length_invalid_(length_invalid),
+        remaining_(length),
+        out_(out),
+        timeline_(timeline) {}
+  ~SglWalk() {
+    if (timeline_) timeline_->list_entries += examined_;
+  }
+  SglWalk(const SglWalk&) = delete;
+  SglWalk& operator=(const SglWalk&) = delete;
 
   /// Walks the SGL whose first descriptor is `first` (SGL Entry 1, or the one descriptor of the
   /// metadata segment at MPTR): that descriptor is the only, hence last, one of its segment.
@@ -33,7 +44,8 @@ class SglWalk {
         const uint64_t chunk = std::max<uint32_t>(1, limits_.fetch_descriptors);
         const uint64_t n = std::min({seg.count - i, chunk, uint64_t{limits_.max_descriptors} - examined_});
         buf.resize(n * sgl::kDescriptorSize);
-        if (!dma_.read(seg.address + i * sgl::kDescriptorSize, buf.data(), buf.size())) return st::kDataTransferError;
+        if (!dma_.read(seg.address + i * sgl::kDescriptorSize, buf.data(), buf.size(), timeline_))
+          return st::kDataTransferError;
         for (uint64_t j = 0; j < n && !satisfied(); ++j) {
           ++examined_;
           s = descriptor(buf.data() + j * sgl::kDescriptorSize, i + j == seg.count - 1, seg.last);
@@ -118,6 +130,7 @@ class SglWalk {
   const spec::Status length_invalid_;
   uint64_t remaining_;
   std::vector<DmaSegment>& out_;
+  DmaTimeline* timeline_;
   uint64_t examined_ = 1;  // SGL Entry 1 (or the MPTR descriptor) is the first
   Next next_;
 };
@@ -125,14 +138,14 @@ class SglWalk {
 }  // namespace
 
 spec::Status walk_sgl(DmaPort& dma, const uint8_t descriptor[16], uint64_t length, bool to_host,
-                      const SglLimits& limits, std::vector<DmaSegment>& out) {
+                      const SglLimits& limits, std::vector<DmaSegment>& out, DmaTimeline* timeline) {
   out.clear();
   if (length == 0) return st::kSuccess;
-  return SglWalk(dma, length, to_host, limits, st::kDataSglLengthInvalid, out).run(descriptor);
+  return SglWalk(dma, length, to_host, limits, st::kDataSglLengthInvalid, out, timeline).run(descriptor);
 }
 
 spec::Status walk_metadata(DmaPort& dma, uint8_t psdt, uint64_t mptr, uint64_t length, bool to_host,
-                           const SglLimits& limits, std::vector<DmaSegment>& out) {
+                           const SglLimits& limits, std::vector<DmaSegment>& out, DmaTimeline* timeline) {
   out.clear();
   if (length == 0) return st::kSuccess;
   switch (psdt) {
@@ -151,8 +164,8 @@ spec::Status walk_metadata(DmaPort& dma, uint8_t psdt, uint64_t mptr, uint64_t l
       // the metadata SGL.
       if (!limits.metadata_sgl || (mptr & 0x7)) return st::kInvalidField;
       uint8_t first[sgl::kDescriptorSize];
-      if (!dma.read(mptr, first, sizeof first)) return st::kDataTransferError;
-      return SglWalk(dma, length, to_host, limits, st::kMetadataSglLengthInvalid, out).run(first);
+      if (!dma.read(mptr, first, sizeof first, timeline)) return st::kDataTransferError;
+      return SglWalk(dma, length, to_host, limits, st::kMetadataSglLengthInvalid, out, timeline).run(first);
     }
     default:
       return st::kInvalidField;  // PSDT 11b is reserved

@@ -2,7 +2,8 @@
 // transfer length into the list of host memory segments, fetching SGL segments over DMA
 // (NVMe Base 2.0, 4.1.2 "Scatter Gather List (SGL)"; 4.2 Common Command Format for PSDT/MPTR;
 // 4.6.1 for the status codes). The walk is bounded: a host cannot make it loop or allocate without
-// limit.
+// limit. With a timeline, segment fetches are timed on it (no waiting) and the descriptors
+// examined are counted there.
 #pragma once
 
 #include <cstdint>
@@ -54,12 +55,12 @@ struct SglLimits {
 /// descriptor is `descriptor` (SQE bytes 39:24). `to_host` is the direction (a read): only then do
 /// Bit Bucket descriptors count, as segments with bit_bucket set. Returns the NVMe status.
 spec::Status walk_sgl(DmaPort& dma, const uint8_t descriptor[16], uint64_t length, bool to_host,
-                      const SglLimits& limits, std::vector<DmaSegment>& out);
+                      const SglLimits& limits, std::vector<DmaSegment>& out, DmaTimeline* timeline = nullptr);
 
 /// Fills `out` with the segments of a `length`-byte separate metadata transfer addressed by MPTR,
 /// interpreted according to PSDT: 00b/01b a contiguous buffer at MPTR, 10b an SGL segment holding
 /// exactly one SGL descriptor. Returns the NVMe status.
 spec::Status walk_metadata(DmaPort& dma, uint8_t psdt, uint64_t mptr, uint64_t length, bool to_host,
-                           const SglLimits& limits, std::vector<DmaSegment>& out);
+                           const SglLimits& limits, std::vector<DmaSegment>& out, DmaTimeline* timeline = nullptr);
 
 }  // namespace scnvme::detail

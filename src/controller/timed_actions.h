@@ -3,8 +3,10 @@
 // by one SC_METHOD, in time order (and in arrival order at equal times).
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <functional>
-#include <map>
+#include <vector>
 
 #include <systemc>
 
@@ -22,23 +24,35 @@ class TimedActions {
 
   void at(const sc_core::sc_time& delay, std::function<void()> fn) {
     const sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
-    queue_.emplace(when, std::move(fn));
-    due_.notify(queue_.begin()->first - sc_core::sc_time_stamp());
+    queue_.push_back({when, next_seq_++, std::move(fn)});
+    std::push_heap(queue_.begin(), queue_.end(), Later{});
+    due_.notify(queue_.front().when - sc_core::sc_time_stamp());
   }
 
   void clear() { queue_.clear(); }
 
  private:
+  struct Action {
+    sc_core::sc_time when;
+    uint64_t seq;  // arrival order among actions due at the same time
+    std::function<void()> fn;
+  };
+  struct Later {
+    bool operator()(const Action& a, const Action& b) const { return a.when != b.when ? a.when > b.when : a.seq > b.seq; }
+  };
+
   void run_due() {
-    while (!queue_.empty() && queue_.begin()->first <= sc_core::sc_time_stamp()) {
-      auto fn = std::move(queue_.begin()->second);
-      queue_.erase(queue_.begin());
+    while (!queue_.empty() && queue_.front().when <= sc_core::sc_time_stamp()) {
+      std::pop_heap(queue_.begin(), queue_.end(), Later{});
+      auto fn = std::move(queue_.back().fn);
+      queue_.pop_back();
       fn();
     }
-    if (!queue_.empty()) due_.notify(queue_.begin()->first - sc_core::sc_time_stamp());
+    if (!queue_.empty()) due_.notify(queue_.front().when - sc_core::sc_time_stamp());
   }
 
-  std::multimap<sc_core::sc_time, std::function<void()>> queue_;
+  std::vector<Action> queue_;  // a min-heap by (when, seq)
+  uint64_t next_seq_ = 0;
   sc_core::sc_event due_;
 };
 

@@ -61,7 +61,7 @@ TEST_F(CliData, VerifyModesCheckEveryRead) {
 TEST_F(CliData, PowerLossKeepsDurableDataOnly) {
   nlohmann::json j;
   std::string err;
-  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --fsync=64 --power_loss_at=0.0005", &j, &err), 0) << err;
+  ASSERT_EQ(run("--rw=randwrite --iodepth=8 --number_ios=3000 --size=2m --fsync=256 --power_loss_at=0.0005", &j, &err), 0) << err;
   const auto& pl = j["results"]["power_loss"];
   EXPECT_TRUE(pl["happened"].get<bool>());
   EXPECT_GT(pl["blocks_checked"].get<uint64_t>(), 100u);

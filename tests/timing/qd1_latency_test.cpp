@@ -51,9 +51,10 @@ TEST(Qd1Latency, StagesAddUpToTheConfiguredCostsAndLinkTransfers) {
   // down, host memory.
   const double fetch = t.arbitration_cycles * clock + wire(l.tlp_overhead_bytes) + l.read_round_trip_ns +
                        wire(64 + l.tlp_overhead_bytes) + memory;
-  // Fetched -> executed: decode, execution, then 4 KiB posted to host memory in MPS-sized TLPs.
-  const double execute = (t.decode_cycles + t.io_exec_cycles) * clock + wire(4096 / mps * (mps + l.tlp_overhead_bytes)) +
-                         l.posted_write_ns + memory;
+  // Fetched -> executed: decode, execution, the PRP walk (one entry), then 4 KiB posted to host
+  // memory in MPS-sized TLPs.
+  const double execute = (t.decode_cycles + t.io_exec_cycles + t.list_entry_cycles) * clock +
+                         wire(4096 / mps * (mps + l.tlp_overhead_bytes)) + l.posted_write_ns + memory;
   // Executed -> CQE written: CQE build, a 16-byte posted write.
   const double complete = t.cqe_build_cycles * clock + wire(16 + l.tlp_overhead_bytes) + l.posted_write_ns + memory;
   for (const auto& r : records) {
@@ -61,5 +62,7 @@ TEST(Qd1Latency, StagesAddUpToTheConfiguredCostsAndLinkTransfers) {
     EXPECT_NEAR(ns(r.executed - r.fetched), execute, clock);
     EXPECT_NEAR(ns(r.posted - r.executed), complete, clock);
     EXPECT_NEAR(ns(r.posted - r.doorbell), fetch + execute + complete, 3 * clock);
+    // CQE written -> interrupt message sent: generation, a 4-byte posted write.
+    EXPECT_NEAR(ns(r.interrupt - r.posted), t.interrupt_cycles * clock + wire(4 + l.tlp_overhead_bytes) + l.posted_write_ns, clock);
   }
 }

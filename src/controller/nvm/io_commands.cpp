@@ -34,8 +34,8 @@ void io_read(ControllerImpl& c, Command& cmd, bool compare) {
   const uint32_t cdw12 = cmd.sqe.cdw12();
   if (cdw12 & kReadReserved) return cmd.fail(st::kInvalidField, 50);
   if (cdw12 & kFua) r.ns->flush();  // FUA read: from non-volatile media
-  std::vector<uint8_t>& data = c.data_buffer(cmd);
-  std::vector<uint8_t>& md = c.metadata_buffer(cmd);
+  std::vector<uint8_t>& data = c.data_storage(cmd);
+  std::vector<uint8_t>& md = c.metadata_storage(cmd);
   data.resize(r.nlb * r.ns->data_size());
   md.resize(r.nlb * r.ns->metadata_size());
   uint64_t bad = 0;
@@ -64,8 +64,8 @@ void io_write(ControllerImpl& c, Command& cmd) {
   const uint32_t cdw12 = cmd.sqe.cdw12();
   if (cdw12 & (kWriteReserved | kWriteDtype)) return cmd.fail(st::kInvalidField, 50);
   if (r.ns->write_protected()) return cmd.fail(st::kNamespaceIsWriteProtected);
-  std::vector<uint8_t>& data = c.data_buffer(cmd);
-  std::vector<uint8_t>& md = c.metadata_buffer(cmd);
+  std::vector<uint8_t>& data = c.data_storage(cmd);
+  std::vector<uint8_t>& md = c.metadata_storage(cmd);
   const spec::Status s = nvm::transfer_blocks(c, cmd, r, data, md, false);
   if (!s.ok()) return cmd.fail(s, s.is(st::kInvalidField) ? 48 : 24);
   if (c.stale(cmd)) return;

@@ -33,6 +33,8 @@ spec::Status transfer_blocks(ControllerImpl& c, Command& cmd, const IoRange& r, 
   // MDTS bounds the data transferred, including metadata when it is interleaved.
   const uint64_t wire = extended ? data_bytes + md_bytes : data_bytes;
   if (wire > c.cfg.max_transfer_bytes()) return st::kInvalidField;
+  // The data stage in the internal buffer (waits while it is exhausted).
+  if (!c.hold_buffer(cmd, data_bytes + md_bytes)) return st::kAbortedSqDeletion;
   data.resize(data_bytes);
   md.resize(md_bytes);
   if (extended) {
