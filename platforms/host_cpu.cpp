@@ -14,10 +14,13 @@ HostCpu::HostCpu(const sc_core::sc_module_name& name, unsigned vectors, sc_core:
 
 void HostCpu::run(const char* thread_name, std::function<void()> body) { sc_core::sc_spawn(std::move(body), thread_name); }
 
-namespace {
-bool transact(tlm_utils::simple_initiator_socket<HostCpu>& bus, tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
-              unsigned len, sc_core::sc_time op_cost) {
-  tlm::tlm_generic_payload t;
+bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsigned len) {
+  // One payload object serves the CPU's accesses (constructing one allocates); a thread whose
+  // access overlaps another's (a target waiting inside b_transport) uses its own.
+  tlm::tlm_generic_payload local;
+  const bool shared = !payload_busy_;
+  tlm::tlm_generic_payload& t = shared ? payload_ : local;
+  if (shared) payload_busy_ = true;
   t.set_command(cmd);
   t.set_address(addr);
   t.set_data_ptr(data);
@@ -26,18 +29,19 @@ bool transact(tlm_utils::simple_initiator_socket<HostCpu>& bus, tlm::tlm_command
   t.set_byte_enable_ptr(nullptr);
   t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = op_cost;
+  sc_core::sc_time delay = op_cost_;
   bus->b_transport(t, delay);
+  const bool ok = t.is_response_ok();
+  if (shared) payload_busy_ = false;
   sc_core::wait(delay);
-  return t.is_response_ok();
+  return ok;
 }
-}  // namespace
 
 bool HostCpu::read(uint64_t addr, void* data, unsigned len) {
-  return transact(bus, tlm::TLM_READ_COMMAND, addr, static_cast<uint8_t*>(data), len, op_cost_);
+  return transact(tlm::TLM_READ_COMMAND, addr, static_cast<uint8_t*>(data), len);
 }
 bool HostCpu::write(uint64_t addr, const void* data, unsigned len) {
-  return transact(bus, tlm::TLM_WRITE_COMMAND, addr, static_cast<uint8_t*>(const_cast<void*>(data)), len, op_cost_);
+  return transact(tlm::TLM_WRITE_COMMAND, addr, static_cast<uint8_t*>(const_cast<void*>(data)), len);
 }
 
 void HostCpu::raise(unsigned vector, const sc_core::sc_time& delay) {

@@ -41,8 +41,11 @@ class HostCpu : public sc_core::sc_module {
 
  private:
   void dispatch();
+  bool transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsigned len);
 
   sc_core::sc_time op_cost_;
+  tlm::tlm_generic_payload payload_;
+  bool payload_busy_ = false;
   std::vector<uint64_t> counts_;
   std::vector<uint64_t> pending_;
   std::vector<std::unique_ptr<sc_core::sc_event>> events_;

@@ -67,6 +67,22 @@ struct HealthCounters {
   uint64_t media_errors = 0;
 };
 
+/// Marks a reused payload object in use for the lifetime of a transport call.
+class PayloadClaim {
+ public:
+  PayloadClaim(bool& busy, bool claim) : busy_(claim ? &busy : nullptr) {
+    if (busy_) *busy_ = true;
+  }
+  ~PayloadClaim() {
+    if (busy_) *busy_ = false;
+  }
+  PayloadClaim(const PayloadClaim&) = delete;
+  PayloadClaim& operator=(const PayloadClaim&) = delete;
+
+ private:
+  bool* busy_;
+};
+
 struct InterruptMessage {
   uint64_t address;
   uint32_t data;
@@ -131,6 +147,8 @@ class ControllerImpl {
   void send_message(const InterruptMessage& m);
   /// Set while a slot thread signals its completion: messages may be sent from that thread.
   bool messages_from_thread = false;
+  tlm::tlm_generic_payload message_payload;
+  bool message_payload_busy = false;
 
   // --- interrupt coalescing (interrupt_coalescing.cpp) ---
   /// Entry point after a CQE was posted to `cqid` (with interrupts enabled): signals its vector now
@@ -171,7 +189,7 @@ class ControllerImpl {
   const std::string name;
   std::string subnqn;
   sc_core::sc_time clock;
-  sc_core::sc_time cycles(uint64_t n) const { return clock * static_cast<double>(n); }
+  sc_core::sc_time cycles(uint64_t n) const { return sc_core::sc_time::from_value(clock.value() * n); }
   std::mt19937_64 rng;
 
   RegisterFile regs;

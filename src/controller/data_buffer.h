@@ -62,13 +62,14 @@ class DataBuffer {
 
   /// Integral of the occupancy over simulated time, up to now (byte-seconds).
   double byte_seconds() const {
-    return byte_seconds_ + static_cast<double>(in_use_) * (sc_core::sc_time_stamp() - since_).to_seconds();
+    const double units = byte_units_ + static_cast<double>(in_use_) * static_cast<double>((sc_core::sc_time_stamp() - since_).value());
+    return units * sc_core::sc_get_time_resolution().to_seconds();
   }
 
  private:
   void account() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
-    byte_seconds_ += static_cast<double>(in_use_) * (now - since_).to_seconds();
+    byte_units_ += static_cast<double>(in_use_) * static_cast<double>((now - since_).value());
     since_ = now;
   }
 
@@ -77,7 +78,7 @@ class DataBuffer {
   uint64_t peak_ = 0;
   std::deque<const void*> waiting_;
   sc_core::sc_event changed_;
-  double byte_seconds_ = 0;
+  double byte_units_ = 0;  // byte x time-resolution units
   sc_core::sc_time since_;
 };
 

@@ -119,7 +119,11 @@ void ControllerImpl::send_message(const InterruptMessage& m) {
   if (owner.msi.size() == 0) return;  // interrupt port left unbound
   uint8_t data[4];
   spec::put_le32(data, m.data);
-  tlm::tlm_generic_payload trans;
+  // One payload object serves every message (constructing one allocates); a second one is made
+  // only if a target waits inside b_transport while another message goes out.
+  tlm::tlm_generic_payload local;
+  tlm::tlm_generic_payload& trans = message_payload_busy ? local : message_payload;
+  PayloadClaim claim(message_payload_busy, &trans == &message_payload);
   trans.set_command(tlm::TLM_WRITE_COMMAND);
   trans.set_address(m.address);
   trans.set_data_ptr(data);

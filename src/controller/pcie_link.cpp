@@ -24,7 +24,10 @@ PcieLink::PcieLink(const PcieLinkConfig& cfg, unsigned generation, unsigned lane
       bytes_per_second_(lane_bytes_per_second(generation) * lanes * (1.0 - cfg.dllp_overhead_permille / 1000.0)),
       units_per_byte_(1.0 / (bytes_per_second_ * sc_core::sc_get_time_resolution().to_seconds())),
       round_trip_(cfg.read_round_trip_ns, sc_core::SC_NS),
-      posted_write_(cfg.posted_write_ns, sc_core::SC_NS) {}
+      posted_write_(cfg.posted_write_ns, sc_core::SC_NS) {
+  for (int r = 0; r < 2; ++r)
+    for (int w = 0; w < 2; ++w) mmio_[r][w] = mmio_time(r == 1, w ? 8 : 4);
+}
 
 sc_core::sc_time PcieLink::wire_time(uint64_t bytes) const {
   return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<double>(bytes) * units_per_byte_ + 0.5));
@@ -82,6 +85,11 @@ sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps, co
 }
 
 sc_core::sc_time PcieLink::mmio(bool is_read, unsigned bytes) const {
+  if (bytes == 4 || bytes == 8) return mmio_[is_read][bytes == 8];  // register accesses: computed once
+  return mmio_time(is_read, bytes);
+}
+
+sc_core::sc_time PcieLink::mmio_time(bool is_read, unsigned bytes) const {
   const sc_core::sc_time wire = wire_time(bytes + cfg_.tlp_overhead_bytes);
   return is_read ? sc_core::sc_time(cfg_.mmio_latency_ns, sc_core::SC_NS) + wire * 2.0
                  : sc_core::sc_time(cfg_.mmio_latency_ns / 2.0, sc_core::SC_NS) + wire;

@@ -43,11 +43,13 @@ class PcieLink {
 
  private:
   sc_core::sc_time wire_time(uint64_t bytes) const;
+  sc_core::sc_time mmio_time(bool is_read, unsigned bytes) const;
 
   PcieLinkConfig cfg_;
   double bytes_per_second_;
   double units_per_byte_;  // time-resolution units per byte on the wire
   sc_core::sc_time round_trip_, posted_write_;
+  sc_core::sc_time mmio_[2][2];  // [read][8-byte]
   InterleavedResource up_, down_;
   /// The read tags as a min-heap of the times they free: a request takes the one that frees first
   /// (tags are handed out in reservation order, like the DMA engines).

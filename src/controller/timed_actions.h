@@ -24,9 +24,10 @@ class TimedActions {
 
   void at(const sc_core::sc_time& delay, std::function<void()> fn) {
     const sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
+    const bool earliest = queue_.empty() || when < queue_.front().when;
     queue_.push_back({when, next_seq_++, std::move(fn)});
     std::push_heap(queue_.begin(), queue_.end(), Later{});
-    due_.notify(queue_.front().when - sc_core::sc_time_stamp());
+    if (earliest) due_.notify(delay);  // otherwise the pending notification comes first anyway
   }
 
   void clear() { queue_.clear(); }
