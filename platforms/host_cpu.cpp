@@ -1,5 +1,7 @@
 #include "host_cpu.h"
 
+#include <optional>
+
 namespace scnvme::platform {
 
 HostCpu::HostCpu(const sc_core::sc_module_name& name, unsigned vectors, sc_core::sc_time op_cost)
@@ -17,9 +19,9 @@ void HostCpu::run(const char* thread_name, std::function<void()> body) { sc_core
 bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsigned len) {
   // One payload object serves the CPU's accesses (constructing one allocates); a thread whose
   // access overlaps another's (a target waiting inside b_transport) uses its own.
-  tlm::tlm_generic_payload local;
+  std::optional<tlm::tlm_generic_payload> local;
   const bool shared = !payload_busy_;
-  tlm::tlm_generic_payload& t = shared ? payload_ : local;
+  tlm::tlm_generic_payload& t = shared ? payload_ : local.emplace();
   if (shared) payload_busy_ = true;
   t.set_command(cmd);
   t.set_address(addr);

@@ -21,9 +21,9 @@ Grant grant(const std::vector<SubmissionQueue>& sqs, std::size_t q, uint32_t lim
 }
 }  // namespace
 
-Grant RoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, uint32_t arbitration_feature) {
+Grant RoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) {
   const uint32_t burst = ArbitrationSettings::from_feature(arbitration_feature).burst;
-  const std::size_t n = sqs.size(), from = next_ < n ? next_ : 0;
+  const std::size_t n = std::min(count, sqs.size()), from = next_ < n ? next_ : 0;
   for (std::size_t q = from; q < n; ++q)
     if (fetchable(sqs[q])) {
       next_ = q + 1;
@@ -37,8 +37,8 @@ Grant RoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, uint32_t 
   return {};
 }
 
-int WeightedRoundRobinArbiter::pick(const std::vector<SubmissionQueue>& sqs, uint8_t prio) {
-  const std::size_t n = sqs.size();
+int WeightedRoundRobinArbiter::pick(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint8_t prio) {
+  const std::size_t n = std::min(count, sqs.size());
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t q = (next_[prio] + k) % n;
     if (q != 0 && fetchable(sqs[q]) && (sqs[q].priority & 3u) == prio) {
@@ -49,11 +49,11 @@ int WeightedRoundRobinArbiter::pick(const std::vector<SubmissionQueue>& sqs, uin
   return -1;
 }
 
-Grant WeightedRoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, uint32_t arbitration_feature) {
+Grant WeightedRoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) {
   const ArbitrationSettings s = ArbitrationSettings::from_feature(arbitration_feature);
   // Strict priority: the admin SQ, then the urgent class.
   if (!sqs.empty() && fetchable(sqs[0])) return grant(sqs, 0, s.burst);
-  if (const int q = pick(sqs, kPrioUrgent); q >= 0) return grant(sqs, static_cast<std::size_t>(q), s.burst);
+  if (const int q = pick(sqs, count, kPrioUrgent); q >= 0) return grant(sqs, static_cast<std::size_t>(q), s.burst);
   // The WRR class: levels visited in turn, each taking from its credit for this round; a new round
   // starts when every level with entries has spent its credit (so the shares of the backlogged
   // levels follow their weights).
@@ -62,7 +62,7 @@ Grant WeightedRoundRobinArbiter::next(const std::vector<SubmissionQueue>& sqs, u
     for (std::size_t k = 0; k < credit_.size(); ++k) {
       const std::size_t level = (level_next_ + k) % credit_.size();
       if (credit_[level] == 0) continue;
-      const int q = pick(sqs, static_cast<uint8_t>(kPrioHigh + level));
+      const int q = pick(sqs, count, static_cast<uint8_t>(kPrioHigh + level));
       if (q < 0) continue;
       Grant g = grant(sqs, static_cast<std::size_t>(q), std::min(s.burst, credit_[level]));
       credit_[level] -= g.count;

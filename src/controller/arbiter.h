@@ -38,15 +38,15 @@ class Arbiter {
  public:
   virtual ~Arbiter() = default;
   /// Picks the next SQ (index = queue id, 0 = admin) and the number of its commands to take.
-  /// `arbitration_feature` is the current value of Feature 01h.
-  virtual Grant next(const std::vector<SubmissionQueue>& sqs, uint32_t arbitration_feature) = 0;
+  /// Only sqs[0, count) can exist; `arbitration_feature` is the current value of Feature 01h.
+  virtual Grant next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) = 0;
   virtual const char* name() const = 0;
 };
 
 /// Round robin over all SQs, the admin SQ included, with equal priority (3.4.4.1). QPRIO is ignored.
 class RoundRobinArbiter : public Arbiter {
  public:
-  Grant next(const std::vector<SubmissionQueue>& sqs, uint32_t arbitration_feature) override;
+  Grant next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) override;
   const char* name() const override { return "round robin"; }
 
  private:
@@ -59,12 +59,12 @@ class RoundRobinArbiter : public Arbiter {
 /// are served round robin.
 class WeightedRoundRobinArbiter : public Arbiter {
  public:
-  Grant next(const std::vector<SubmissionQueue>& sqs, uint32_t arbitration_feature) override;
+  Grant next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) override;
   const char* name() const override { return "weighted round robin with urgent priority class"; }
 
  private:
   /// Next fetchable I/O SQ of priority `prio`, round robin within that priority; -1 if none.
-  int pick(const std::vector<SubmissionQueue>& sqs, uint8_t prio);
+  int pick(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint8_t prio);
 
   std::array<std::size_t, 4> next_{};  // per QPRIO: the queue id its round robin starts at
   std::array<uint32_t, 3> credit_{};   // commands left in this round for high, medium, low

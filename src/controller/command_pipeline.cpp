@@ -53,7 +53,7 @@ void ControllerImpl::fetch_thread() {
       grant = Grant{};
     bool arbitrated = false;
     if (fetching && free_slot != slots.end() && grant.count == 0) {
-      grant = arbiter->next(sqs, features.arbitration);
+      grant = arbiter->next(sqs, sq_id_limit, features.arbitration);
       grant_epoch = epoch;
       arbitrated = true;
     }

@@ -268,6 +268,7 @@ void ControllerImpl::controller_reset() {
   shutting_down = false;
   io_queues_exist = false;
   for (auto& sq : sqs) sq = SubmissionQueue{};
+  sq_id_limit = 1;
   for (auto& cq : cqs) cq = CompletionQueue{};
   parked_aers.clear();  // an outstanding Asynchronous Event Request never completes
   messages.clear();

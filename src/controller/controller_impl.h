@@ -209,6 +209,7 @@ class ControllerImpl {
 
   std::vector<std::unique_ptr<NamespaceMedia>> media;  // one per configured namespace, same order
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
+  std::size_t sq_id_limit = 1;        // above every SQ id created so far (arbitration scans below it)
   std::vector<CompletionQueue> cqs;
   std::vector<Command> slots;
   /// Command arbitration (3.4.4), chosen by CC.AMS at enable; fetch_thread asks it for each grant.

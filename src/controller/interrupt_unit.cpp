@@ -2,6 +2,8 @@
 // Bus 3.0, 6.8). Messages go out on the `msi` socket from one thread, in the order they were
 // raised, each after the CQE write that caused it. When a completion is signalled (at once, or
 // after aggregation) is decided by interrupt_coalescing.cpp.
+#include <optional>
+
 #include "controller/controller_impl.h"
 #include "scnvme/spec/pci.h"
 
@@ -121,8 +123,8 @@ void ControllerImpl::send_message(const InterruptMessage& m) {
   spec::put_le32(data, m.data);
   // One payload object serves every message (constructing one allocates); a second one is made
   // only if a target waits inside b_transport while another message goes out.
-  tlm::tlm_generic_payload local;
-  tlm::tlm_generic_payload& trans = message_payload_busy ? local : message_payload;
+  std::optional<tlm::tlm_generic_payload> local;
+  tlm::tlm_generic_payload& trans = message_payload_busy ? local.emplace() : message_payload;
   PayloadClaim claim(message_payload_busy, &trans == &message_payload);
   trans.set_command(tlm::TLM_WRITE_COMMAND);
   trans.set_address(m.address);

@@ -1,4 +1,6 @@
 // Create/Delete I/O Completion and Submission Queues (NVMe Base 2.0, 5.3-5.6).
+#include <algorithm>
+
 #include "controller/controller_impl.h"
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/nvme_status.h"
@@ -57,6 +59,7 @@ void ControllerImpl::admin_create_sq(Command& cmd) {
   sq = SubmissionQueue{};
   sq.valid = true;
   sq.id = qid;
+  sq_id_limit = std::max<std::size_t>(sq_id_limit, qid + 1u);
   sq.cqid = cqid;
   sq.base = cmd.sqe.prp1();
   sq.size = qc::qsize(cdw10) + 1u;
