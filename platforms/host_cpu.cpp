@@ -16,7 +16,40 @@ HostCpu::HostCpu(const sc_core::sc_module_name& name, unsigned vectors, sc_core:
 
 void HostCpu::run(const char* thread_name, std::function<void()> body) { sc_core::sc_spawn(std::move(body), thread_name); }
 
+HostCpu::ThreadTime& HostCpu::thread() {
+  const sc_core::sc_object* self = sc_core::sc_get_current_process_handle().get_process_object();
+  for (auto& t : threads_)
+    if (t.thread == self) return t;
+  threads_.push_back({self, sc_core::SC_ZERO_TIME, sc_core::SC_ZERO_TIME});
+  return threads_.back();
+}
+
+namespace {
+const sc_core::sc_time kMaxAhead(1, sc_core::SC_US);
+}
+
+void HostCpu::advance(const sc_core::sc_time& t) {
+  ThreadTime& me = thread();
+  me.ahead += t;
+  if (me.ahead >= kMaxAhead) sync();
+}
+
+void HostCpu::sync() {
+  ThreadTime& me = thread();
+  const sc_core::sc_time ahead = me.ahead;
+  me.ahead = sc_core::SC_ZERO_TIME;
+  if (ahead > sc_core::SC_ZERO_TIME) sc_core::wait(ahead);
+}
+
 bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsigned len) {
+  ThreadTime& me = thread();
+  const bool is_read = cmd == tlm::TLM_READ_COMMAND;
+  if (is_read) {
+    // A load does not pass the thread's posted stores: it leaves once they have landed.
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (me.stores_at > now + me.ahead) me.ahead = me.stores_at - now;
+    sync();
+  }
   // One payload object serves the CPU's accesses (constructing one allocates); a thread whose
   // access overlaps another's (a target waiting inside b_transport) uses its own.
   std::optional<tlm::tlm_generic_payload> local;
@@ -31,11 +64,21 @@ bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsig
   t.set_byte_enable_ptr(nullptr);
   t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = op_cost_;
+  const sc_core::sc_time before = sc_core::sc_time_stamp();
+  sc_core::sc_time delay = thread().ahead + op_cost_;
   bus->b_transport(t, delay);
   const bool ok = t.is_response_ok();
   if (shared) payload_busy_ = false;
-  sc_core::wait(delay);
+  ThreadTime& after = thread();  // (a target that waited inside b_transport moved time on)
+  if (is_read) {
+    sc_core::wait(delay);
+  } else {
+    // Posted: the thread has spent its issue cost; the store lands at now + delay.
+    after.stores_at = std::max(after.stores_at, sc_core::sc_time_stamp() + delay);
+    const sc_core::sc_time waited = sc_core::sc_time_stamp() - before;
+    after.ahead = after.ahead + op_cost_ > waited ? after.ahead + op_cost_ - waited : sc_core::SC_ZERO_TIME;
+    if (after.ahead >= kMaxAhead) sync();
+  }
   return ok;
 }
 
@@ -66,15 +109,28 @@ void HostCpu::dispatch() {
 }
 
 bool HostCpu::wait_interrupt(unsigned vector, const sc_core::sc_time& timeout) {
-  if (vector >= events_.size()) return false;
-  const sc_core::sc_time end = sc_core::sc_time_stamp() + timeout;
+  if (vector >= events_.size()) {
+    sync();
+    return false;
+  }
+  // The thread is busy with its own CPU time first, then waits: one wait covers both unless the
+  // interrupt comes while it is still busy.
+  ThreadTime& me = thread();
+  const sc_core::sc_time busy_until = sc_core::sc_time_stamp() + me.ahead;
+  me.ahead = sc_core::SC_ZERO_TIME;
+  const sc_core::sc_time end = busy_until + timeout;
+  bool fired = true;
   while (pending_[vector] == 0) {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
-    if (now >= end) return false;
+    if (now >= end) {
+      fired = false;
+      break;
+    }
     sc_core::wait(end - now, *events_[vector]);
   }
-  --pending_[vector];
-  return true;
+  if (busy_until > sc_core::sc_time_stamp()) sc_core::wait(busy_until - sc_core::sc_time_stamp());
+  if (fired) --pending_[vector];
+  return fired;
 }
 
 void HostCpu::set_handler(unsigned vector, std::function<void(unsigned)> handler) { handlers_[vector] = std::move(handler); }

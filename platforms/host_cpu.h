@@ -1,6 +1,12 @@
 // The host CPU: runs driver code in SC_THREADs. Its loads and stores to device registers are
 // TLM transactions on `bus`; every driver operation costs a configurable CPU time; interrupts
 // arrive per platform vector, wake waiters and run registered handlers.
+//
+// Stores are posted, as through a CPU's write buffer: the thread goes on after its own issue cost
+// while the store travels (its delay is annotated on the transaction). A thread's CPU time is kept
+// locally and handed to the kernel only when the thread blocks (a load, an interrupt wait, a
+// delay) or when it has run 1 us ahead; a load first lets the thread's earlier stores land (loads
+// do not pass posted writes), so what a load returns is exact.
 #pragma once
 
 #include <cstdint>
@@ -25,11 +31,16 @@ class HostCpu : public sc_core::sc_module {
   /// Starts `body` as a CPU thread at the beginning of simulation (call during elaboration).
   void run(const char* thread_name, std::function<void()> body);
 
-  // Loads and stores (from a CPU thread): true on an OK response. They wait for the modelled time.
+  // Loads and stores (from a CPU thread): true on an OK response. A load waits for its modelled
+  // time; a store is posted.
   bool read(uint64_t addr, void* data, unsigned len);
   bool write(uint64_t addr, const void* data, unsigned len);
   /// Charges one driver operation.
-  void op() { sc_core::wait(op_cost_); }
+  void op() { advance(op_cost_); }
+  /// The calling thread's own time (the simulation time plus the CPU time it has not yet handed over).
+  sc_core::sc_time local_time() { return sc_core::sc_time_stamp() + thread().ahead; }
+  /// Hands the calling thread's CPU time to the kernel (waits for it).
+  void sync();
   sc_core::sc_time op_cost() const { return op_cost_; }
 
   // Interrupts.
@@ -42,10 +53,18 @@ class HostCpu : public sc_core::sc_module {
  private:
   void dispatch();
   bool transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsigned len);
+  struct ThreadTime {
+    const sc_core::sc_object* thread;
+    sc_core::sc_time ahead;      // CPU time not yet handed to the kernel
+    sc_core::sc_time stores_at;  // when the thread's last posted store lands
+  };
+  ThreadTime& thread();
+  void advance(const sc_core::sc_time& t);
 
   sc_core::sc_time op_cost_;
   tlm::tlm_generic_payload payload_;
   bool payload_busy_ = false;
+  std::deque<ThreadTime> threads_;  // stable references
   std::vector<uint64_t> counts_;
   std::vector<uint64_t> pending_;
   std::vector<std::unique_ptr<sc_core::sc_event>> events_;

@@ -54,7 +54,6 @@ T mmio_read(scnvme_hal_device* d, uint64_t addr) { return load<T>(d, addr, "mmio
 template <typename T>
 void mmio_write(scnvme_hal_device* d, uint64_t addr, T v) { store<T>(d, addr, v, "mmio", addr); }
 
-uint64_t now_ns() { return static_cast<uint64_t>(sc_core::sc_time_stamp().value() * sc_core::sc_get_time_resolution().to_seconds() * 1e9); }
 
 }  // namespace
 
@@ -115,16 +114,21 @@ int scnvme_hal_irq_wait(scnvme_hal_device* d, unsigned vector, uint64_t timeout_
   return d->cpu->wait_interrupt(d->vector_base + vector, sc_core::sc_time(static_cast<double>(timeout_ns), sc_core::SC_NS)) ? 0 : -1;
 }
 
-uint64_t scnvme_hal_now_ns(scnvme_hal_device*) { return now_ns(); }
+uint64_t scnvme_hal_now_ns(scnvme_hal_device* d) {
+  return static_cast<uint64_t>(d->cpu->local_time().value() * sc_core::sc_get_time_resolution().to_seconds() * 1e9);
+}
 
-void scnvme_hal_delay_ns(scnvme_hal_device*, uint64_t ns) { sc_core::wait(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS)); }
+void scnvme_hal_delay_ns(scnvme_hal_device* d, uint64_t ns) {
+  d->cpu->sync();
+  sc_core::wait(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS));
+}
 
 int scnvme_hal_poll32(scnvme_hal_device* d, uint64_t addr, uint32_t mask, uint32_t expected, uint64_t interval_ns,
                       uint64_t timeout_ns) {
-  const uint64_t end = now_ns() + timeout_ns;
+  const uint64_t end = scnvme_hal_now_ns(d) + timeout_ns;
   for (;;) {
     if ((mmio_read<uint32_t>(d, addr) & mask) == expected) return 0;
-    if (now_ns() >= end) return -1;
+    if (scnvme_hal_now_ns(d) >= end) return -1;
     scnvme_hal_delay_ns(d, interval_ns ? interval_ns : 1000);
   }
 }

@@ -448,14 +448,20 @@ TEST(PlatformHostCpu, LoadsAndStoresCostTime) {
     const uint32_t v = 0xCAFEF00D;
     const sc_time t0 = sc_core::sc_time_stamp();
     EXPECT_TRUE(s.cpu.write(0x100, &v, 4));
-    EXPECT_EQ(sc_core::sc_time_stamp() - t0, sc_time(80, SC_NS));  // op 20 ns + memory write 60 ns
+    EXPECT_EQ(sc_core::sc_time_stamp(), t0) << "a store is posted: the thread does not stall";
+    EXPECT_EQ(s.cpu.local_time() - t0, sc_time(20, SC_NS)) << "the thread spent its issue cost (op 20 ns)";
     uint32_t r = 0;
     EXPECT_TRUE(s.cpu.read(0x100, &r, 4));
     EXPECT_EQ(r, v);
+    // The load left once the store had landed (op 20 ns + memory write 60 ns), then took op 20 ns
+    // + memory read 80 ns.
+    EXPECT_EQ(sc_core::sc_time_stamp() - t0, sc_time(180, SC_NS));
     EXPECT_FALSE(s.cpu.read(2 << 20, &r, 4));  // beyond the memory
-    const sc_time t1 = sc_core::sc_time_stamp();
+    const sc_time t1 = s.cpu.local_time();
     s.cpu.op();
-    EXPECT_EQ(sc_core::sc_time_stamp() - t1, s.cpu.op_cost());
+    EXPECT_EQ(s.cpu.local_time() - t1, s.cpu.op_cost());
+    s.cpu.sync();
+    EXPECT_EQ(sc_core::sc_time_stamp(), s.cpu.local_time()) << "sync hands the CPU time to the kernel";
     done = true;
   });
   sc_core::sc_start(sc_time(1, sc_core::SC_MS));
