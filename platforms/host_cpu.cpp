@@ -1,5 +1,7 @@
 #include "host_cpu.h"
 
+#include <algorithm>
+#include <functional>
 #include <optional>
 
 namespace scnvme::platform {
@@ -20,7 +22,8 @@ HostCpu::ThreadTime& HostCpu::thread() {
   const sc_core::sc_object* self = sc_core::sc_get_current_process_handle().get_process_object();
   for (auto& t : threads_)
     if (t.thread == self) return t;
-  threads_.push_back({self, sc_core::SC_ZERO_TIME, sc_core::SC_ZERO_TIME});
+  threads_.emplace_back();
+  threads_.back().thread = self;
   return threads_.back();
 }
 
@@ -92,20 +95,23 @@ bool HostCpu::write(uint64_t addr, const void* data, unsigned len) {
 void HostCpu::raise(unsigned vector, const sc_core::sc_time& delay) {
   if (vector >= events_.size()) return;
   const sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
-  arriving_.emplace(when, vector);
-  arrival_.notify(arriving_.begin()->first - sc_core::sc_time_stamp());
+  const bool earliest = arriving_.empty() || when < arriving_.front().when;
+  arriving_.push_back({when, arrival_seq_++, vector});
+  std::push_heap(arriving_.begin(), arriving_.end(), std::greater<Arrival>{});
+  if (earliest) arrival_.notify(delay);  // otherwise an earlier notification is pending
 }
 
 void HostCpu::dispatch() {
-  while (!arriving_.empty() && arriving_.begin()->first <= sc_core::sc_time_stamp()) {
-    const unsigned v = arriving_.begin()->second;
-    arriving_.erase(arriving_.begin());
+  while (!arriving_.empty() && arriving_.front().when <= sc_core::sc_time_stamp()) {
+    std::pop_heap(arriving_.begin(), arriving_.end(), std::greater<Arrival>{});
+    const unsigned v = arriving_.back().vector;
+    arriving_.pop_back();
     ++counts_[v];
     ++pending_[v];
     events_[v]->notify(sc_core::SC_ZERO_TIME);
     if (auto h = handlers_.find(v); h != handlers_.end()) h->second(v);
   }
-  if (!arriving_.empty()) arrival_.notify(arriving_.begin()->first - sc_core::sc_time_stamp());
+  if (!arriving_.empty()) arrival_.notify(arriving_.front().when - sc_core::sc_time_stamp());
 }
 
 bool HostCpu::wait_interrupt(unsigned vector, const sc_core::sc_time& timeout) {
@@ -126,7 +132,17 @@ bool HostCpu::wait_interrupt(unsigned vector, const sc_core::sc_time& timeout) {
       fired = false;
       break;
     }
-    sc_core::wait(end - now, *events_[vector]);
+    if (me.deadline_at <= now || me.deadline_at > end) {  // nothing pending ends the wait in time
+      me.deadline->notify(end - now);
+      me.deadline_at = end;
+    }
+    if (me.waits.size() <= vector) me.waits.resize(vector + 1);
+    if (!me.waits[vector]) {
+      me.waits[vector] = std::make_unique<sc_core::sc_event_or_list>();
+      *me.waits[vector] |= *events_[vector];
+      *me.waits[vector] |= *me.deadline;
+    }
+    sc_core::wait(*me.waits[vector]);
   }
   if (busy_until > sc_core::sc_time_stamp()) sc_core::wait(busy_until - sc_core::sc_time_stamp());
   if (fired) --pending_[vector];

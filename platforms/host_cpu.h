@@ -57,6 +57,12 @@ class HostCpu : public sc_core::sc_module {
     const sc_core::sc_object* thread;
     sc_core::sc_time ahead;      // CPU time not yet handed to the kernel
     sc_core::sc_time stores_at;  // when the thread's last posted store lands
+    // Interrupt-wait timeouts: one event per thread, re-armed only when no notification that
+    // ends the wait in time is pending (a timeout per wait would leave a cancelled timed event
+    // in the kernel's queue for every interrupt).
+    std::unique_ptr<sc_core::sc_event> deadline = std::make_unique<sc_core::sc_event>();
+    sc_core::sc_time deadline_at;
+    std::vector<std::unique_ptr<sc_core::sc_event_or_list>> waits;  // per vector: interrupt | deadline
   };
   ThreadTime& thread();
   void advance(const sc_core::sc_time& t);
@@ -69,7 +75,14 @@ class HostCpu : public sc_core::sc_module {
   std::vector<uint64_t> pending_;
   std::vector<std::unique_ptr<sc_core::sc_event>> events_;
   std::map<unsigned, std::function<void(unsigned)>> handlers_;
-  std::multimap<sc_core::sc_time, unsigned> arriving_;
+  struct Arrival {
+    sc_core::sc_time when;
+    uint64_t seq;
+    unsigned vector;
+    bool operator>(const Arrival& o) const { return when != o.when ? when > o.when : seq > o.seq; }
+  };
+  std::vector<Arrival> arriving_;  // min-heap by (when, seq)
+  uint64_t arrival_seq_ = 0;
   sc_core::sc_event arrival_;
 };
 

@@ -189,7 +189,7 @@ class ControllerImpl {
   const std::string name;
   std::string subnqn;
   sc_core::sc_time clock;
-  sc_core::sc_time cycles(uint64_t n) const { return sc_core::sc_time::from_value(clock.value() * n); }
+  sc_core::sc_time cycles(uint64_t n) const { return clock * static_cast<double>(n); }
   std::mt19937_64 rng;
 
   RegisterFile regs;

@@ -24,13 +24,14 @@ PcieLink::PcieLink(const PcieLinkConfig& cfg, unsigned generation, unsigned lane
       bytes_per_second_(lane_bytes_per_second(generation) * lanes * (1.0 - cfg.dllp_overhead_permille / 1000.0)),
       units_per_byte_(1.0 / (bytes_per_second_ * sc_core::sc_get_time_resolution().to_seconds())),
       round_trip_(cfg.read_round_trip_ns, sc_core::SC_NS),
-      posted_write_(cfg.posted_write_ns, sc_core::SC_NS) {
+      posted_write_(cfg.posted_write_ns, sc_core::SC_NS),
+      unit_(sc_core::sc_time::from_value(1)) {
   for (int r = 0; r < 2; ++r)
     for (int w = 0; w < 2; ++w) mmio_[r][w] = mmio_time(r == 1, w ? 8 : 4);
 }
 
 sc_core::sc_time PcieLink::wire_time(uint64_t bytes) const {
-  return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<double>(bytes) * units_per_byte_ + 0.5));
+  return unit_ * static_cast<double>(static_cast<sc_core::sc_time::value_type>(static_cast<double>(bytes) * units_per_byte_ + 0.5));
 }
 
 sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps, const sc_core::sc_time& start) {

@@ -49,6 +49,7 @@ class PcieLink {
   double bytes_per_second_;
   double units_per_byte_;  // time-resolution units per byte on the wire
   sc_core::sc_time round_trip_, posted_write_;
+  sc_core::sc_time unit_;        // one time-resolution unit (sc_time arithmetic stays inline)
   sc_core::sc_time mmio_[2][2];  // [read][8-byte]
   InterleavedResource up_, down_;
   /// The read tags as a min-heap of the times they free: a request takes the one that frees first
