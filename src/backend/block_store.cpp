@@ -22,6 +22,11 @@ uint8_t* SparseMemoryStore::slot_ptr(uint32_t slot) const {
 }
 
 bool SparseMemoryStore::read(uint64_t lba, uint64_t count, uint8_t* data, uint8_t* md) {
+  if (index_.empty()) {  // nothing written yet: all zeroes, without a lookup per block
+    if (data) std::memset(data, 0, count * data_size_);
+    if (md) std::memset(md, 0, count * metadata_size_);
+    return true;
+  }
   for (uint64_t i = 0; i < count; ++i) {
     auto it = index_.find(lba + i);
     uint8_t* d = data ? data + i * data_size_ : nullptr;
