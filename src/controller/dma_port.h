@@ -66,8 +66,10 @@ class DmaPort {
   /// When a write of `len` bytes at `addr`, starting at `start`, has landed in host memory (the
   /// link reserved for it); nothing moves until land().
   sc_core::sc_time arrival(uint64_t addr, uint64_t len, const sc_core::sc_time& start);
-  /// Makes a write visible now (after sleeping until its arrival()). False when Bus Master Enable
-  /// is clear, the target failed, or the controller was reset since `epoch`.
+  /// Makes a write visible now (after sleeping until its arrival()), without waiting. False when
+  /// Bus Master Enable is clear, the target failed, or the controller was reset since `epoch`.
+  /// arrival() includes a DMI region's write latency; a b_transport target's data is visible when
+  /// the call returns.
   bool land(uint64_t addr, const uint8_t* src, uint64_t len, uint64_t epoch);
 
   /// True on success. False when Bus Master Enable is clear or the target answered with an error.
