@@ -37,10 +37,22 @@ int sc_main(int argc, char* argv[]) {
     sim::start_workload(top, opt.driver, opt.workload, run);
     sc_core::sc_start();
     const auto stats = top.controller(0).stats();
-    sim::ControllerFigures ctrl{stats.commands_completed, stats.interrupts_sent, stats.guest_errors, 0, 0};
+    const ControllerConfig& cc = top.controller(0).config();
+    sim::ControllerFigures ctrl;
+    ctrl.commands_completed = stats.commands_completed;
+    ctrl.interrupts_sent = stats.interrupts_sent;
+    ctrl.guest_errors = stats.guest_errors;
+    ctrl.command_slots = cc.command_slots;
+    ctrl.dma_engines = cc.dma_engines;
+    ctrl.data_buffer_bytes = static_cast<uint64_t>(cc.data_buffer_kib) * 1024;
+    ctrl.data_buffer_peak_bytes = stats.data_buffer_peak_bytes;
     if (const double total = sc_core::sc_time_stamp().to_seconds(); total > 0) {
       ctrl.link_upstream_utilisation = stats.link_upstream_busy.to_seconds() / total;
       ctrl.link_downstream_utilisation = stats.link_downstream_busy.to_seconds() / total;
+      if (ctrl.command_slots) ctrl.command_slots_utilisation = stats.slots_busy.to_seconds() / (total * ctrl.command_slots);
+      if (ctrl.dma_engines) ctrl.dma_engines_utilisation = stats.dma_engines_busy.to_seconds() / (total * ctrl.dma_engines);
+      if (ctrl.data_buffer_bytes)
+        ctrl.data_buffer_mean_utilisation = stats.data_buffer_byte_seconds / total / static_cast<double>(ctrl.data_buffer_bytes);
     }
     sim::HostFigures host;
     host.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

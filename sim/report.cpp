@@ -52,6 +52,13 @@ nlohmann::json latency_json(const LatencyStats& s) {
           {"p999", s.percentile(99.9)}, {"p9999", s.percentile(99.99)}, {"max", s.max()}};
 }
 
+/// A stage that not every command has (the interrupt): its latencies and how many commands had it.
+nlohmann::json stage_json(const LatencyStats& s) {
+  nlohmann::json j = latency_json(s);
+  j["count"] = s.count();
+  return j;
+}
+
 nlohmann::json direction_json(const LatencyStats& s, uint64_t bytes, double seconds) {
   return {{"ios", s.count()},
           {"bytes", bytes},
@@ -89,6 +96,10 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
     stage("fetched -> executed (data):", run.stages.execute);
     stage("executed -> CQE written:   ", run.stages.complete);
     stage("doorbell -> CQE written:   ", run.stages.device);
+    if (run.stages.interrupt.count())
+      stage("CQE written -> interrupt:  ", run.stages.interrupt);
+    else
+      os << "    CQE written -> interrupt:   none sent with a completion (coalesced, masked, INTx or polled)\n";
   }
   uint64_t verified = 0, failures = 0, flushes = 0;
   for (const auto& j : run.jobs) {
@@ -108,6 +119,12 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
   if (ctrl.guest_errors) os << ", reported " << ctrl.guest_errors << " guest errors";
   os << "\nPCIe link utilisation over the whole run: upstream " << fmt("%.1f", 100 * ctrl.link_upstream_utilisation)
      << "%, downstream " << fmt("%.1f", 100 * ctrl.link_downstream_utilisation) << "%";
+  const double peak = ctrl.data_buffer_bytes ? static_cast<double>(ctrl.data_buffer_peak_bytes) / ctrl.data_buffer_bytes : 0.0;
+  os << "\ncontroller utilisation over the whole run: command slots " << fmt("%.1f", 100 * ctrl.command_slots_utilisation)
+     << "% (" << ctrl.command_slots << "), DMA engines " << fmt("%.1f", 100 * ctrl.dma_engines_utilisation) << "% ("
+     << ctrl.dma_engines << "), data buffer mean " << fmt("%.1f", 100 * ctrl.data_buffer_mean_utilisation) << "% peak "
+     << fmt("%.1f", 100 * peak) << "% (" << fmt("%.1f", ctrl.data_buffer_peak_bytes / 1024.0) << " KiB) of "
+     << ctrl.data_buffer_bytes / 1024 << " KiB";
   os << "\nhost: wall time " << fmt("%.3f", host.wall_time_s) << " s, "
      << fmt("%.0f", host.wall_time_s > 0 ? t.all.count() / host.wall_time_s : 0.0) << " simulated I/Os per wall-second, peak RSS "
      << fmt("%.1f", host.peak_rss_bytes / 1048576.0) << " MiB\n";
@@ -148,7 +165,8 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
          {{"doorbell_to_fetched", latency_json(run.stages.fetch)},
           {"fetched_to_executed", latency_json(run.stages.execute)},
           {"executed_to_cqe", latency_json(run.stages.complete)},
-          {"doorbell_to_cqe", latency_json(run.stages.device)}}},
+          {"doorbell_to_cqe", latency_json(run.stages.device)},
+          {"cqe_to_interrupt", stage_json(run.stages.interrupt)}}},
         {"verify", {{"mode", verify_name(opt.workload.verify)}, {"failures", verify_failures}}},
         {"power_loss",
          {{"happened", run.power_loss.happened},
@@ -161,7 +179,14 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
           {"interrupts_sent", ctrl.interrupts_sent},
           {"guest_errors", ctrl.guest_errors},
           {"link_upstream_utilisation", ctrl.link_upstream_utilisation},
-          {"link_downstream_utilisation", ctrl.link_downstream_utilisation}}}}},
+          {"link_downstream_utilisation", ctrl.link_downstream_utilisation},
+          {"command_slots", ctrl.command_slots},
+          {"command_slots_utilisation", ctrl.command_slots_utilisation},
+          {"dma_engines", ctrl.dma_engines},
+          {"dma_engines_utilisation", ctrl.dma_engines_utilisation},
+          {"data_buffer_bytes", ctrl.data_buffer_bytes},
+          {"data_buffer_mean_utilisation", ctrl.data_buffer_mean_utilisation},
+          {"data_buffer_peak_bytes", ctrl.data_buffer_peak_bytes}}}}},
       {"host",
        {{"wall_time_s", host.wall_time_s},
         {"peak_rss_bytes", host.peak_rss_bytes},

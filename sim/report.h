@@ -20,6 +20,14 @@ struct ControllerFigures {
   uint64_t guest_errors = 0;
   double link_upstream_utilisation = 0;    // busy time / simulated time of the whole run
   double link_downstream_utilisation = 0;
+  // Internal resources over the same period as the link: busy time / (simulated time x count).
+  unsigned command_slots = 0;
+  unsigned dma_engines = 0;
+  uint64_t data_buffer_bytes = 0;          // capacity
+  double command_slots_utilisation = 0;
+  double dma_engines_utilisation = 0;
+  double data_buffer_mean_utilisation = 0; // mean occupancy / capacity
+  uint64_t data_buffer_peak_bytes = 0;
 };
 
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,

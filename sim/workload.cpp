@@ -317,6 +317,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     result.stages.execute.add(ns(r.fetched, r.executed));
     result.stages.complete.add(ns(r.executed, r.posted));
     result.stages.device.add(ns(r.doorbell, r.posted));
+    if (r.interrupt != sc_core::SC_ZERO_TIME) result.stages.interrupt.add(ns(r.posted, r.interrupt));
   });
   if (wl.power_loss_at_s > 0) {
     platform.cpu().run("power", [&platform, &result, at = wl.power_loss_at_s] {

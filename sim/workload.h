@@ -56,10 +56,11 @@ struct PowerLossResult {
 
 /// Per-stage latencies of the controller's I/O commands (from Controller::on_command_complete):
 /// doorbell -> SQE fetched (arbitration and fetch), fetched -> executed (execution and data
-/// transfer), executed -> CQE written (completion post), and doorbell -> CQE written (the device's
-/// share of the total).
+/// transfer), executed -> CQE written (completion post), doorbell -> CQE written (the device's
+/// share of the total), and CQE written -> interrupt message sent (only commands whose completion
+/// sent one: not coalesced, masked, INTx or polled).
 struct StageStats {
-  LatencyStats fetch, execute, complete, device;
+  LatencyStats fetch, execute, complete, device, interrupt;
 };
 
 struct RunResult {

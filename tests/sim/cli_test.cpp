@@ -100,6 +100,11 @@ TEST_F(CliTest, GoodRunExitsZeroAndPrintsSummary) {
   EXPECT_NE(r.out.find("lat percentiles (ns)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("200 I/Os"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("host: wall time"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PCIe link utilisation over the whole run: upstream "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("controller utilisation over the whole run: command slots "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("% (16), DMA engines "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" of 4096 KiB\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CQE written -> interrupt:   mean="), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, WritesAndVerifiesWithSeveralJobs) {
@@ -238,6 +243,38 @@ TEST_F(CliTest, JsonHasTheDocumentedSchema) {
   const double iops = res["iops"].get<double>(), t = res["sim_time_ns"].get<double>() * 1e-9;
   EXPECT_NEAR(iops * t, 200.0, 1.0);
   EXPECT_NEAR(res["bandwidth_bytes_per_s"].get<double>() * t, 200.0 * 4096, 4096);
+  // Stages: the existing four, and the interrupt (every completion sends one with default MSI-X).
+  const auto& stages = res["stages_ns"];
+  for (const char* k : {"doorbell_to_fetched", "fetched_to_executed", "executed_to_cqe", "doorbell_to_cqe", "cqe_to_interrupt"}) {
+    ASSERT_TRUE(stages.contains(k)) << k;
+    EXPECT_TRUE(stages[k]["mean"].is_number()) << k;
+  }
+  const auto& irq = stages["cqe_to_interrupt"];
+  EXPECT_EQ(irq["count"], 200);
+  EXPECT_GT(irq["mean"].get<double>(), 0);
+  EXPECT_LE(irq["min"].get<double>(), irq["mean"].get<double>());
+  EXPECT_LE(irq["mean"].get<double>(), irq["max"].get<double>());
+  EXPECT_LT(irq["max"].get<double>(), stages["doorbell_to_cqe"]["max"].get<double>());
+  // Controller resources over the whole run, next to the link figures (fractions, kept as they were).
+  const auto& ctrl = res["controller"];
+  for (const char* k : {"link_upstream_utilisation", "link_downstream_utilisation"}) {
+    ASSERT_TRUE(ctrl.contains(k)) << k;
+    EXPECT_GT(ctrl[k].get<double>(), 0) << k;
+    EXPECT_LE(ctrl[k].get<double>(), 1) << k;
+  }
+  EXPECT_EQ(ctrl["command_slots"], 16);
+  EXPECT_EQ(ctrl["dma_engines"], 4);
+  EXPECT_EQ(ctrl["data_buffer_bytes"], 4096u * 1024);
+  // Utilisations are fractions of the run's simulated time, like the link's.
+  for (const char* k : {"command_slots_utilisation", "dma_engines_utilisation", "data_buffer_mean_utilisation"}) {
+    ASSERT_TRUE(ctrl.contains(k)) << k;
+    EXPECT_GT(ctrl[k].get<double>(), 0) << k;
+    EXPECT_LE(ctrl[k].get<double>(), 1) << k;
+  }
+  const uint64_t peak = ctrl["data_buffer_peak_bytes"].get<uint64_t>();
+  EXPECT_GE(peak, 4096u);  // at least one 4 KiB transfer was buffered
+  EXPECT_LE(peak, 4096u * 1024);
+  EXPECT_LE(ctrl["data_buffer_mean_utilisation"].get<double>(), static_cast<double>(peak) / (4096.0 * 1024));
   ASSERT_TRUE(j["host"].is_object());
   EXPECT_GE(j["host"]["wall_time_s"].get<double>(), 0.0);
   EXPECT_GT(j["host"]["peak_rss_bytes"].get<uint64_t>(), 0u);
