@@ -51,7 +51,6 @@ uint64_t splitmix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint64_t now_ns() { return static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5); }
 
 /// What a job knows about one bs-sized chunk it wrote.
 struct ChunkState {
@@ -105,7 +104,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
   const bool mixed = wl.rw == "rw" || wl.rw == "readwrite" || wl.rw == "randrw";
   const bool writes_only = wl.rw == "write" || wl.rw == "randwrite";
   const uint64_t total = wl.number_ios ? wl.number_ios : (wl.runtime_s > 0 ? UINT64_MAX : job.chunks);
-  const uint64_t deadline_ns = wl.runtime_s > 0 ? now_ns() + static_cast<uint64_t>(wl.runtime_s * 1e9) : UINT64_MAX;
+  const uint64_t deadline_ns = wl.runtime_s > 0 ? scnvme_hal_now_ns(dev) + static_cast<uint64_t>(wl.runtime_s * 1e9) : UINT64_MAX;
 
   std::mt19937_64 rng(splitmix(wl.seed + 0x1000 * (job.index + 1)));
   std::vector<uint8_t*> buffers(wl.iodepth);
@@ -130,7 +129,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
   auto finish = [&] {
     for (unsigned i = 0; i < wl.iodepth; ++i) scnvme_hal_dma_free(dev, buffers[i]);
   };
-  while (completed < issued || (issued < total && now_ns() < deadline_ns)) {
+  while (completed < issued || (issued < total && scnvme_hal_now_ns(dev) < deadline_ns)) {
     unsigned prepared = 0;
     // A Flush every `fsync` completed writes (fio's fsync=N), one at a time.
     if (wl.fsync && writes_since_flush >= wl.fsync && !flush_outstanding) {
@@ -140,7 +139,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         f = InFlight{};
         f.busy = true;
         f.opcode = kOpFlush;
-        f.submitted_ns = now_ns();
+        f.submitted_ns = scnvme_hal_now_ns(dev);
         f.flushed.swap(since_flush);
         writes_since_flush = 0;
         flush_outstanding = true;
@@ -148,7 +147,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         ++prepared;
       }
     }
-    while (!free_buffers.empty() && issued < total && now_ns() < deadline_ns) {
+    while (!free_buffers.empty() && issued < total && scnvme_hal_now_ns(dev) < deadline_ns) {
       const bool write = writes_only || (mixed && (rng() % 100) >= wl.rwmixread);
       uint64_t chunk = 0;
       bool found = false;
@@ -175,7 +174,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
       f.opcode = write ? kOpWrite : kOpRead;
       f.chunk = chunk;
       f.generation = generation;
-      f.submitted_ns = now_ns();
+      f.submitted_ns = scnvme_hal_now_ns(dev);
       f.buffer = b;
       if (first_submit_ns == 0 || f.submitted_ns < first_submit_ns) first_submit_ns = f.submitted_ns;
       ++issued;
@@ -192,7 +191,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
                               " outstanding)";
       return;  // buffers stay allocated: the controller may still own them
     }
-    const uint64_t t = now_ns();
+    const uint64_t t = scnvme_hal_now_ns(dev);
     last_complete_ns = std::max(last_complete_ns, t);
     for (int i = 0; i < n; ++i) {
       InFlight& f = inflight[cpl[i].cid % inflight.size()];
