@@ -19,7 +19,9 @@ HostCpu::HostCpu(const sc_core::sc_module_name& name, unsigned vectors, sc_core:
 void HostCpu::run(const char* thread_name, std::function<void()> body) { sc_core::sc_spawn(std::move(body), thread_name); }
 
 HostCpu::ThreadTime& HostCpu::thread() {
-  const sc_core::sc_object* self = sc_core::sc_get_current_process_handle().get_process_object();
+  // The running process (sc_get_current_process_b is SystemC's inline accessor; the handle-based
+  // sc_get_current_process_handle() is an out-of-line call, on every store and load).
+  const sc_core::sc_object* self = sc_core::sc_get_current_process_b();
   for (auto& t : threads_)
     if (t.thread == self) return t;
   threads_.emplace_back();
