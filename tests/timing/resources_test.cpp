@@ -113,6 +113,37 @@ ControllerConfig base_config() {
   return c;
 }
 
+/// One measured run on a fresh bench: the window, every I/O command's record, and the bench's host
+/// memory latency.
+struct Measured {
+  Window w;
+  std::vector<CommandRecord> records;
+  double memory_ns = 0;
+};
+
+/// Brings a bench with `cfg` up with an I/O queue pair for `depth`, lets `prepare` allocate the
+/// host buffers and return the command maker, and runs `total` commands at `depth`; `sample`
+/// (optional) runs after every host batch.
+Measured measure(const ControllerConfig& cfg, unsigned total, unsigned depth,
+                 const std::function<std::function<spec::Sqe(unsigned)>(Bench&)>& prepare,
+                 const std::function<void(Bench&)>& sample = {}) {
+  Measured m;
+  Bench b("bench", cfg);
+  sc_core::sc_time last_posted;
+  b.nvme.on_command_complete([&](const CommandRecord& r) {
+    if (r.sqid != kQid) return;
+    last_posted = r.posted;
+    m.records.push_back(r);
+  });
+  b.run([&](Bench& h) {
+    setup(h, depth);
+    const auto make = prepare(h);
+    m.w = run_at_depth(h, total, depth, make, last_posted, sample ? std::function<void()>([&] { sample(h); }) : nullptr);
+  });
+  m.memory_ns = ns(b.mem.latency);
+  return m;
+}
+
 }  // namespace
 
 // Command slots bound the rate when nothing else waits: with the link disabled, enough DMA engines
@@ -139,29 +170,20 @@ TEST(Resources, ZeroLatencyBackendQd256ReachesSlotsOverServiceTime) {
   cfg.command_slots = 8;
   cfg.dma_engines = 8;  // one per slot: transfers never wait for an engine
   constexpr unsigned kDepth = 256, kTotal = 2048;
-  Bench b("bench", cfg);
-  sc_core::sc_time last_posted;
-  std::vector<CommandRecord> records;
-  b.nvme.on_command_complete([&](const CommandRecord& r) {
-    if (r.sqid != kQid) return;
-    last_posted = r.posted;
-    if (records.size() < 64) records.push_back(r);
-  });
-  Window w;
-  b.run([&](Bench& h) {
-    setup(h, kDepth);
+  const Measured m = measure(cfg, kTotal, kDepth, [](Bench& h) {
     const uint64_t buf = h.alloc(4096);
-    w = run_at_depth(h, kTotal, kDepth, [buf](unsigned i) { return read_sqe(i, 4096, buf); }, last_posted);
+    return [buf](unsigned i) { return read_sqe(i, 4096, buf); };
   });
+  const Window& w = m.w;
 
   const auto& t = cfg.timing;
   const double clock = 1000.0 / t.clock_mhz;  // ns
-  const double memory = ns(b.mem.latency);
+  const double memory = m.memory_ns;
   // SQE arrival -> CQE landed (what CommandRecord shows), and fetch issue -> slot freed.
   const double fetched_to_posted =
       (t.decode_cycles + t.io_exec_cycles + t.list_entry_cycles + t.cqe_build_cycles) * clock + memory;
   const double service = t.arbitration_cycles * clock + memory + fetched_to_posted;
-  for (const auto& r : records) EXPECT_NEAR(ns(r.posted - r.fetched), fetched_to_posted, 0.5) << "CID " << r.cid;
+  for (const auto& r : m.records) EXPECT_NEAR(ns(r.posted - r.fetched), fetched_to_posted, 0.5) << "CID " << r.cid;
 
   const double bound = cfg.command_slots / (service * 1e-9);
   EXPECT_NEAR(w.per_second() / bound, 1.0, 0.03)
@@ -183,17 +205,10 @@ TEST(Resources, ZeroLatencyBackendQd256IsLinkBoundWhenTheLinkIsSlower) {
   cfg.pci.link_width = 1;
   cfg.command_slots = 64;
   constexpr unsigned kDepth = 256, kTotal = 600;
-  Bench b("bench", cfg);
-  sc_core::sc_time last_posted;
-  b.nvme.on_command_complete([&](const CommandRecord& r) {
-    if (r.sqid == kQid) last_posted = r.posted;
-  });
-  Window w;
-  b.run([&](Bench& h) {
-    setup(h, kDepth);
-    const uint64_t buf = h.alloc(4096);
-    w = run_at_depth(h, kTotal, kDepth, [buf](unsigned i) { return read_sqe(i, 4096, buf); }, last_posted);
-  });
+  const Window w = measure(cfg, kTotal, kDepth, [](Bench& h) {
+                     const uint64_t buf = h.alloc(4096);
+                     return [buf](unsigned i) { return read_sqe(i, 4096, buf); };
+                   }).w;
 
   const auto& l = cfg.pcie;
   const double rate = 2.5e9 * 8 / 10 / 8 * cfg.pci.link_width * (1 - l.dllp_overhead_permille / 1000.0);  // bytes/s
@@ -233,21 +248,15 @@ TEST(Resources, OneDmaEngineSerialisesTransfers) {
   cfg.dma_engines = 1;
   cfg.command_slots = 16;
   constexpr unsigned kDepth = 64, kTotal = 256;
-  Bench b("bench", cfg);
-  sc_core::sc_time last_posted;
-  b.nvme.on_command_complete([&](const CommandRecord& r) {
-    if (r.sqid == kQid) last_posted = r.posted;
-  });
-  Window w;
-  b.run([&](Bench& h) {
-    setup(h, kDepth);
+  const Measured m = measure(cfg, kTotal, kDepth, [](Bench& h) {
     uint64_t list = 0;
     const uint64_t data = scattered_pages(h, list);
-    w = run_at_depth(h, kTotal, kDepth, [=](unsigned i) { return read_sqe(i, kLargeBytes, data, list); }, last_posted);
+    return [=](unsigned i) { return read_sqe(i, kLargeBytes, data, list); };
   });
+  const Window& w = m.w;
 
   const double clock = 1000.0 / cfg.timing.clock_mhz;
-  const double memory = ns(b.mem.latency);
+  const double memory = m.memory_ns;
   const double busy_per_command = (1 + kLargePages) * memory;  // list read + one write per page
   const double walk = kLargePages * cfg.timing.list_entry_cycles * clock;
   const double bound = 1e9 / (busy_per_command + walk);
@@ -281,34 +290,29 @@ TEST(Resources, ExhaustedDataBufferHoldsFetchingBack) {
   cfg.command_slots = 8;
   cfg.data_buffer_kib = kLargeBytes / 1024;
   constexpr unsigned kDepth = 64, kTotal = 160;
-  Bench b("bench", cfg);
-  sc_core::sc_time last_posted;
-  std::vector<CommandRecord> records;
-  b.nvme.on_command_complete([&](const CommandRecord& r) {
-    if (r.sqid != kQid) return;
-    last_posted = r.posted;
-    records.push_back(r);
-  });
-  Window w;
   uint64_t refills = 0, max_in_controller = 0;
-  b.run([&](Bench& h) {
-    setup(h, kDepth);
-    uint64_t list = 0;
-    const uint64_t data = scattered_pages(h, list);
-    ControllerStats prev = h.nvme.stats();
-    auto sample = [&] {
-      const ControllerStats s = h.nvme.stats();
-      if (s.commands_fetched > prev.commands_fetched) {
-        ++refills;
-        EXPECT_GE(s.commands_completed + 1, prev.commands_fetched)
-            << "at " << sc_core::sc_time_stamp() << ": new commands fetched while " << prev.commands_fetched - s.commands_completed
-            << " fetched before them were still in the controller";
-      }
-      max_in_controller = std::max(max_in_controller, s.commands_fetched - s.commands_completed);
-      prev = s;
-    };
-    w = run_at_depth(h, kTotal, kDepth, [=](unsigned i) { return read_sqe(i, kLargeBytes, data, list); }, last_posted, sample);
-  });
+  ControllerStats prev;
+  Measured m = measure(
+      cfg, kTotal, kDepth,
+      [&prev](Bench& h) {
+        uint64_t list = 0;
+        const uint64_t data = scattered_pages(h, list);
+        prev = h.nvme.stats();
+        return [=](unsigned i) { return read_sqe(i, kLargeBytes, data, list); };
+      },
+      [&](Bench& h) {
+        const ControllerStats s = h.nvme.stats();
+        if (s.commands_fetched > prev.commands_fetched) {
+          ++refills;
+          EXPECT_GE(s.commands_completed + 1, prev.commands_fetched)
+              << "at " << sc_core::sc_time_stamp() << ": new commands fetched while "
+              << prev.commands_fetched - s.commands_completed << " fetched before them were still in the controller";
+        }
+        max_in_controller = std::max(max_in_controller, s.commands_fetched - s.commands_completed);
+        prev = s;
+      });
+  const Window& w = m.w;
+  std::vector<CommandRecord>& records = m.records;
 
   const uint64_t capacity = uint64_t(cfg.data_buffer_kib) * 1024;
   EXPECT_EQ(w.after.commands_failed, w.before.commands_failed);
@@ -318,7 +322,7 @@ TEST(Resources, ExhaustedDataBufferHoldsFetchingBack) {
   EXPECT_LE(max_in_controller, cfg.command_slots);
 
   const double clock = 1000.0 / cfg.timing.clock_mhz;
-  const double memory = ns(b.mem.latency);
+  const double memory = m.memory_ns;
   const double holding = memory + kLargePages * cfg.timing.list_entry_cycles * clock + kLargePages * memory +
                          cfg.timing.cqe_build_cycles * clock;
   const double bound = 1e9 / holding;
