@@ -8,19 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "scnvme/config_error.h"
+
 namespace scnvme {
-
-/// Thrown by ControllerConfig::validate() (and so by the Controller's constructor) for a bad
-/// value or combination. what() names the field and its valid range.
-class ConfigError : public std::invalid_argument {
- public:
-  ConfigError(const std::string& field, const std::string& message)
-      : std::invalid_argument(field + ": " + message), field_(field) {}
-  const std::string& field() const { return field_; }
-
- private:
-  std::string field_;
-};
 
 /// PCI function identity and capabilities.
 struct PciConfig {
