@@ -26,6 +26,7 @@ void ControllerImpl::start_threads() {
   sc_core::sc_spawn_options thread_opts;
   sc_core::sc_spawn([this] { fetch_thread(); }, "fetch", &thread_opts);
   sc_core::sc_spawn([this] { interrupt_thread(); }, "interrupt", &thread_opts);
+  sc_core::sc_spawn([this] { aer_thread(); }, "async_events", &thread_opts);
   sc_core::sc_spawn_options pin_opts;
   pin_opts.spawn_method();
   pin_opts.set_sensitivity(&intx_changed);

@@ -271,6 +271,7 @@ void ControllerImpl::controller_reset() {
   sq_id_limit = 1;
   for (auto& cq : cqs) cq = CompletionQueue{};
   parked_aers.clear();  // an outstanding Asynchronous Event Request never completes
+  async_events.clear();
   messages.clear();
   std::fill(msi_pending.begin(), msi_pending.end(), false);
   intms = 0;

@@ -21,6 +21,7 @@
 
 #include "backend/namespace_media.h"
 #include "controller/arbiter.h"
+#include "controller/async_events.h"
 #include "controller/command.h"
 #include "controller/data_buffer.h"
 #include "controller/dma_port.h"
@@ -180,6 +181,10 @@ class ControllerImpl {
   void admin_get_log_page(Command& cmd);
   void admin_async_event_request(Command& cmd);
   void admin_abort(Command& cmd);
+  /// Reports an asynchronous event through an outstanding Asynchronous Event Request (now, or when
+  /// one arrives); SMART/health and notice events only when Feature 0Bh enables them.
+  void post_async_event(uint8_t type, uint8_t info, uint8_t log_page);
+  void aer_thread();
   FeatureState default_features() const;
   void reset_features();
   bool namespace_active(uint32_t nsid) const;
@@ -234,6 +239,8 @@ class ControllerImpl {
   std::vector<uint8_t>& metadata_storage(const Command& cmd) { return slot_metadata.at(slot_index(cmd)); }
   std::vector<std::unique_ptr<sc_core::sc_event>> slot_events;
   std::vector<Command> parked_aers;   // outstanding Asynchronous Event Requests
+  AsyncEvents async_events;           // events waiting for a request, and the masked types
+  sc_core::sc_event aer_work;         // an event was posted, a request parked or a log read
   unsigned aborts_in_flight = 0;
 
   uint64_t epoch = 0;                 // bumped by every reset: older commands are stale

@@ -3,9 +3,13 @@
 #include <sstream>
 
 #include "controller/controller_impl.h"
+#include "scnvme/spec/nvme_async_event.h"
+#include "scnvme/spec/nvme_log.h"
 #include "scnvme/spec/nvme_registers.h"
 
 namespace scnvme::detail {
+
+namespace ae = spec::async_event;
 
 namespace r = spec::reg;
 
@@ -159,16 +163,19 @@ void ControllerImpl::on_doorbell_write(uint32_t offset, uint32_t value) {
 void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
   if (value > 0xFFFF) {
     guest_error("doorbell " + std::string(is_cq ? "CQ" : "SQ") + std::to_string(qid) + " written with reserved bits set (" + hex(value) + ")");
+    post_async_event(ae::kError, ae::error::kInvalidDoorbellValue, spec::log::kErrorInformation);
     return;
   }
   if (!is_cq) {
     SubmissionQueue& sq = sqs[qid];
     if (!sq.valid) {
       guest_error("SQ tail doorbell written for non-existent SQ " + std::to_string(qid));
+      post_async_event(ae::kError, ae::error::kInvalidDoorbellRegister, spec::log::kErrorInformation);
       return;
     }
     if (value >= sq.size) {
       guest_error("SQ " + std::to_string(qid) + " tail " + std::to_string(value) + " is beyond the queue size " + std::to_string(sq.size));
+      post_async_event(ae::kError, ae::error::kInvalidDoorbellValue, spec::log::kErrorInformation);
       return;
     }
     if (sq.rung_at.size() != sq.size) sq.rung_at.assign(sq.size, sc_core::SC_ZERO_TIME);
@@ -180,13 +187,16 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
   CompletionQueue& cq = cqs[qid];
   if (!cq.valid) {
     guest_error("CQ head doorbell written for non-existent CQ " + std::to_string(qid));
+    post_async_event(ae::kError, ae::error::kInvalidDoorbellRegister, spec::log::kErrorInformation);
     return;
   }
-  const uint32_t posted = (cq.tail + cq.size - cq.head) % cq.size;
+  // Entries the host can have consumed: those whose CQEs have landed.
+  const uint32_t posted = (cq.visible_tail + cq.size - cq.head) % cq.size;
   const uint32_t advance = (value + cq.size - cq.head) % cq.size;
   if (value >= cq.size || advance > posted) {
     guest_error("CQ " + std::to_string(qid) + " head " + std::to_string(value) + " is invalid (head " + std::to_string(cq.head) +
-                ", tail " + std::to_string(cq.tail) + ", size " + std::to_string(cq.size) + ")");
+                ", tail " + std::to_string(cq.visible_tail) + ", size " + std::to_string(cq.size) + ")");
+    post_async_event(ae::kError, ae::error::kInvalidDoorbellValue, spec::log::kErrorInformation);
     return;
   }
   cq.head = value;

@@ -1,5 +1,7 @@
 // Admin command dispatch, Asynchronous Event Request and Abort (NVMe Base 2.0, 5.1 and 5.2).
 #include "controller/controller_impl.h"
+#include "scnvme/spec/nvme_async_event.h"
+#include "scnvme/spec/nvme_features.h"
 #include "scnvme/spec/nvme_status.h"
 
 namespace scnvme::detail {
@@ -35,6 +37,35 @@ void ControllerImpl::admin_async_event_request(Command& cmd) {
   parked.state = Command::State::Parked;
   parked_aers.push_back(parked);
   cmd.post_completion = false;
+  aer_work.notify(sc_core::SC_ZERO_TIME);  // an event may be waiting for it
+}
+
+void ControllerImpl::post_async_event(uint8_t type, uint8_t info, uint8_t log_page) {
+  namespace ae = spec::async_event;
+  const uint32_t aec = features.async_event_config;
+  if (type == ae::kSmartHealth && !(aec & spec::feature::kAecSmartMask)) return;  // no critical-warning event enabled
+  if (type == ae::kNotice) {
+    const uint32_t bit = info == ae::notice::kNamespaceAttributeChanged ? spec::feature::kAecNamespaceAttribute
+                                                                          : spec::feature::kAecFirmwareActivation;
+    if (!(aec & bit)) return;
+  }
+  if (async_events.post({type, info, log_page})) aer_work.notify(sc_core::SC_ZERO_TIME);
+}
+
+void ControllerImpl::aer_thread() {
+  // Completes outstanding Asynchronous Event Requests with the events that may be reported.
+  for (;;) {
+    sc_core::wait(aer_work);
+    while (ready && !parked_aers.empty()) {
+      const std::optional<AsyncEvent> e = async_events.take_reportable();
+      if (!e) break;
+      Command aer = parked_aers.front();
+      parked_aers.erase(parked_aers.begin());
+      aer.dw0 = spec::async_event::dw0(e->type, e->info, e->log_page);
+      aer.timeline.at = sc_core::sc_time_stamp();
+      complete(aer);
+    }
+  }
 }
 
 void ControllerImpl::admin_abort(Command& cmd) {

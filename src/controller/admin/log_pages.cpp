@@ -83,7 +83,12 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
   const uint64_t avail = std::min<uint64_t>(len, page.size() - offset);
   std::memcpy(out.data(), page.data() + offset, avail);
   const spec::Status s = transfer(cmd, out.data(), len, true);
-  if (!s.ok()) cmd.fail(s, 24);
+  if (!s.ok()) return cmd.fail(s, 24);
+  // Read with Retain Asynchronous Event cleared: the event type it reports on is unmasked.
+  if (!lg::rae(cdw10)) {
+    async_events.log_read(lid);
+    aer_work.notify(sc_core::SC_ZERO_TIME);
+  }
 }
 
 }  // namespace scnvme::detail
