@@ -26,6 +26,10 @@ struct Command {
   DmaTimeline timeline;         // the command's transfers, planned ahead of simulated time
   uint64_t buffer_bytes = 0;    // internal data buffer held until the command leaves its slot
   spec::Cqe cqe;                // the completion entry while it crosses the link
+  bool cqe_phase = false;       // phase tag of the claimed CQ entry
+  bool cqe_built = false;       // the CQE is built and on its way ...
+  bool cqe_landed = false;      // ... and has reached host memory
+  bool abort_requested = false; // an Abort named it before its completion was built
 
   // Result.
   spec::Status status;

@@ -133,6 +133,7 @@ void ControllerImpl::slot_thread(unsigned index) {
       else io ? execute_io(cmd) : execute_admin(cmd);
     }
     cmd.executed_at = std::max(cmd.timeline.at, sc_core::sc_time_stamp());
+    if (cmd.abort_requested && cmd.post_completion) cmd.status = st::kAbortRequested;
     if (!stale(cmd) && cmd.post_completion) complete(cmd);
     if (io && --health.io_outstanding == 0)
       health.busy_time_ns += static_cast<uint64_t>((sc_core::sc_time_stamp() - health.busy_since).to_seconds() * 1e9);
@@ -186,8 +187,15 @@ void ControllerImpl::complete(Command& cmd) {
   // The entry is claimed now; the CQE is built after the command's last transfer and lands when
   // the link has carried it, after every CQE claimed before it on this CQ.
   CompletionQueue& cq = cqs[cqid];
+  if (cmd.abort_requested) {  // (an Abort may have named it while it waited for CQ space)
+    if (cmd.status.ok()) ++stats.commands_failed;
+    cmd.status = st::kAbortRequested;
+    cmd.status.more = true;
+  }
   const uint32_t slot = cq.tail;
   const bool phase = cq.phase;
+  cmd.cqe_phase = phase;
+  cmd.cqe_built = true;
   cq.tail = (cq.tail + 1) % cq.size;
   if (cq.tail == 0) cq.phase = !cq.phase;
   if (!cmd.status.ok())
@@ -207,6 +215,7 @@ void ControllerImpl::complete(Command& cmd) {
   if (lands > sc_core::sc_time_stamp()) sc_core::wait(lands - sc_core::sc_time_stamp());
   if (stale(cmd)) return;  // reset meanwhile: the write is dropped
   const bool ok = dma.land(address, cqe.raw.data(), spec::kCqeSize, cmd.epoch);
+  cmd.cqe_landed = true;
   cq.visible_tail = (cq.visible_tail + 1) % cq.size;
   if (stale(cmd)) return;
   if (!ok) {

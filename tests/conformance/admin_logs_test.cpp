@@ -1,4 +1,5 @@
 // Get Log Page (NVMe Base 2.0, 5.16), Asynchronous Event Request (5.2) and Abort (5.1).
+#include <cstring>
 #include <map>
 
 #include "conformance/host_steps.h"
@@ -271,5 +272,57 @@ TEST(AdminAbort, CommandNotYetSubmittedIsNotAborted) {
     const spec::Cqe c = h.wait_cqe(1);
     EXPECT_EQ(c.cid(), 0x0D0D);
     EXPECT_STATUS(c, st::kInvalidCommandOpcode);
+  });
+}
+
+TEST(AdminAbort, CommandWhoseCompletionIsOnTheWayIsAborted) {
+  ControllerConfig cfg;
+  cfg.pci.link_generation = 1;  // a slow link: a 128 KiB read's data takes ~0.6 ms upstream
+  cfg.pci.link_width = 1;
+  Bench b("bench", cfg);
+  b.run([](Bench& h) {
+    bring_up(h);
+    EXPECT_STATUS(h.create_cq(1, 8, 1), st::kSuccess);
+    EXPECT_STATUS(h.create_sq(1, 8, 1), st::kSuccess);
+    const uint64_t data = h.alloc(128 * 1024), list = h.alloc(4096);
+    for (uint32_t i = 1; i < 32; ++i) spec::put_le64(h.mem.at(list + 8 * (i - 1)), data + 4096ull * i);
+    spec::Sqe read = make_sqe(spec::nvm_opcode::kRead, 0, 0, 1);
+    read.set_dw(12, 255);  // 256 x 512 B
+    read.set_prp1(data);
+    read.set_prp2(list);
+    h.submit(1, read, 0x0C0C);
+    wait_us(10);  // fetched and executing: its data and CQE are crossing the link
+    const spec::Cqe a = h.admin(abort_sqe(1, 0x0C0C));
+    EXPECT_STATUS(a, st::kSuccess);
+    EXPECT_EQ(a.dw0() & 1u, 0u) << "aborted";
+    const spec::Cqe c = h.wait_cqe(1, sc_core::sc_time(10, sc_core::SC_MS));
+    EXPECT_EQ(c.cid(), 0x0C0C);
+    EXPECT_STATUS(c, st::kAbortRequested);
+    EXPECT_EQ(h.nvme.stats().commands_failed, 1u);
+  });
+}
+
+TEST(AdminAbort, CommandWaitingForCompletionQueueSpaceIsAborted) {
+  Bench b("bench", ControllerConfig{});
+  b.run([](Bench& h) {
+    bring_up(h);
+    EXPECT_STATUS(h.create_cq(1, 2, 1), st::kSuccess);  // one usable entry
+    EXPECT_STATUS(h.create_sq(1, 8, 1), st::kSuccess);
+    h.submit(1, io_command(), 0x0A0A, false);
+    h.submit(1, io_command(), 0x0B0B);
+    wait_us(20);  // one fills the CQ, the other waits for space in its slot
+    spec::Cqe posted;
+    std::memcpy(posted.raw.data(), h.mem.at(h.cqs.at(1).base), spec::kCqeSize);
+    ASSERT_TRUE(posted.cid() == 0x0A0A || posted.cid() == 0x0B0B);
+    const uint16_t waiting = posted.cid() == 0x0A0A ? 0x0B0B : 0x0A0A;
+    const spec::Cqe a = h.admin(abort_sqe(1, waiting));
+    EXPECT_STATUS(a, st::kSuccess);
+    EXPECT_EQ(a.dw0() & 1u, 0u) << "aborted";
+    const spec::Cqe first = h.wait_cqe(1);  // consumes the entry and rings the head doorbell
+    EXPECT_EQ(first.cid(), posted.cid());
+    EXPECT_STATUS(first, st::kInvalidCommandOpcode);
+    const spec::Cqe second = h.wait_cqe(1);
+    EXPECT_EQ(second.cid(), waiting);
+    EXPECT_STATUS(second, st::kAbortRequested);
   });
 }

@@ -92,6 +92,30 @@ void ControllerImpl::admin_abort(Command& cmd) {
       return;
     }
   }
+  // A command inside the controller: fetched, not yet completed. Before its completion is built it
+  // is marked (its slot completes it as aborted); while its CQE is still crossing the link, the
+  // entry is rewritten before it lands.
+  for (Command& c : slots) {
+    if (c.state == Command::State::Free || stale(c) || c.sqid != sqid || c.sqe.cid() != cid || &c == &cmd) continue;
+    if (!c.cqe_built) {
+      if (!c.post_completion) return;  // (an AER leaving its slot for the parked list)
+      c.abort_requested = true;
+      cmd.dw0 = 0;
+      return;
+    }
+    if (!c.cqe_landed) {
+      if (c.status.ok()) {
+        ++stats.commands_failed;
+        errors.record(c.sqid, cid, st::kAbortRequested, c.cqe_phase, 0xFFFF, 0, c.sqe.nsid());
+      }
+      c.status = st::kAbortRequested;
+      c.status.more = true;
+      c.cqe.set_dw0(0);
+      c.cqe.set_status_and_phase(c.status, c.cqe_phase);
+      cmd.dw0 = 0;
+    }
+    return;  // completed already, or completing: too late
+  }
   // A command still in the submission queue: read each unfetched entry's CID.
   const uint64_t e = epoch;
   SubmissionQueue& sq = sqs[sqid];
