@@ -186,6 +186,10 @@ class ControllerImpl {
   void post_async_event(uint8_t type, uint8_t info, uint8_t log_page);
   void aer_thread();
   FeatureState default_features() const;
+  /// Commands Supported and Effects entries (0: not supported), and the whole log page.
+  static uint32_t admin_command_effects(uint8_t opcode);
+  static uint32_t io_command_effects(uint8_t opcode);
+  std::vector<uint8_t> command_effects_log() const;
   void reset_features();
   bool namespace_active(uint32_t nsid) const;
 
@@ -238,6 +242,7 @@ class ControllerImpl {
   std::vector<uint8_t>& data_storage(const Command& cmd) { return slot_data.at(slot_index(cmd)); }
   std::vector<uint8_t>& metadata_storage(const Command& cmd) { return slot_metadata.at(slot_index(cmd)); }
   std::vector<std::unique_ptr<sc_core::sc_event>> slot_events;
+  std::vector<uint32_t> changed_namespaces;  // NSIDs changed since the Changed Namespace List was read
   std::vector<Command> parked_aers;   // outstanding Asynchronous Event Requests
   AsyncEvents async_events;           // events waiting for a request, and the masked types
   sc_core::sc_event aer_work;         // an event was posted, a request parked or a log read

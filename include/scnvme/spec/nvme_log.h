@@ -31,6 +31,22 @@ constexpr uint64_t offset_bytes(uint32_t cdw12, uint32_t cdw13) {
   return static_cast<uint64_t>(cdw13) << 32 | cdw12;
 }
 
+/// Commands Supported and Effects log (4096 bytes): a dword per admin opcode, then per I/O opcode.
+namespace effects {
+constexpr uint32_t kSize = 4096, kAdminOffset = 0, kIoOffset = 1024;
+constexpr uint32_t kCsupp = 1u << 0;  // command supported
+constexpr uint32_t kLbcc = 1u << 1;   // may change logical block content
+constexpr uint32_t kNcc = 1u << 2;    // may change namespace capabilities
+constexpr uint32_t kNic = 1u << 3;    // may change the namespace inventory
+constexpr uint32_t kCcc = 1u << 4;    // may change controller capabilities
+constexpr uint32_t kCseShift = 16;    // Command Submission and Execution (18:16)
+}  // namespace effects
+
+/// Changed Namespace List log: up to 1024 NSIDs (4096 bytes); FFFFFFFFh first when more changed.
+namespace changed_namespaces {
+constexpr uint32_t kSize = 4096, kMaxEntries = 1024;
+}  // namespace changed_namespaces
+
 /// Error Information log entry (64 bytes).
 namespace error_entry {
 constexpr uint32_t kSize = 64;

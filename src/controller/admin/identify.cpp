@@ -93,7 +93,7 @@ void ControllerImpl::admin_identify(Command& cmd) {
       p[ic::kAcl] = cfg.abort_command_limit;
       p[ic::kAerl] = cfg.async_event_limit;
       p[ic::kFrmw] = ic::frmw(true, 1, false);
-      p[ic::kLpa] = ic::kLpaExtendedData;
+      p[ic::kLpa] = ic::kLpaExtendedData | ic::kLpaCommandEffects;
       p[ic::kElpe] = cfg.error_log_entries;
       p[ic::kNpss] = 0;
       spec::put_le16(p + ic::kWctemp, cfg.warning_temperature_k);

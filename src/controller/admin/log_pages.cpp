@@ -1,5 +1,6 @@
 // Get Log Page (NVMe Base 2.0, 5.16): Supported Log Pages, Error Information, SMART / Health
-// Information and Firmware Slot Information, with NUMD, offset and length honoured exactly.
+// Information, Firmware Slot Information, Changed Namespace List and Commands Supported and Effects,
+// with NUMD, offset and length honoured exactly.
 #include <algorithm>
 #include <cstring>
 
@@ -31,7 +32,8 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
   switch (lid) {
     case lg::kSupportedLogPages: {
       page.assign(1024, 0);
-      for (uint8_t id : {lg::kSupportedLogPages, lg::kErrorInformation, lg::kSmartHealth, lg::kFirmwareSlot})
+      for (uint8_t id : {lg::kSupportedLogPages, lg::kErrorInformation, lg::kSmartHealth, lg::kFirmwareSlot,
+                         lg::kChangedNamespaceList, lg::kCommandsSupportedAndEffects})
         spec::put_le32(page.data() + 4 * id, 1u);  // LSUPP
       break;
     }
@@ -68,6 +70,19 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       spec::put_ascii_padded(page.data() + fs::kFrs1, fs::kFrsLen, cfg.firmware_revision.c_str());
       break;
     }
+    case lg::kChangedNamespaceList: {
+      // NSIDs whose attributes changed since the log was last read (FFFFFFFFh alone when more than
+      // the log holds); reading it with RAE cleared empties it.
+      namespace cn = lg::changed_namespaces;
+      page.assign(cn::kSize, 0);
+      if (changed_namespaces.size() > cn::kMaxEntries) spec::put_le32(page.data(), 0xFFFFFFFFu);
+      else
+        for (std::size_t i = 0; i < changed_namespaces.size(); ++i) spec::put_le32(page.data() + 4 * i, changed_namespaces[i]);
+      break;
+    }
+    case lg::kCommandsSupportedAndEffects:
+      page = command_effects_log();
+      break;
     default:
       return cmd.fail(st::kInvalidLogPage, 40);
   }
@@ -86,6 +101,7 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
   if (!s.ok()) return cmd.fail(s, 24);
   // Read with Retain Asynchronous Event cleared: the event type it reports on is unmasked.
   if (!lg::rae(cdw10)) {
+    if (lid == lg::kChangedNamespaceList) changed_namespaces.clear();
     async_events.log_read(lid);
     aer_work.notify(sc_core::SC_ZERO_TIME);
   }
