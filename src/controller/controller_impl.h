@@ -52,6 +52,7 @@ struct FeatureState {
   uint32_t coalescing = 0;           // THR/TIME
   std::vector<bool> no_coalescing;   // CD per interrupt vector
   uint32_t async_event_config = 0;
+  uint32_t keep_alive_timeout_ms = 0;  // KATO, rounded up to the KAS granularity; 0 = timer off
 };
 
 /// Counters behind the SMART / Health Information log.
@@ -184,10 +185,13 @@ class ControllerImpl {
   /// Reports an asynchronous event through an outstanding Asynchronous Event Request (now, or when
   /// one arrives); SMART/health and notice events only when Feature 0Bh enables them.
   void post_async_event(uint8_t type, uint8_t info, uint8_t log_page);
+  /// Keep Alive (5.25, 3.9): (re)starts the Keep Alive timer from now; its expiry is fatal.
+  void restart_keep_alive();
+  void keep_alive_expired(uint64_t generation, uint64_t for_epoch);
   void aer_thread();
   FeatureState default_features() const;
   /// Commands Supported and Effects entries (0: not supported), and the whole log page.
-  static uint32_t admin_command_effects(uint8_t opcode);
+  static uint32_t admin_command_effects(uint8_t opcode, bool keep_alive);
   static uint32_t io_command_effects(uint8_t opcode);
   std::vector<uint8_t> command_effects_log() const;
   void reset_features();
@@ -247,6 +251,7 @@ class ControllerImpl {
   AsyncEvents async_events;           // events waiting for a request, and the masked types
   sc_core::sc_event aer_work;         // an event was posted, a request parked or a log read
   unsigned aborts_in_flight = 0;
+  uint64_t keep_alive_generation = 0;  // bumped by every restart: older expiry checks are void
 
   uint64_t epoch = 0;                 // bumped by every reset: older commands are stale
   bool ready = false;                 // CSTS.RDY and not failed: fetching allowed

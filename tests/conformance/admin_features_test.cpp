@@ -88,7 +88,7 @@ TEST(AdminFeatures, InvalidRequests) {
     });
     std::vector<AdminCase> unsupported;
     for (uint8_t fid : {uint8_t{0x00}, ft::kLbaRangeType, ft::kAutonomousPowerStateTransition, ft::kHostMemoryBuffer,
-                        ft::kTimestamp, ft::kKeepAliveTimer, uint8_t{0x7F}, uint8_t{0xC0}}) {
+                        ft::kTimestamp, uint8_t{0x7F}, uint8_t{0xC0}}) {
       unsupported.push_back({"Set FID " + std::to_string(fid), set_sqe(fid, 0), st::kInvalidField});
       unsupported.push_back({"Get FID " + std::to_string(fid), get_sqe(fid), st::kInvalidField});
     }
@@ -190,5 +190,59 @@ TEST(AdminFeatures, ControllerResetRestoresDefaults) {
     EXPECT_EQ(h.get_features(ft::kArbitration).dw0(), 0u);
     EXPECT_EQ(h.get_features(ft::kTemperatureThreshold, ft::kSelCurrent, kOver).dw0(),
               kOver | h.nvme.config().warning_temperature_k);
+  });
+}
+
+TEST(AdminKeepAlive, TimerExpiresWithoutKeepAliveCommands) {
+  ControllerConfig cfg;
+  cfg.keep_alive_granularity_100ms = 2;  // KAS: 200 ms steps
+  Bench b("bench", cfg);
+  b.run([](Bench& h) {
+    h.pci_setup();
+    ASSERT_TRUE(h.enable());
+    std::vector<uint8_t> id;
+    EXPECT_STATUS(h.identify(spec::cns::kController, 0, id), st::kSuccess);
+    EXPECT_EQ(spec::get_le16(&id[spec::id_ctrl::kKas]), 2u);
+    // KATO is rounded up to the granularity.
+    EXPECT_STATUS(h.admin(set_sqe(ft::kKeepAliveTimer, 250)), st::kSuccess);
+    spec::Cqe g = h.admin(get_sqe(ft::kKeepAliveTimer));
+    EXPECT_STATUS(g, st::kSuccess);
+    EXPECT_EQ(g.dw0(), 400u);
+    // Keep Alive commands restart the timer: 3 x 300 ms with one every 300 ms stays alive.
+    for (int i = 0; i < 3; ++i) {
+      sc_core::wait(300, sc_core::SC_MS);
+      EXPECT_STATUS(h.admin(make_sqe(op::kKeepAlive)), st::kSuccess);
+    }
+    EXPECT_EQ(h.rd32(spec::reg::kCsts) & spec::reg::csts::kCfs, 0u);
+    // Then silence: the timer expires 400 ms after the last Keep Alive and the controller fails.
+    sc_core::wait(390, sc_core::SC_MS);
+    EXPECT_EQ(h.rd32(spec::reg::kCsts) & spec::reg::csts::kCfs, 0u);
+    sc_core::wait(20, sc_core::SC_MS);
+    EXPECT_NE(h.rd32(spec::reg::kCsts) & spec::reg::csts::kCfs, 0u) << "CSTS.CFS after the Keep Alive Timer expired";
+  });
+}
+
+TEST(AdminKeepAlive, ZeroTimeoutDisablesTheTimer) {
+  Bench b("bench", ControllerConfig{});
+  b.run([](Bench& h) {
+    h.pci_setup();
+    ASSERT_TRUE(h.enable());
+    EXPECT_STATUS(h.admin(set_sqe(ft::kKeepAliveTimer, 100)), st::kSuccess);
+    EXPECT_STATUS(h.admin(set_sqe(ft::kKeepAliveTimer, 0)), st::kSuccess);
+    sc_core::wait(500, sc_core::SC_MS);
+    EXPECT_EQ(h.rd32(spec::reg::kCsts) & spec::reg::csts::kCfs, 0u);
+    EXPECT_STATUS(h.admin(make_sqe(op::kKeepAlive)), st::kSuccess);
+  });
+}
+
+TEST(AdminKeepAlive, NotSupportedWhenKasIsZero) {
+  ControllerConfig cfg;
+  cfg.keep_alive_granularity_100ms = 0;
+  Bench b("bench", cfg);
+  b.run([](Bench& h) {
+    h.pci_setup();
+    ASSERT_TRUE(h.enable());
+    EXPECT_STATUS(h.admin(make_sqe(op::kKeepAlive)), st::kInvalidCommandOpcode);
+    EXPECT_STATUS(h.admin(set_sqe(ft::kKeepAliveTimer, 100)), st::kInvalidField);
   });
 }

@@ -26,6 +26,9 @@ void ControllerImpl::execute_admin(Command& cmd) {
     case op::kGetLogPage: return admin_get_log_page(cmd);
     case op::kAsyncEventRequest: return admin_async_event_request(cmd);
     case op::kAbort: return admin_abort(cmd);
+    case op::kKeepAlive:
+      if (cfg.keep_alive_granularity_100ms == 0) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
+      return restart_keep_alive();
     default: return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
   }
 }
@@ -132,6 +135,21 @@ void ControllerImpl::admin_abort(Command& cmd) {
     }
     return;
   }
+}
+
+void ControllerImpl::restart_keep_alive() {
+  ++keep_alive_generation;
+  if (features.keep_alive_timeout_ms == 0) return;
+  const uint64_t generation = keep_alive_generation, e = epoch;
+  actions.at(sc_core::sc_time(features.keep_alive_timeout_ms, sc_core::SC_MS),
+             [this, generation, e] { keep_alive_expired(generation, e); });
+}
+
+void ControllerImpl::keep_alive_expired(uint64_t generation, uint64_t for_epoch) {
+  if (generation != keep_alive_generation || for_epoch != epoch || !ready) return;  // restarted, or reset
+  // No Keep Alive within KATO: the error is logged and the controller stops processing commands.
+  errors.record(0xFFFF, 0xFFFF, st::kKeepAliveTimerExpired, false, 0xFFFF, 0, 0);
+  controller_fatal("Keep Alive Timer expired (KATO " + std::to_string(features.keep_alive_timeout_ms) + " ms)");
 }
 
 }  // namespace scnvme::detail

@@ -9,7 +9,7 @@ namespace scnvme::detail {
 
 namespace ef = spec::log::effects;
 
-uint32_t ControllerImpl::admin_command_effects(uint8_t opcode) {
+uint32_t ControllerImpl::admin_command_effects(uint8_t opcode, bool keep_alive) {
   namespace op = spec::admin_opcode;
   switch (opcode) {
     case op::kDeleteIoSq:
@@ -21,6 +21,7 @@ uint32_t ControllerImpl::admin_command_effects(uint8_t opcode) {
     case op::kAbort:
     case op::kGetFeatures:
     case op::kAsyncEventRequest: return ef::kCsupp;
+    case op::kKeepAlive: return keep_alive ? ef::kCsupp : 0;
     case op::kSetFeatures: return ef::kCsupp | ef::kCcc;  // e.g. Number of Queues, Volatile Write Cache
     default: return 0;
   }
@@ -44,7 +45,8 @@ uint32_t ControllerImpl::io_command_effects(uint8_t opcode) {
 std::vector<uint8_t> ControllerImpl::command_effects_log() const {
   std::vector<uint8_t> page(ef::kSize, 0);
   for (unsigned opc = 0; opc < 256; ++opc) {
-    spec::put_le32(page.data() + ef::kAdminOffset + 4 * opc, admin_command_effects(static_cast<uint8_t>(opc)));
+    spec::put_le32(page.data() + ef::kAdminOffset + 4 * opc,
+                   admin_command_effects(static_cast<uint8_t>(opc), cfg.keep_alive_granularity_100ms != 0));
     spec::put_le32(page.data() + ef::kIoOffset + 4 * opc, io_command_effects(static_cast<uint8_t>(opc)));
   }
   return page;

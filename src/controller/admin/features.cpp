@@ -27,7 +27,7 @@ FeatureState ControllerImpl::default_features() const {
 void ControllerImpl::reset_features() { features = default_features(); }
 
 namespace {
-bool implemented(uint8_t fid, bool vwc) {
+bool implemented(uint8_t fid, bool vwc, bool keep_alive) {
   switch (fid) {
     case ft::kArbitration:
     case ft::kPowerManagement:
@@ -40,6 +40,8 @@ bool implemented(uint8_t fid, bool vwc) {
       return true;
     case ft::kVolatileWriteCache:
       return vwc;
+    case ft::kKeepAliveTimer:
+      return keep_alive;
     default:
       return false;
   }
@@ -50,7 +52,7 @@ void ControllerImpl::admin_get_features(Command& cmd) {
   const uint32_t cdw10 = cmd.sqe.cdw10(), cdw11 = cmd.sqe.cdw11();
   const uint8_t fid = ft::fid(cdw10);
   const uint8_t sel = ft::sel(cdw10);
-  if (!implemented(fid, cfg.volatile_write_cache)) return cmd.fail(st::kInvalidField, 40);
+  if (!implemented(fid, cfg.volatile_write_cache, cfg.keep_alive_granularity_100ms != 0)) return cmd.fail(st::kInvalidField, 40);
   if (sel > ft::kSelSupportedCapabilities) return cmd.fail(st::kInvalidField, 41);
   if (cdw10 & 0xFFFFF800u) return cmd.fail(st::kInvalidField, 41);  // reserved bits 31:11
   if (sel == ft::kSelSupportedCapabilities) {
@@ -88,6 +90,7 @@ void ControllerImpl::admin_get_features(Command& cmd) {
       break;
     }
     case ft::kAsyncEventConfiguration: cmd.dw0 = f.async_event_config; break;
+    case ft::kKeepAliveTimer: cmd.dw0 = f.keep_alive_timeout_ms; break;
     default: break;
   }
 }
@@ -95,7 +98,7 @@ void ControllerImpl::admin_get_features(Command& cmd) {
 void ControllerImpl::admin_set_features(Command& cmd) {
   const uint32_t cdw10 = cmd.sqe.cdw10(), cdw11 = cmd.sqe.cdw11();
   const uint8_t fid = ft::fid(cdw10);
-  if (!implemented(fid, cfg.volatile_write_cache)) return cmd.fail(st::kInvalidField, 40);
+  if (!implemented(fid, cfg.volatile_write_cache, cfg.keep_alive_granularity_100ms != 0)) return cmd.fail(st::kInvalidField, 40);
   if (ft::sv(cdw10)) return cmd.fail(st::kFeatureIdNotSaveable, 43, 7);
   if (cdw10 & 0x7FFFFF00u) return cmd.fail(st::kInvalidField, 41);  // reserved bits 30:8
   switch (fid) {
@@ -148,6 +151,15 @@ void ControllerImpl::admin_set_features(Command& cmd) {
     case ft::kAsyncEventConfiguration:
       features.async_event_config = cdw11 & ft::kAecSmartMask;  // notices are not supported (OAES = 0)
       break;
+    case ft::kKeepAliveTimer: {
+      // KATO in ms, rounded up to the KAS granularity; the timer (re)starts with this command.
+      const uint64_t unit = 100ull * cfg.keep_alive_granularity_100ms;
+      const uint64_t rounded = (cdw11 + unit - 1) / unit * unit;
+      if (rounded > 0xFFFFFFFFull) return cmd.fail(st::kKeepAliveTimeoutInvalid);
+      features.keep_alive_timeout_ms = static_cast<uint32_t>(rounded);
+      restart_keep_alive();
+      break;
+    }
     default: break;
   }
 }
