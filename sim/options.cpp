@@ -194,6 +194,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       {"controller.mdts", "MDTS (1..15): max transfer = 4 KiB << mps_min << mdts", str(c.mdts), number("controller.mdts", c.mdts, 1, 15)},
       {"controller.abort_command_limit", "ACL, 0-based", str(c.abort_command_limit), number("controller.abort_command_limit", c.abort_command_limit)},
       {"controller.async_event_limit", "AERL, 0-based", str(c.async_event_limit), number("controller.async_event_limit", c.async_event_limit)},
+      {"controller.doorbell_buffer_config", "Doorbell Buffer Config (shadow doorbells) supported", "true",
+       boolean("controller.doorbell_buffer_config", c.doorbell_buffer_config)},
       {"controller.keep_alive_granularity_100ms", "Identify KAS: Keep Alive timer granularity in 100 ms units (0 = no Keep Alive)",
        str(c.keep_alive_granularity_100ms), number("controller.keep_alive_granularity_100ms", c.keep_alive_granularity_100ms)},
       {"controller.error_log_entries", "ELPE, 0-based", str(c.error_log_entries), number("controller.error_log_entries", c.error_log_entries)},

@@ -133,6 +133,7 @@ struct ControllerConfig {
   // Admin command set.
   uint8_t abort_command_limit = 3;   // ACL (0-based)
   uint8_t async_event_limit = 3;     // AERL (0-based)
+  bool doorbell_buffer_config = true;  // OACS bit 8: shadow doorbells and EventIdx buffers
   uint16_t keep_alive_granularity_100ms = 1;  // Identify KAS: Keep Alive supported with this
                                               // granularity (x 100 ms); 0 = not supported
   uint8_t error_log_entries = 63;    // ELPE (0-based)

@@ -59,6 +59,8 @@ void ControllerImpl::fetch_thread() {
       arbitrated = true;
     }
     if (grant.count == 0 || free_slot == slots.end()) {
+      // With shadow doorbells the host may have queued commands without ringing: look first.
+      if (fetching && free_slot != slots.end() && dbbuf.enabled && poll_shadow_doorbells()) continue;
       sc_core::wait(fetch_wakeup);
       continue;
     }
@@ -180,8 +182,13 @@ void ControllerImpl::complete(Command& cmd) {
     cmd.status.more = true;  // details are in the Error Information log
   }
   // A full CQ holds the completion back; so does a cleared Bus Master Enable (no writes upstream).
-  while (!stale(cmd) && cqs[cqid].valid && (cqs[cqid].full() || !pci.bus_master_enabled()))
+  while (!stale(cmd) && cqs[cqid].valid && (cqs[cqid].full() || !pci.bus_master_enabled())) {
+    if (cqs[cqid].full() && pci.bus_master_enabled()) {
+      refresh_cq_head(cqid);  // a head the host wrote only to the shadow doorbell
+      if (stale(cmd) || !cqs[cqid].valid || !cqs[cqid].full()) continue;
+    }
     sc_core::wait(cq_space_event | bus_master_event | reset_event);
+  }
   if (stale(cmd) || !cqs[cqid].valid) return;
 
   // The entry is claimed now; the CQE is built after the command's last transfer and lands when

@@ -272,6 +272,7 @@ void ControllerImpl::controller_reset() {
   for (auto& cq : cqs) cq = CompletionQueue{};
   parked_aers.clear();  // an outstanding Asynchronous Event Request never completes
   async_events.clear();
+  dbbuf = DoorbellBuffers{};
   messages.clear();
   std::fill(msi_pending.begin(), msi_pending.end(), false);
   intms = 0;

@@ -182,6 +182,16 @@ class ControllerImpl {
   void admin_get_log_page(Command& cmd);
   void admin_async_event_request(Command& cmd);
   void admin_abort(Command& cmd);
+  // --- Doorbell Buffer Config (admin/doorbell_buffer.cpp) ---
+  void admin_doorbell_buffer_config(Command& cmd);
+  uint64_t dbbuf_entry(uint16_t qid, bool is_cq) const;
+  bool read_shadow_doorbell(uint16_t qid, bool is_cq, uint32_t& value);
+  void write_event_index(uint16_t qid, bool is_cq, uint32_t value);
+  /// Picks up I/O SQ tails the host wrote only to the shadow buffer and arms EventIdx (from the
+  /// fetcher, before it sleeps); true when an SQ has entries to fetch now.
+  bool poll_shadow_doorbells();
+  /// A full I/O CQ: picks up a head the host wrote only to the shadow buffer, arming EventIdx.
+  void refresh_cq_head(uint16_t cqid);
   /// Reports an asynchronous event through an outstanding Asynchronous Event Request (now, or when
   /// one arrives); SMART/health and notice events only when Feature 0Bh enables them.
   void post_async_event(uint8_t type, uint8_t info, uint8_t log_page);
@@ -191,7 +201,7 @@ class ControllerImpl {
   void aer_thread();
   FeatureState default_features() const;
   /// Commands Supported and Effects entries (0: not supported), and the whole log page.
-  static uint32_t admin_command_effects(uint8_t opcode, bool keep_alive);
+  static uint32_t admin_command_effects(uint8_t opcode, bool keep_alive, bool doorbell_buffer);
   static uint32_t io_command_effects(uint8_t opcode);
   std::vector<uint8_t> command_effects_log() const;
   void reset_features();
@@ -251,6 +261,10 @@ class ControllerImpl {
   AsyncEvents async_events;           // events waiting for a request, and the masked types
   sc_core::sc_event aer_work;         // an event was posted, a request parked or a log read
   unsigned aborts_in_flight = 0;
+  struct DoorbellBuffers {
+    bool enabled = false;
+    uint64_t shadow = 0, eventidx = 0;  // bus addresses (page aligned)
+  } dbbuf;
   uint64_t keep_alive_generation = 0;  // bumped by every restart: older expiry checks are void
 
   uint64_t epoch = 0;                 // bumped by every reset: older commands are stale

@@ -26,6 +26,7 @@ void ControllerImpl::execute_admin(Command& cmd) {
     case op::kGetLogPage: return admin_get_log_page(cmd);
     case op::kAsyncEventRequest: return admin_async_event_request(cmd);
     case op::kAbort: return admin_abort(cmd);
+    case op::kDoorbellBufferConfig: return admin_doorbell_buffer_config(cmd);
     case op::kKeepAlive:
       if (cfg.keep_alive_granularity_100ms == 0) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
       return restart_keep_alive();

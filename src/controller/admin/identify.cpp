@@ -93,6 +93,7 @@ void ControllerImpl::admin_identify(Command& cmd) {
       p[ic::kAcl] = cfg.abort_command_limit;
       p[ic::kAerl] = cfg.async_event_limit;
       spec::put_le16(p + ic::kKas, cfg.keep_alive_granularity_100ms);
+      spec::put_le16(p + ic::kOacs, cfg.doorbell_buffer_config ? ic::kOacsDoorbellBuffer : 0);
       p[ic::kFrmw] = ic::frmw(true, 1, false);
       p[ic::kLpa] = ic::kLpaExtendedData | ic::kLpaCommandEffects;
       p[ic::kElpe] = cfg.error_log_entries;
