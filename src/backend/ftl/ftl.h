@@ -1,0 +1,128 @@
+// The flash translation layer: plain C++, no SystemC, no data (the media store keeps the data;
+// the FTL decides where each mapping unit lives and which NAND operations that takes).
+//
+// Every host-facing call returns the NAND operations to perform, in order, each tagged with its
+// purpose (host, GC, fold, map) so the timing layer can prioritise. Logical addresses are mapping
+// units (FtlConfig::mapping_unit_bytes); the caller splits commands and handles sub-unit writes.
+//
+//   Ftl ftl(cfg, geometry);                       // validates (ConfigError)
+//   ftl.precondition({true, 2.0, seed});          // steady state, no operations produced
+//   NandOps ops = ftl.write(unit, count);         // foreground GC, then host programs
+//   ops = ftl.read(unit, count);                  // page reads (buffer hits and unmapped: none)
+//   ops = ftl.background_step();                  // when idle: one GC victim / fold / padding
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "backend/ftl/block_manager.h"
+#include "backend/ftl/die_selector.h"
+#include "backend/ftl/ftl_geometry.h"
+#include "backend/ftl/ftl_stats.h"
+#include "backend/ftl/garbage_collector.h"
+#include "backend/ftl/map_cache.h"
+#include "backend/ftl/mapping_table.h"
+#include "backend/ftl/nand_op.h"
+#include "backend/ftl/scan_index.h"
+#include "backend/ftl/victim_policy.h"
+#include "backend/ftl/write_buffer.h"
+#include "scnvme/ftl_config.h"
+
+namespace scnvme::detail::ftl {
+
+/// Preconditioning: a sequential fill, then uniform random overwrites of `random_capacities`
+/// times the logical capacity drawn from a generator seeded with `seed`.
+struct PreconditionSpec {
+  bool sequential_fill = true;
+  double random_capacities = 2.0;
+  uint64_t seed = 1;
+};
+
+/// What preconditioning did.
+struct PreconditionReport {
+  uint64_t fill_units = 0;
+  uint64_t random_units = 0;
+  uint64_t nand_units_programmed = 0;
+  uint64_t gc_units_migrated = 0;
+  uint64_t blocks_erased = 0;
+  uint64_t padding_units = 0;
+  uint64_t reverse_scans = 0;
+  double waf = 0.0;         // over all of preconditioning
+  double steady_waf = 0.0;  // over the second half of the random overwrites
+  double seconds = 0.0;     // wall-clock time it took
+  uint64_t memory_bytes = 0;  // the FTL's memory afterwards
+};
+
+class Ftl {
+ public:
+  /// Greedy victims, round-robin die striping.
+  Ftl(const FtlConfig& cfg, const FtlGeometry& geometry);
+  Ftl(const FtlConfig& cfg, const FtlGeometry& geometry, std::unique_ptr<VictimPolicy> victims,
+      std::unique_ptr<DieSelector> dies);
+  Ftl(const Ftl&) = delete;
+  Ftl& operator=(const Ftl&) = delete;
+
+  const Layout& layout() const { return layout_; }
+  const FtlConfig& config() const { return cfg_; }
+  uint64_t logical_units() const { return layout_.logical_units; }
+
+  /// Host writes of [first, first + count): foreground GC / folds when a die needs a block, then
+  /// a Program for every program unit the data completes (the rest waits in the buffer).
+  NandOps write(uint64_t first, uint64_t count);
+  /// Host reads: one Read per NAND page touched (consecutive units of a page share it).
+  NandOps read(uint64_t first, uint64_t count);
+  /// Deallocate: the units are unmapped; their old copies are never migrated.
+  NandOps trim(uint64_t first, uint64_t count);
+  /// Write Zeroes: unmapped like a trim (reads return zeroes without touching NAND).
+  NandOps write_zeroes(uint64_t first, uint64_t count) { return trim(first, count); }
+  /// Programs the host data still in partial program units (padding the rest).
+  NandOps flush();
+  /// One piece of idle work: background GC of one victim on the die with the fewest free blocks
+  /// (below gc_background_free_blocks), else an idle fold of one pSLC block, else padding the
+  /// GC / fold streams so collected victims get erased. Empty: nothing left to do.
+  NandOps background_step();
+
+  /// Brings the drive to steady state running the same algorithms, without producing operations
+  /// (and without the pSLC cache and the map cache). Statistics restart afterwards; wear stays.
+  PreconditionReport precondition(const PreconditionSpec& spec);
+
+  /// Current PPA of a logical unit (kUnmapped if none).
+  Ppa lookup(uint64_t lba) const { return map_.get(lba); }
+  PhysicalAddress decode(Ppa p) const { return layout_.decode(p); }
+  bool buffered(Ppa p) const { return buffer_.buffered(p); }
+  /// Units placed in partial program units, not yet issued for programming (all streams).
+  uint64_t buffered_units() const { return buffer_.buffered_units(); }
+  const FtlStats& stats() const { return stats_; }
+  void reset_stats() { stats_ = FtlStats{}; }
+  WearStats wear(bool slc = false) const { return blocks_.wear(slc); }
+  const BlockManager& blocks() const { return blocks_; }
+  const MappingTable& mapping() const { return map_; }
+  /// Valid units held in pSLC blocks.
+  uint64_t slc_units_held() const;
+  /// Bytes of host memory the FTL uses.
+  uint64_t memory_bytes() const;
+  /// Hash of the mapping and the block states (determinism checks).
+  uint64_t checksum() const;
+  void set_migration_observer(MigrationObserver observer) { observer_ = std::move(observer); }
+
+ private:
+  void check_range(uint64_t first, uint64_t count) const;
+  void write_unit(uint32_t lba, NandOps* ops, bool precondition);
+  Stream host_stream(NandOps* ops);
+
+  FtlConfig cfg_;
+  Layout layout_;
+  std::unique_ptr<VictimPolicy> victims_;
+  std::unique_ptr<DieSelector> dies_;
+  FtlStats stats_;
+  MappingTable map_;
+  BlockManager blocks_;
+  WriteBuffer buffer_;
+  std::unique_ptr<ScanIndex> scan_;
+  GarbageCollector gc_;
+  MapCache map_cache_;
+  MigrationObserver observer_;
+  uint32_t fold_die_ = 0;
+};
+
+}  // namespace scnvme::detail::ftl
