@@ -195,6 +195,11 @@ class ControllerImpl {
   /// Reports an asynchronous event through an outstanding Asynchronous Event Request (now, or when
   /// one arrives); SMART/health and notice events only when Feature 0Bh enables them.
   void post_async_event(uint8_t type, uint8_t info, uint8_t log_page);
+  /// SMART / health state (admin/health.cpp): the composite temperature, the Critical Warning
+  /// bits, and the events a change in them raises.
+  uint16_t composite_temperature_k() const;
+  uint8_t critical_warning() const;
+  void check_health();
   /// Keep Alive (5.25, 3.9): (re)starts the Keep Alive timer from now; its expiry is fatal.
   void restart_keep_alive();
   void keep_alive_expired(uint64_t generation, uint64_t for_epoch);

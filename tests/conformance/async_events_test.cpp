@@ -119,3 +119,38 @@ TEST(AsyncEvents, ControllerResetDropsWaitingEvents) {
     EXPECT_FALSE(h.cqe_available(0)) << "events of the previous controller session are gone";
   });
 }
+
+TEST(AsyncEvents, TemperatureThresholdCrossedRaisesASmartEventWhenEnabled) {
+  ControllerConfig cfg;
+  cfg.ambient_temperature_k = 310;
+  Bench b("bench", cfg);
+  b.run([](Bench& h) {
+    bring_up(h);
+    namespace ft = spec::feature;
+    auto set_feature = [&](uint8_t fid, uint32_t cdw11) {
+      return h.admin(make_sqe(spec::admin_opcode::kSetFeatures, fid, cdw11));
+    };
+    auto smart_warning = [&] {
+      spec::Sqe s = get_log_sqe(lg::kSmartHealth, 512);
+      s.set_prp1(h.alloc(512));
+      const uint64_t buf = s.prp1();
+      EXPECT_STATUS(h.admin(s), spec::status::kSuccess);
+      return *h.mem.at(buf + lg::smart::kCriticalWarning);
+    };
+    EXPECT_EQ(smart_warning() & lg::smart::kWarnTemperature, 0);
+    h.submit(0, make_sqe(spec::admin_opcode::kAsyncEventRequest), 0xE1);
+    wait_us(20);
+    // Over-temperature threshold at the current temperature: the warning is set; no event while
+    // Feature 0Bh leaves temperature events disabled.
+    EXPECT_STATUS(set_feature(ft::kTemperatureThreshold, 310), spec::status::kSuccess);
+    wait_us(50);
+    EXPECT_FALSE(h.cqe_available(0));
+    EXPECT_NE(smart_warning() & lg::smart::kWarnTemperature, 0);
+    // Enabling the temperature warning event reports it.
+    EXPECT_STATUS(set_feature(ft::kAsyncEventConfiguration, lg::smart::kWarnTemperature), spec::status::kSuccess);
+    expect_event(h, 0xE1, ae::dw0(ae::kSmartHealth, ae::smart::kTemperatureThreshold, lg::kSmartHealth));
+    // Back above the temperature: the warning clears.
+    EXPECT_STATUS(set_feature(ft::kTemperatureThreshold, 311), spec::status::kSuccess);
+    EXPECT_EQ(smart_warning() & lg::smart::kWarnTemperature, 0);
+  });
+}

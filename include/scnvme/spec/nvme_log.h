@@ -65,6 +65,9 @@ constexpr uint32_t kHostWriteCommands = 80, kControllerBusyTime = 96, kPowerCycl
 constexpr uint32_t kPowerOnHours = 128, kUnsafeShutdowns = 144, kMediaErrors = 160;
 constexpr uint32_t kErrorLogEntries = 176, kWarningTempTime = 192, kCriticalTempTime = 196;
 constexpr uint32_t kTemperatureSensor1 = 200;
+/// Critical Warning bits (the same bit positions enable their events in Feature 0Bh).
+constexpr uint8_t kWarnSpare = 1u << 0, kWarnTemperature = 1u << 1, kWarnReliability = 1u << 2;
+constexpr uint8_t kWarnReadOnly = 1u << 3, kWarnVolatileBackup = 1u << 4;
 }  // namespace smart
 
 /// Firmware Slot Information log (512 bytes).

@@ -2,6 +2,7 @@
 #include "controller/controller_impl.h"
 #include "scnvme/spec/nvme_async_event.h"
 #include "scnvme/spec/nvme_features.h"
+#include "scnvme/spec/nvme_log.h"
 #include "scnvme/spec/nvme_status.h"
 
 namespace scnvme::detail {
@@ -47,7 +48,12 @@ void ControllerImpl::admin_async_event_request(Command& cmd) {
 void ControllerImpl::post_async_event(uint8_t type, uint8_t info, uint8_t log_page) {
   namespace ae = spec::async_event;
   const uint32_t aec = features.async_event_config;
-  if (type == ae::kSmartHealth && !(aec & spec::feature::kAecSmartMask)) return;  // no critical-warning event enabled
+  if (type == ae::kSmartHealth) {  // each Critical Warning bit enables the event for its condition
+    const uint32_t bit = info == ae::smart::kSpareBelowThreshold   ? spec::log::smart::kWarnSpare
+                         : info == ae::smart::kTemperatureThreshold ? spec::log::smart::kWarnTemperature
+                                                                    : spec::log::smart::kWarnReliability;
+    if (!(aec & bit)) return;
+  }
   if (type == ae::kNotice) {
     const uint32_t bit = info == ae::notice::kNamespaceAttributeChanged ? spec::feature::kAecNamespaceAttribute
                                                                           : spec::feature::kAecFirmwareActivation;

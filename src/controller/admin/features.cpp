@@ -112,6 +112,7 @@ void ControllerImpl::admin_set_features(Command& cmd) {
       if ((tmpsel != ft::kTmpselComposite && tmpsel != ft::kTmpselAll) || thsel > ft::kThselUnder)
         return cmd.fail(st::kInvalidField, 46);
       (thsel == ft::kThselOver ? features.temperature_over : features.temperature_under) = ft::tmpth(cdw11);
+      check_health();  // a threshold now crossed is reported at once
       break;
     }
     case ft::kErrorRecovery:
@@ -150,6 +151,7 @@ void ControllerImpl::admin_set_features(Command& cmd) {
     }
     case ft::kAsyncEventConfiguration:
       features.async_event_config = cdw11 & ft::kAecSmartMask;  // notices are not supported (OAES = 0)
+      check_health();
       break;
     case ft::kKeepAliveTimer: {
       // KATO in ms, rounded up to the KAS granularity; the timer (re)starts with this command.

@@ -45,8 +45,8 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       namespace sm = lg::smart;
       page.assign(sm::kSize, 0);
       uint8_t* p = page.data();
-      p[sm::kCriticalWarning] = 0;
-      spec::put_le16(p + sm::kCompositeTemperature, cfg.ambient_temperature_k);
+      p[sm::kCriticalWarning] = critical_warning();
+      spec::put_le16(p + sm::kCompositeTemperature, composite_temperature_k());
       p[sm::kAvailableSpare] = 100;
       p[sm::kAvailableSpareThreshold] = 10;
       p[sm::kPercentageUsed] = 0;
