@@ -163,13 +163,13 @@ void ControllerImpl::release(Command& cmd) {
   if (!stale(cmd)) {
     SubmissionQueue& sq = sqs[cmd.sqid];
     if (sq.valid && sq.in_flight > 0) --sq.in_flight;
+    if (sq.deleting) slot_done_event.notify(sc_core::SC_ZERO_TIME);  // Delete I/O SQ waits for these
   }
   data_buffer.release(cmd.buffer_bytes);
   cmd.buffer_bytes = 0;
   slots_busy += sc_core::sc_time_stamp() - cmd.claimed_at;
   --busy_slots;
   cmd.state = Command::State::Free;
-  slot_done_event.notify(sc_core::SC_ZERO_TIME);
   fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
 }
 

@@ -286,7 +286,7 @@ class ControllerImpl {
   sc_core::sc_event fetch_wakeup;     // the fetcher may have work: doorbell, slot freed, ready,
                                       // Bus Master Enable set, reset, data buffer line moved
   sc_core::sc_event cq_space_event;   // a CQ head doorbell freed entries
-  sc_core::sc_event slot_done_event;  // a command left its slot
+  sc_core::sc_event slot_done_event;  // a command of an SQ being deleted left its slot
   sc_core::sc_event reset_event;      // a reset made in-flight commands stale
   sc_core::sc_event bus_master_event; // Bus Master Enable was set
   sc_core::sc_event message_event;

@@ -22,7 +22,7 @@ class DataBuffer {
   uint64_t peak() const { return peak_; }
   /// True while a request waits for space (the fetcher holds back).
   bool exhausted() const { return !waiting_.empty(); }
-  /// Fired whenever space is freed or the head of the wait line changes.
+  /// Fired when space is freed while requests wait, or the head of the wait line changes.
   const sc_core::sc_event& changed() const { return changed_; }
 
   /// Bytes a request of `bytes` actually holds.
@@ -57,7 +57,7 @@ class DataBuffer {
     if (bytes == 0) return;
     account();
     in_use_ -= std::min(bytes, in_use_);
-    changed_.notify(sc_core::SC_ZERO_TIME);
+    if (!waiting_.empty()) changed_.notify(sc_core::SC_ZERO_TIME);  // only a waiter cares
   }
 
   /// Integral of the occupancy over simulated time, up to now (byte-seconds).
