@@ -400,10 +400,21 @@ static int create_io_queues(nvme_driver* drv) {
     fail(drv, "out of DMA memory for PRP lists");
     return -1;
   }
+  /* CIDs: a pool per queue (a CID is free again when its completion is reaped; the controller
+   * completes commands in any order, so the SQ slot cannot serve as the CID). */
+  uint64_t cid_bus = 0;
+  uint16_t* cids = (uint16_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)(2u * entries * n), 64, &cid_bus);
+  if (!cids) {
+    fail(drv, "out of memory for CID pools");
+    return -1;
+  }
   for (unsigned q = 1; q <= n; ++q) {
     nvme_queue* cq = &drv->cq[q];
     nvme_queue* sq = &drv->sq[q];
     if (queue_alloc(drv, cq, (uint16_t)q, entries, 16) || queue_alloc(drv, sq, (uint16_t)q, entries, 64)) return -1;
+    sq->free_cids = cids + (size_t)(q - 1) * entries;
+    sq->free_count = 0;
+    for (uint32_t c = entries - 1; c-- > 0;) sq->free_cids[sq->free_count++] = (uint16_t)c; /* 0 first; size - 1 in use at most */
     cq->vector = drv->irq == NVME_IRQ_POLL ? 0 : (drv->vectors > 1 ? 1 + (q - 1) % (drv->vectors - 1) : 0);
     const uint32_t ien = drv->irq == NVME_IRQ_POLL ? 0 : 2u;
     if (admin_simple(drv, ADM_CREATE_CQ, 0, cq->bus, ((entries - 1) << 16) | q, ((uint32_t)cq->vector << 16) | ien | 1u, &cpl))
@@ -486,8 +497,8 @@ int nvme_init(nvme_driver* drv, scnvme_hal_device* dev, const nvme_driver_option
 int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t nlb, uint64_t buf_bus,
                     uint64_t bytes) {
   nvme_queue* sq = &drv->sq[q];
-  if (q == 0 || q > drv->io_queues || sq->outstanding >= sq->size - 1) return -1;
-  const uint16_t cid = (uint16_t)sq->index; /* the slot: unique among this queue's outstanding commands */
+  if (q == 0 || q > drv->io_queues || sq->outstanding >= sq->size - 1 || sq->free_count == 0) return -1;
+  const uint16_t cid = sq->free_cids[--sq->free_count]; /* unique among this queue's outstanding commands */
   uint8_t sqe[64];
   memset(sqe, 0, sizeof sqe);
   sqe[0] = opcode;
@@ -560,7 +571,10 @@ int nvme_io_reap(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned ma
   n = 1;
   while (n < max && cq_take(drv, cq, &out[n])) ++n;
   wr32(drv, cq_doorbell(drv, (uint16_t)q), cq->index);
-  drv->sq[q].outstanding -= n;
+  nvme_queue* sq = &drv->sq[q];
+  sq->outstanding -= n;
+  for (unsigned i = 0; i < n; ++i) /* (a CID the controller invented is not taken back) */
+    if (out[i].cid < sq->size - 1 && sq->free_count < sq->size - 1) sq->free_cids[sq->free_count++] = out[i].cid;
   return (int)n;
 }
 

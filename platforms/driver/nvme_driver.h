@@ -43,6 +43,8 @@ typedef struct {
   uint8_t phase;        /* CQ: expected phase tag */
   unsigned vector;
   uint32_t outstanding; /* SQ: submitted, not completed */
+  uint16_t* free_cids;  /* I/O SQ: CIDs not in use (completions arrive in any order) */
+  uint32_t free_count;
 } nvme_queue;
 
 typedef struct {
