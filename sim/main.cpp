@@ -34,6 +34,7 @@ int sc_main(int argc, char* argv[]) {
   sim::RunResult run;
   try {
     platform::ReferencePlatform top("top", opt.platform);
+    const auto built = std::chrono::steady_clock::now();
     sim::start_workload(top, opt.driver, opt.workload, run);
     sc_core::sc_start();
     const auto stats = top.controller(0).stats();
@@ -56,6 +57,8 @@ int sc_main(int argc, char* argv[]) {
     }
     sim::HostFigures host;
     host.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    host.build_time_s = std::chrono::duration<double>(built - t0).count();
+    ctrl.flash = top.controller(0).flash_stats();
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     host.peak_rss_bytes = static_cast<uint64_t>(ru.ru_maxrss) * 1024;

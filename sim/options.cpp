@@ -9,87 +9,15 @@
 
 #include <boost/program_options.hpp>
 
+#include "flash_options.h"
 #include "job_file.h"
+#include "option_table.h"
 
 namespace po = boost::program_options;
 
 namespace scnvme::sim {
 
 namespace {
-
-struct BadValue {
-  std::string message;
-};
-
-/// One model/workload option: its text default and how to apply a value.
-struct Option {
-  std::string name;
-  std::string help;
-  std::string default_text;
-  std::function<void(const std::string&)> apply;  // throws BadValue
-};
-
-template <typename T>
-std::function<void(const std::string&)> number(const std::string& name, T& field, uint64_t lo = 0,
-                                               uint64_t hi = std::numeric_limits<T>::max()) {
-  return [&field, name, lo, hi](const std::string& v) {
-    uint64_t x = 0;
-    std::size_t pos = 0;
-    try {
-      if (v.empty() || v[0] == '-') throw std::invalid_argument("");
-      x = std::stoull(v, &pos, 0);
-    } catch (const std::exception&) {
-      pos = 0;
-    }
-    if (pos != v.size() || pos == 0 || x < lo || x > hi)
-      throw BadValue{"--" + name + "=" + v + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"};
-    field = static_cast<T>(x);
-  };
-}
-
-std::function<void(const std::string&)> boolean(const std::string& name, bool& field) {
-  return [&field, name](const std::string& v) {
-    if (v == "1" || v == "true" || v == "yes" || v == "on") field = true;
-    else if (v == "0" || v == "false" || v == "no" || v == "off") field = false;
-    else throw BadValue{"--" + name + "=" + v + ": expected true/false (or 1/0, yes/no, on/off)"};
-  };
-}
-
-std::function<void(const std::string&)> text(const std::string& name, std::string& field) {
-  (void)name;
-  return [&field](const std::string& v) { field = v; };
-}
-
-std::function<void(const std::string&)> size(const std::string& name, uint64_t& field, uint64_t lo = 0,
-                                             uint64_t hi = std::numeric_limits<uint64_t>::max()) {
-  return [&field, name, lo, hi](const std::string& v) {
-    uint64_t x = 0;
-    if (!parse_size(v, x) || x < lo || x > hi)
-      throw BadValue{"--" + name + "=" + v + ": expected a size such as 4096, 4k, 128k, 1m, 2g in [" + std::to_string(lo) +
-                     ", " + std::to_string(hi) + "] bytes"};
-    field = x;
-  };
-}
-
-std::function<void(const std::string&)> choice(const std::string& name, std::string& field, std::vector<std::string> allowed) {
-  return [&field, name, allowed](const std::string& v) {
-    for (const auto& a : allowed)
-      if (a == v) {
-        field = v;
-        return;
-      }
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    throw BadValue{"--" + name + "=" + v + ": expected one of " + list};
-  };
-}
-
-template <typename T>
-std::string str(const T& v) {
-  std::ostringstream os;
-  os << +v;
-  return os.str();
-}
 
 }  // namespace
 
@@ -114,6 +42,7 @@ constexpr unsigned kMaxNamespaceOptions = 8;
 
 ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& opt, std::ostream& out, std::ostream& err) {
   ControllerConfig& c = opt.platform.controllers.at(0);
+  use_client_tlc_defaults(c);
   WorkloadOptions& w = opt.workload;
   nvme_driver_default_options(&opt.driver);
   std::string irq = "auto";
@@ -240,6 +169,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
        boolean("controller.sgl_support", c.sgl_support)},
       {"driver.timeout_ms", "command timeout (ms of simulated time)", str(timeout_ms), number("driver.timeout_ms", timeout_ms, 1, 3600000)},
   };
+  for (Option& o : flash_options(c.flash)) model.push_back(std::move(o));
   for (unsigned n = 1; n <= kMaxNamespaceOptions; ++n) {
     const std::string s = "ns" + std::to_string(n);
     model.push_back({s + ".size", "namespace " + std::to_string(n) + " capacity (0: absent; with an image: the file's size)", str(ns_size[n]), size(s + ".size", ns_size[n])});
@@ -401,6 +331,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     return ParseOutcome::BadInput;
   }
   w.rw = rw == "readwrite" ? "rw" : rw;
+  if (w.iodepth >= opt.driver.io_queue_entries) {
+    err << "scnvme-sim: --iodepth=" << w.iodepth << ": at most --driver.queue_entries - 1 = " << opt.driver.io_queue_entries - 1
+        << " (a queue of N entries holds N - 1 commands)\n";
+    return ParseOutcome::BadInput;
+  }
   if (w.bs % 512) {
     err << "scnvme-sim: --bs=" << w.bs << ": expected a multiple of 512 bytes\n";
     return ParseOutcome::BadInput;

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <ostream>
@@ -69,6 +70,130 @@ nlohmann::json direction_json(const LatencyStats& s, uint64_t bytes, double seco
 
 }  // namespace
 
+namespace {
+
+/// Simulation speed: I/Os per wall-second of the run itself (building the model and
+/// preconditioning the drive excluded).
+double ios_per_wall_second(uint64_t ios, const HostFigures& host) {
+  const double run = host.wall_time_s - host.build_time_s;
+  return run > 0 ? static_cast<double>(ios) / run : 0.0;
+}
+
+struct Spread {
+  double mean = 0, max = 0;
+};
+
+Spread spread(const std::vector<sc_core::sc_time>& busy, double total) {
+  Spread s;
+  if (busy.empty() || total <= 0) return s;
+  for (const auto& b : busy) {
+    const double u = b.to_seconds() / total;
+    s.mean += u;
+    s.max = std::max(s.max, u);
+  }
+  s.mean /= static_cast<double>(busy.size());
+  return s;
+}
+
+std::vector<double> fractions(const std::vector<sc_core::sc_time>& busy, double total) {
+  std::vector<double> v;
+  for (const auto& b : busy) v.push_back(total > 0 ? b.to_seconds() / total : 0.0);
+  return v;
+}
+
+void print_flash(std::ostream& os, const FlashStats& f) {
+  const double total = f.elapsed.to_seconds();
+  const Spread die = spread(f.die_array_busy, total), held = spread(f.die_held, total), ch = spread(f.channel_busy, total);
+  os << "\nflash: " << f.die_array_busy.size() << " dies on " << f.channel_busy.size() << " channels, "
+     << fmt("%.1f", static_cast<double>(f.logical_units) * f.mapping_unit_bytes / double(1ull << 30))
+     << " GiB logical; preconditioned: " << f.precondition;
+  if (std::string(f.precondition) != "none")
+    os << " (" << fmt("%.1f", static_cast<double>(f.precondition_units_written) * f.mapping_unit_bytes / double(1ull << 30))
+       << " GiB written, WAF " << fmt("%.2f", f.precondition_waf) << ", steady " << fmt("%.2f", f.precondition_steady_waf)
+       << ", " << fmt("%.1f", f.precondition_seconds) << " s)";
+  os << "\n  NAND: " << f.nand_reads << " reads (" << f.pages_read << " pages), " << f.nand_programs << " programs ("
+     << f.pages_programmed << " pages), " << f.nand_erases << " erases, " << f.read_retries << " read retries, " << f.suspends
+     << " suspends; die array busy mean " << fmt("%.1f", 100 * die.mean) << "% max " << fmt("%.1f", 100 * die.max)
+     << "%, die held mean " << fmt("%.1f", 100 * held.mean) << "%, channel busy mean " << fmt("%.1f", 100 * ch.mean) << "% max "
+     << fmt("%.1f", 100 * ch.max) << "%, in flight mean " << fmt("%.1f", f.mean_in_flight) << " max " << f.max_in_flight;
+  os << "\n  FTL: host units written " << f.host_units_written << ", read " << f.host_units_read << " (unmapped "
+     << f.unmapped_reads << ", write-buffer hits " << f.buffer_read_hits << "), trimmed " << f.host_units_trimmed << "; WAF "
+     << fmt("%.3f", f.waf) << "; GC migrated " << f.gc_units_migrated << " units (victims " << f.gc_victims_foreground
+     << " foreground, " << f.gc_victims_background << " background), " << f.ftl_blocks_erased << " blocks erased";
+  os << "\n  SLC cache: " << f.slc_units_written << " units written, " << f.slc_bypass_units << " bypassed, "
+     << f.slc_units_read << " read, " << f.slc_blocks_folded << " blocks folded; map cache: " << f.map_hits << " hits, "
+     << f.map_misses << " misses";
+  os << "\n  write buffer: peak " << f.write_buffer_peak_units << " of " << f.write_buffer_units << " units, "
+     << f.buffer_waits << " writes waited (" << fmt("%.1f", f.buffer_wait_time.to_seconds() * 1e6) << " us), "
+     << f.read_modify_writes << " read-modify-writes; wear (erases per block) min " << f.wear_min << " mean "
+     << fmt("%.2f", f.wear_mean) << " max " << f.wear_max;
+}
+
+nlohmann::json flash_json(const FlashStats& f) {
+  if (!f.enabled) return {{"enabled", false}};
+  const double total = f.elapsed.to_seconds();
+  return {{"enabled", true},
+          {"precondition",
+           {{"kind", f.precondition},
+            {"units_written", f.precondition_units_written},
+            {"waf", f.precondition_waf},
+            {"steady_waf", f.precondition_steady_waf},
+            {"wall_seconds", f.precondition_seconds}}},
+          {"nand",
+           {{"reads", f.nand_reads},
+            {"programs", f.nand_programs},
+            {"erases", f.nand_erases},
+            {"pages_read", f.pages_read},
+            {"pages_programmed", f.pages_programmed},
+            {"blocks_erased", f.blocks_erased},
+            {"read_retries", f.read_retries},
+            {"suspends", f.suspends},
+            {"power_waits", f.power_waits},
+            {"in_flight_mean", f.mean_in_flight},
+            {"in_flight_max", f.max_in_flight},
+            {"die_array_utilisation", fractions(f.die_array_busy, total)},
+            {"die_held_utilisation", fractions(f.die_held, total)},
+            {"die_queue_depth_mean", f.die_mean_queue_depth},
+            {"die_queue_depth_max", f.die_max_queue_depth},
+            {"channel_utilisation", fractions(f.channel_busy, total)}}},
+          {"ftl",
+           {{"mapping_unit_bytes", f.mapping_unit_bytes},
+            {"logical_units", f.logical_units},
+            {"host_units_written", f.host_units_written},
+            {"host_units_read", f.host_units_read},
+            {"host_units_trimmed", f.host_units_trimmed},
+            {"unmapped_reads", f.unmapped_reads},
+            {"buffer_read_hits", f.buffer_read_hits},
+            {"nand_units_programmed", f.nand_units_programmed},
+            {"padding_units", f.padding_units},
+            {"waf", f.waf},
+            {"gc_units_migrated", f.gc_units_migrated},
+            {"gc_page_reads", f.gc_page_reads},
+            {"gc_victims_foreground", f.gc_victims_foreground},
+            {"gc_victims_background", f.gc_victims_background},
+            {"blocks_erased", f.ftl_blocks_erased},
+            {"slc_units_written", f.slc_units_written},
+            {"slc_bypass_units", f.slc_bypass_units},
+            {"slc_units_read", f.slc_units_read},
+            {"slc_blocks_folded", f.slc_blocks_folded},
+            {"fold_units_migrated", f.fold_units_migrated},
+            {"map_hits", f.map_hits},
+            {"map_misses", f.map_misses},
+            {"map_writebacks", f.map_writebacks},
+            {"wear_min", f.wear_min},
+            {"wear_mean", f.wear_mean},
+            {"wear_max", f.wear_max},
+            {"memory_bytes", f.ftl_memory_bytes}}},
+          {"write_buffer",
+           {{"capacity_units", f.write_buffer_units},
+            {"peak_units", f.write_buffer_peak_units},
+            {"waits", f.buffer_waits},
+            {"wait_ns", static_cast<uint64_t>(f.buffer_wait_time.to_seconds() * 1e9 + 0.5)},
+            {"read_modify_writes", f.read_modify_writes}}}};
+}
+
+}  // namespace
+
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
                    const HostFigures& host) {
   const auto& w = opt.workload;
@@ -125,9 +250,11 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
      << ctrl.dma_engines << "), data buffer mean " << fmt("%.1f", 100 * ctrl.data_buffer_mean_utilisation) << "% peak "
      << fmt("%.1f", 100 * peak) << "% (" << fmt("%.1f", ctrl.data_buffer_peak_bytes / 1024.0) << " KiB) of "
      << ctrl.data_buffer_bytes / 1024 << " KiB";
-  os << "\nhost: wall time " << fmt("%.3f", host.wall_time_s) << " s, "
-     << fmt("%.0f", host.wall_time_s > 0 ? t.all.count() / host.wall_time_s : 0.0) << " simulated I/Os per wall-second, peak RSS "
-     << fmt("%.1f", host.peak_rss_bytes / 1048576.0) << " MiB\n";
+  if (ctrl.flash.enabled) print_flash(os, ctrl.flash);
+  os << "\nhost: wall time " << fmt("%.3f", host.wall_time_s) << " s (model built";
+  if (ctrl.flash.enabled && std::string(ctrl.flash.precondition) != "none") os << " and drive preconditioned";
+  os << " in " << fmt("%.3f", host.build_time_s) << " s), " << fmt("%.0f", ios_per_wall_second(t.all.count(), host))
+     << " simulated I/Os per wall-second, peak RSS " << fmt("%.1f", host.peak_rss_bytes / 1048576.0) << " MiB\n";
 }
 
 bool write_json(const std::string& path, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
@@ -190,7 +317,9 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
       {"host",
        {{"wall_time_s", host.wall_time_s},
         {"peak_rss_bytes", host.peak_rss_bytes},
-        {"ios_per_wall_second", host.wall_time_s > 0 ? t.all.count() / host.wall_time_s : 0.0}}}};
+        {"build_time_s", host.build_time_s},
+        {"ios_per_wall_second", ios_per_wall_second(t.all.count(), host)}}}};
+  doc["results"]["flash"] = flash_json(ctrl.flash);
   std::ofstream out(path);
   if (!out) {
     error = "cannot write " + path;

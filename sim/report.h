@@ -5,12 +5,14 @@
 #include <string>
 
 #include "options.h"
+#include "scnvme/flash_stats.h"
 #include "workload.h"
 
 namespace scnvme::sim {
 
 struct HostFigures {
-  double wall_time_s = 0;
+  double wall_time_s = 0;        // the whole process
+  double build_time_s = 0;       // of which building the model (and preconditioning the drive)
   uint64_t peak_rss_bytes = 0;
 };
 
@@ -28,6 +30,7 @@ struct ControllerFigures {
   double dma_engines_utilisation = 0;
   double data_buffer_mean_utilisation = 0; // mean occupancy / capacity
   uint64_t data_buffer_peak_bytes = 0;
+  FlashStats flash;                        // the flash backend (enabled = false: none)
 };
 
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,

@@ -95,6 +95,21 @@ void ControllerConfig::validate() const {
     throw ConfigError("critical_temperature_k", "must be >= warning_temperature_k (" + std::to_string(warning_temperature_k) + ")");
   check_range("ambient_temperature_k", ambient_temperature_k, 200, 400);
 
+  // Firmware update and Device Self-test.
+  check_range("firmware_slots", firmware_slots, 1, 7);
+  if (firmware_slots == 1 && firmware_slot1_read_only && firmware_update)
+    throw ConfigError("firmware_slot1_read_only", "the only firmware slot cannot be read-only while firmware_update is on (no slot could take an image)");
+  check_range("firmware_max_image_kib", firmware_max_image_kib, 4, 65536);
+  check_range("firmware_activation_us", firmware_activation_us, 0, 60000000);
+  if (firmware_update_granularity_4k != 0 && firmware_update_granularity_4k != 0xFF) {
+    const uint64_t piece = 4096ull * firmware_update_granularity_4k;
+    if (piece > max_transfer_bytes() || piece > 1024ull * firmware_max_image_kib)
+      throw ConfigError("firmware_update_granularity_4k", "a " + std::to_string(piece) + "-byte granule must fit the maximum transfer (" +
+                                                              std::to_string(max_transfer_bytes()) + " bytes, mdts) and firmware_max_image_kib; use 0 or 255 for no restriction");
+  }
+  check_range("self_test_short_ms", self_test_short_ms, 1, 120000);
+  check_range("self_test_extended_ms", self_test_extended_ms, 1, 65535ull * 60000);
+
   // Timing.
   check_range("timing.clock_mhz", timing.clock_mhz, 1, 100000);
   const uint64_t to_us = static_cast<uint64_t>(timeout_500ms) * 500000;
@@ -157,6 +172,15 @@ void ControllerConfig::validate() const {
       throw ConfigError(f + ".extended_lba", "needs a format with metadata");
     if (ns.size_bytes / lf.data_size > (1ull << 48))
       throw ConfigError(f + ".size_bytes", "at most 2^48 blocks");
+  }
+
+  // Flash backend (the namespaces' total size against its capacity is checked when the controller
+  // places them: an image namespace's size is known only then).
+  if (flash.enabled) {
+    flash.validate();
+    if (flash.power_loss_protection && volatile_write_cache)
+      throw ConfigError("flash.power_loss_protection",
+                        "a power-loss protected write buffer is not a volatile write cache: set volatile_write_cache = false");
   }
 }
 

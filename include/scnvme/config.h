@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "scnvme/config_error.h"
+#include "scnvme/flash_config.h"
 
 namespace scnvme {
 
@@ -151,7 +152,28 @@ struct ControllerConfig {
   uint16_t ambient_temperature_k = 308;   // composite temperature of an idle controller
   uint8_t timeout_500ms = 20;        // CAP.TO / CRTO.CRWMT: worst-case time to ready, 500 ms units
 
+  // Firmware update: Firmware Image Download / Firmware Commit (OACS bit 2), Firmware Slot log.
+  // Slot 1 holds `firmware_revision` at power-on; the image format is in the README.
+  bool firmware_update = true;            // OACS bit 2; off: both commands are Invalid Command Opcode
+  uint8_t firmware_slots = 2;             // FRMW.NOFS: 1..7
+  bool firmware_slot1_read_only = false;  // FRMW bit 0
+  bool firmware_activation_without_reset = true;  // FRMW bit 4: Commit Action 011b, Firmware
+                                                  // Activation Notices (OAES bit 9)
+  uint8_t firmware_update_granularity_4k = 1;  // FWUG: Firmware Image Download NUMD/OFST granularity
+                                               // in 4 KiB units; 0 = no information, 0xFF = none
+  uint32_t firmware_max_image_kib = 1024;      // largest image accepted, 4..65536 KiB
+  uint32_t firmware_activation_us = 1000;      // an activation without reset pauses command
+                                               // processing (CSTS.PP) this long; MTFA derives from it
+  // Device Self-test (OACS bit 4) and its log.
+  bool device_self_test = true;
+  uint32_t self_test_short_ms = 100;      // short test duration (spec: at most 2 minutes)
+  uint32_t self_test_extended_ms = 1000;  // extended test duration; EDSTT reports it in minutes
+
   std::vector<NamespaceConfig> namespaces = {NamespaceConfig{}};
+
+  /// NAND media under an FTL timing reads, writes, flushes and deallocations (off: memory speed).
+  /// The namespaces are laid out one after the other on the FTL's logical capacity.
+  FlashConfig flash;
 
   uint64_t seed = 1;                 // drives every random choice of this instance
 

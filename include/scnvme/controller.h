@@ -23,6 +23,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "scnvme/config.h"
+#include "scnvme/flash_stats.h"
 
 namespace scnvme {
 
@@ -78,6 +79,8 @@ class Controller : public sc_core::sc_module {
 
   const ControllerConfig& config() const;
   ControllerStats stats() const;
+  /// The flash backend's figures (enabled = false without one).
+  FlashStats flash_stats() const;
 
   /// The bus address the host programmed into BAR0 (BAR0/BAR1), and whether Memory Space Enable
   /// is set. A platform's interconnect maps `bar0` there.

@@ -37,6 +37,8 @@ ControllerStats Controller::stats() const {
   s.data_buffer_peak_bytes = impl_->data_buffer.peak();
   return s;
 }
+FlashStats Controller::flash_stats() const { return impl_->flash ? impl_->flash->stats() : FlashStats{}; }
+
 uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }
 bool Controller::memory_space_enabled() const { return impl_->pci.memory_space_enabled(); }
 void Controller::power_loss() { impl_->power_loss(); }

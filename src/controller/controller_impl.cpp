@@ -62,9 +62,17 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
       msi_pending(32, false) {
   if (subnqn.size() > 223) subnqn = subnqn.substr(0, 223);
   for (std::size_t i = 0; i < cfg.namespaces.size(); ++i) media.push_back(std::make_unique<NamespaceMedia>(cfg.namespaces[i], i));
+  if (cfg.flash.enabled) {
+    flash = std::make_unique<FlashBackend>("flash", cfg.flash, cfg.volatile_write_cache, cfg.seed);
+    std::vector<uint64_t> sizes;
+    for (const auto& m : media) sizes.push_back(m->blocks() * m->data_size());
+    flash->place_namespaces(sizes);
+    for (unsigned i = 0; i < cfg.command_slots; ++i) slot_flash.push_back(std::make_unique<FlashWait>());
+  }
   for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
   build_registers();
   reset_features();
+  init_firmware();
   start_threads();
 }
 
@@ -279,6 +287,8 @@ void ControllerImpl::controller_reset() {
   regs.reset();  // all but AQA, ASQ, ACQ, CC and CSTS, which are handled here
   set_csts_bits(spec::reg::csts::kCfs | spec::reg::csts::kShstMask, false);
   reset_features();
+  firmware_reset(FirmwareState::Reset::Controller);  // a pending image may activate; downloads are dropped
+  self_test_reset();                                 // a short device self-test is aborted
   reset_event.notify(sc_core::SC_ZERO_TIME);
   fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
   update_intx();
@@ -295,6 +305,7 @@ void ControllerImpl::reset_function(bool conventional) {
   controller_reset();
   --stats.controller_resets;
   regs.reset_all();
+  if (conventional) firmware_reset(FirmwareState::Reset::Conventional);
   pci.reset(conventional);
   msix.reset();
   dma.invalidate_all();
@@ -311,6 +322,7 @@ void ControllerImpl::power_loss() {
   if (r::csts::shst(csts()) != r::csts::kShstComplete) ++health.unsafe_shutdowns;
   ++health.power_cycles;
   reset_function(true);
+  firmware_reset(FirmwareState::Reset::PowerCycle);
   set_csts_bits(r::csts::kNssro, false);
   SC_REPORT_INFO_VERB(kMsgController, (name + ": power lost and restored").c_str(), sc_core::SC_HIGH);
 }
@@ -318,6 +330,7 @@ void ControllerImpl::power_loss() {
 void ControllerImpl::subsystem_reset() {
   ++stats.subsystem_resets;
   reset_function(true);
+  firmware_reset(FirmwareState::Reset::Subsystem);
   set_csts_bits(spec::reg::csts::kNssro, true);
   SC_REPORT_INFO_VERB(kMsgController, (name + ": NVM subsystem reset").c_str(), sc_core::SC_HIGH);
 }

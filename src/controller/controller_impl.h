@@ -8,9 +8,11 @@
 //   admin/*.cpp           admin command set
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -19,6 +21,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "backend/flash/flash_backend.h"
 #include "backend/namespace_media.h"
 #include "controller/arbiter.h"
 #include "controller/async_events.h"
@@ -67,6 +70,39 @@ struct HealthCounters {
   uint64_t power_cycles = 1;
   uint64_t unsafe_shutdowns = 0;
   uint64_t media_errors = 0;
+};
+
+/// Firmware slots and the image being downloaded (admin/firmware.cpp). Slots are non-volatile:
+/// they survive every reset and power loss; the download buffer does not survive a reset.
+struct FirmwareState {
+  /// The reset that activates a committed image (ordered: a reset activates what needs it or less).
+  enum class Reset : uint8_t { Controller = 0, Conventional = 1, Subsystem = 2, PowerCycle = 3 };
+  struct Slot {
+    std::string revision;           // FRS, space padded to 8 characters; empty: no image
+    Reset needs = Reset::Controller;
+    bool immediate = true;          // may be activated without a reset (Commit Action 011b)
+  };
+  std::array<Slot, 8> slots;        // [1..7]
+  std::string running;              // revision of the executing image (Identify FR)
+  uint8_t active = 1;               // AFI bits 2:0: the slot the running image came from
+  uint8_t next = 0;                 // AFI bits 6:4: activated at the next qualifying reset (0: none)
+  uint8_t last_committed = 0;       // chosen by an activation with Firmware Slot 0
+  std::vector<uint8_t> download;    // pieces received since the last commit or reset
+  std::map<uint64_t, uint64_t> pieces;  // byte ranges of `download` received: begin -> end
+  bool activating = false;          // an activation without reset is pausing command processing
+};
+
+/// Device self-test state (admin/self_test.cpp).
+struct SelfTestState {
+  struct Result {
+    uint8_t status = 0;             // code (7:4) and result (3:0)
+    uint64_t power_on_hours = 0;
+  };
+  uint8_t current = 0;              // 0: none, 1h short, 2h extended
+  uint32_t nsid = 0;                // the command's NSID (0, FFFFFFFFh or an active namespace)
+  sc_core::sc_time started, duration;
+  uint64_t generation = 0;          // bumped by every start, abort and reschedule: older ends are void
+  std::deque<Result> results;       // newest first, at most 20
 };
 
 /// Marks a reused payload object in use for the lifetime of a transport call.
@@ -206,11 +242,32 @@ class ControllerImpl {
   void aer_thread();
   FeatureState default_features() const;
   /// Commands Supported and Effects entries (0: not supported), and the whole log page.
-  static uint32_t admin_command_effects(uint8_t opcode, bool keep_alive, bool doorbell_buffer);
+  static uint32_t admin_command_effects(uint8_t opcode, const ControllerConfig& cfg);
   static uint32_t io_command_effects(uint8_t opcode);
   std::vector<uint8_t> command_effects_log() const;
   void reset_features();
   bool namespace_active(uint32_t nsid) const;
+
+  // --- Firmware update (admin/firmware.cpp) and Device Self-test (admin/self_test.cpp) ---
+  // Firmware Image Download / Firmware Commit (5.13, 5.12) with the slots, pending activation and
+  // activation without reset (CSTS.PP); the Firmware Slot Information log. Device Self-test
+  // (5.9): short and extended operations running in the background on `actions`, their log.
+  void admin_firmware_download(Command& cmd);
+  void admin_firmware_commit(Command& cmd);
+  void init_firmware();
+  /// A reset of `scope` happened: the download is discarded; a pending image that needs no more
+  /// than this reset becomes the running one.
+  void firmware_reset(FirmwareState::Reset scope);
+  std::vector<uint8_t> firmware_slot_log() const;
+  void admin_device_self_test(Command& cmd);
+  /// A Controller Level Reset: a short operation is aborted; an extended one goes on.
+  void self_test_reset();
+  void self_test_finished(uint64_t generation);
+  void self_test_record(uint8_t result);
+  std::vector<uint8_t> self_test_log() const;
+  FirmwareState firmware;
+  sc_core::sc_event firmware_activated;  // an activation without reset ended (or a reset ended it)
+  SelfTestState self_test;
 
   Controller& owner;
   const ControllerConfig cfg;
@@ -236,6 +293,10 @@ class ControllerImpl {
   std::size_t busy_slots = 0;         // slots not Free
 
   std::vector<std::unique_ptr<NamespaceMedia>> media;  // one per configured namespace, same order
+  /// NAND under an FTL timing the media (null: memory speed); nvm/flash_io.cpp uses it.
+  std::unique_ptr<FlashBackend> flash;
+  std::vector<std::unique_ptr<FlashWait>> slot_flash;  // per command slot
+  FlashWait& flash_wait(const Command& cmd) { return *slot_flash.at(slot_index(cmd)); }
   std::vector<SubmissionQueue> sqs;   // index = queue id; 0 = admin
   std::size_t sq_id_limit = 1;        // above every SQ id created so far (arbitration scans below it)
   std::vector<CompletionQueue> cqs;

@@ -53,7 +53,7 @@ TEST(AdminLogs, SupportedLogPages) {
     for (uint8_t lid : {lg::kSupportedLogPages, lg::kErrorInformation, lg::kSmartHealth, lg::kFirmwareSlot,
                         lg::kChangedNamespaceList, lg::kCommandsSupportedAndEffects})
       EXPECT_EQ(spec::get_le32(&r.bytes[4 * lid]) & 1u, 1u) << "LSUPP of LID " << int(lid);
-    for (uint8_t lid : {lg::kDeviceSelfTest, uint8_t{0x30}})
+    for (uint8_t lid : {lg::kTelemetryHostInitiated, uint8_t{0x30}})
       EXPECT_EQ(spec::get_le32(&r.bytes[4 * lid]), 0u) << "LID " << int(lid) << " not supported";
     EXPECT_TRUE(all_bytes(&r.bytes[1024], 64, kFill));
   });
@@ -99,7 +99,7 @@ TEST(AdminLogs, LengthAndOffsetAreHonouredExactly) {
                          Bad{"offset in LPOU", lg::kSmartHealth, 1ull << 32, st::kInvalidField},
                          Bad{"firmware slot past the end", lg::kFirmwareSlot, 1024, st::kInvalidField},
                          Bad{"reserved LID 30h", 0x30, 0, st::kInvalidLogPage},
-                         Bad{"unsupported LID 06h", lg::kDeviceSelfTest, 0, st::kInvalidLogPage},
+                         Bad{"unsupported LID 07h", lg::kTelemetryHostInitiated, 0, st::kInvalidLogPage},
                          Bad{"vendor LID C0h", 0xC0, 0, st::kInvalidLogPage}}) {
       SCOPED_TRACE(c.what);
       const LogRead r = read_log(h, c.lid, 8, c.offset);

@@ -266,7 +266,7 @@ TEST(AdminCommands, UnsupportedOpcodesFusedAndSglAreRejected) {
         {"reserved opcode 7Fh", make_sqe(0x7F), st::kInvalidCommandOpcode},
         {"reserved opcode 03h", make_sqe(0x03), st::kInvalidCommandOpcode},
         {"Format NVM (OACS bit 1 clear)", make_sqe(op::kFormatNvm), st::kInvalidCommandOpcode},
-        {"Firmware Commit (OACS bit 2 clear)", make_sqe(op::kFirmwareCommit), st::kInvalidCommandOpcode},
+        {"Namespace Attachment (OACS bit 3 clear)", make_sqe(op::kNamespaceAttachment), st::kInvalidCommandOpcode},
         {"Namespace Management (OACS bit 3 clear)", make_sqe(op::kNamespaceManagement), st::kInvalidCommandOpcode},
         {"FUSE = first of fused pair", identify_with(spec::kFuseFirst, 0), st::kInvalidField},
         {"FUSE = second of fused pair", identify_with(spec::kFuseSecond, 0), st::kInvalidField},

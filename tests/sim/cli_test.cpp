@@ -102,8 +102,8 @@ TEST_F(CliTest, GoodRunExitsZeroAndPrintsSummary) {
   EXPECT_NE(r.out.find("host: wall time"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("PCIe link utilisation over the whole run: upstream "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("controller utilisation over the whole run: command slots "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("% (16), DMA engines "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(" of 4096 KiB\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("% (512), DMA engines "), std::string::npos) << r.out;  // the client TLC profile's
+  EXPECT_NE(r.out.find(" of 16384 KiB\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("CQE written -> interrupt:   mean="), std::string::npos) << r.out;
 }
 
@@ -262,9 +262,9 @@ TEST_F(CliTest, JsonHasTheDocumentedSchema) {
     EXPECT_GT(ctrl[k].get<double>(), 0) << k;
     EXPECT_LE(ctrl[k].get<double>(), 1) << k;
   }
-  EXPECT_EQ(ctrl["command_slots"], 16);
+  EXPECT_EQ(ctrl["command_slots"], 512);  // the client TLC profile (scnvme-sim's default)
   EXPECT_EQ(ctrl["dma_engines"], 4);
-  EXPECT_EQ(ctrl["data_buffer_bytes"], 4096u * 1024);
+  EXPECT_EQ(ctrl["data_buffer_bytes"], 16384u * 1024);
   // Utilisations are fractions of the run's simulated time, like the link's.
   for (const char* k : {"command_slots_utilisation", "dma_engines_utilisation", "data_buffer_mean_utilisation"}) {
     ASSERT_TRUE(ctrl.contains(k)) << k;

@@ -198,6 +198,31 @@ TEST(ConfigValidate, QueueAndTransferFieldsAreChecked) {
   for (const auto& m : bad) check(m);
 }
 
+TEST(ConfigValidate, FirmwareAndSelfTestFieldsAreChecked) {
+  const std::vector<Mutation> bad = {
+      {"no firmware slots", [](ControllerConfig& c) { c.firmware_slots = 0; }, "firmware_slots"},
+      {"8 firmware slots", [](ControllerConfig& c) { c.firmware_slots = 8; }, "firmware_slots"},
+      {"the only slot read-only", [](ControllerConfig& c) { c.firmware_slots = 1, c.firmware_slot1_read_only = true; },
+       "firmware_slot1_read_only"},
+      {"image below 4 KiB", [](ControllerConfig& c) { c.firmware_max_image_kib = 3; }, "firmware_max_image_kib"},
+      {"image above 64 MiB", [](ControllerConfig& c) { c.firmware_max_image_kib = 65537; }, "firmware_max_image_kib"},
+      {"granule above MDTS", [](ControllerConfig& c) { c.firmware_update_granularity_4k = 64; }, "firmware_update_granularity_4k"},
+      {"granule above the image", [](ControllerConfig& c) { c.firmware_max_image_kib = 8, c.firmware_update_granularity_4k = 4; },
+       "firmware_update_granularity_4k"},
+      {"activation above 60 s", [](ControllerConfig& c) { c.firmware_activation_us = 60000001; }, "firmware_activation_us"},
+      {"short test 0 ms", [](ControllerConfig& c) { c.self_test_short_ms = 0; }, "self_test_short_ms"},
+      {"short test above 2 minutes", [](ControllerConfig& c) { c.self_test_short_ms = 120001; }, "self_test_short_ms"},
+      {"extended test 0 ms", [](ControllerConfig& c) { c.self_test_extended_ms = 0; }, "self_test_extended_ms"},
+  };
+  for (const auto& m : bad) check(m);
+  ControllerConfig ok;
+  ok.firmware_slots = 1;
+  ok.firmware_slot1_read_only = true;
+  ok.firmware_update = false;  // a read-only single slot is fine without firmware update
+  ok.firmware_update_granularity_4k = 0xFF;
+  EXPECT_NO_THROW(ok.validate());
+}
+
 TEST(ConfigValidate, TimingFieldsAreChecked) {
   const std::vector<Mutation> bad = {
       {"clock 0 MHz", [](ControllerConfig& c) { c.timing.clock_mhz = 0; }, "timing.clock_mhz"},

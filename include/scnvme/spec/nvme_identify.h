@@ -60,6 +60,8 @@ constexpr uint32_t kSnLen = 20, kMnLen = 40, kFrLen = 8, kSubnqnLen = 256, kPsdL
 
 // CNTRLTYPE
 constexpr uint8_t kIoController = 1;
+// OAES bits
+constexpr uint32_t kOaesNamespaceAttribute = 1u << 8, kOaesFirmwareActivation = 1u << 9;
 // OACS bits
 constexpr uint16_t kOacsSecurity = 1u << 0, kOacsFormat = 1u << 1, kOacsFirmware = 1u << 2;
 constexpr uint16_t kOacsNsManagement = 1u << 3, kOacsSelfTest = 1u << 4, kOacsDirectives = 1u << 5;
@@ -77,6 +79,10 @@ constexpr uint8_t kLpaExtendedData = 1u << 2, kLpaTelemetry = 1u << 3, kLpaPersi
 constexpr uint8_t frmw(bool slot1_ro, unsigned slots, bool activate_without_reset) {
   return static_cast<uint8_t>((slot1_ro ? 1 : 0) | ((slots & 7) << 1) | (activate_without_reset ? 0x10 : 0));
 }
+// DSTO bit 0: one device self-test operation in the NVM subsystem at a time.
+constexpr uint8_t kDstoOnePerSubsystem = 1u << 0;
+// FWUG: 4 KiB units; 0h: no information, FFh: no restriction.
+constexpr uint8_t kFwugNoRestriction = 0xFF;
 // VWC bit 0: volatile write cache present; bits 2:1 = 10b: broadcast NSID flush not supported
 // ... 11b: supported.
 constexpr uint8_t kVwcPresent = 1u << 0;

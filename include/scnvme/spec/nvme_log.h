@@ -70,10 +70,38 @@ constexpr uint8_t kWarnSpare = 1u << 0, kWarnTemperature = 1u << 1, kWarnReliabi
 constexpr uint8_t kWarnReadOnly = 1u << 3, kWarnVolatileBackup = 1u << 4;
 }  // namespace smart
 
-/// Firmware Slot Information log (512 bytes).
+/// Firmware Slot Information log (512 bytes): AFI, then the revision of slots 1..7 (FRS1..FRS7).
 namespace firmware_slot {
 constexpr uint32_t kSize = 512;
 constexpr uint32_t kAfi = 0, kFrs1 = 8, kFrsLen = 8;
+constexpr uint32_t frs(unsigned slot) { return kFrs1 + kFrsLen * (slot - 1); }  // slot 1..7
+/// AFI: bits 2:0 the active slot, bits 6:4 the slot activated at the next reset (0: none).
+constexpr uint8_t afi(unsigned active, unsigned next) { return static_cast<uint8_t>((active & 7) | (next & 7) << 4); }
+constexpr unsigned afi_active(uint8_t afi) { return afi & 7u; }
+constexpr unsigned afi_next(uint8_t afi) { return (afi >> 4) & 7u; }
 }  // namespace firmware_slot
+
+/// Device Self-test log (564 bytes): the current operation and its progress, then 20 result
+/// entries of 28 bytes, newest first.
+namespace self_test {
+constexpr uint32_t kSize = 564;
+constexpr uint32_t kCurrentOperation = 0;   // bits 3:0: 0h none, 1h short, 2h extended
+constexpr uint32_t kCurrentCompletion = 1;  // bits 6:0: percent complete
+constexpr uint32_t kResults = 4, kResultSize = 28, kMaxResults = 20;
+constexpr uint32_t result(unsigned i) { return kResults + kResultSize * i; }
+/// Offsets inside a result entry.
+constexpr uint32_t kStatus = 0, kSegment = 1, kValidInfo = 2, kPowerOnHours = 4, kNsid = 12;
+constexpr uint32_t kFailingLba = 16, kSct = 24, kSc = 25, kVendorSpecific = 26;
+/// Valid Diagnostic Information bits.
+constexpr uint8_t kNsidValid = 1u << 0, kFlbaValid = 1u << 1, kSctValid = 1u << 2, kScValid = 1u << 3;
+/// Self-test codes: the command's STC, the log's current operation and a result's code (7:4).
+constexpr uint8_t kShort = 0x1, kExtended = 0x2, kVendor = 0xE, kAbort = 0xF;
+/// Results (status bits 3:0).
+constexpr uint8_t kCompleted = 0x0, kAbortedByCommand = 0x1, kAbortedByReset = 0x2;
+constexpr uint8_t kAbortedNamespaceRemoved = 0x3, kAbortedFormat = 0x4, kFatalError = 0x5;
+constexpr uint8_t kFailedUnknownSegment = 0x6, kFailedSegments = 0x7, kAbortedUnknown = 0x8;
+constexpr uint8_t kAbortedSanitize = 0x9, kUnused = 0xF;
+constexpr uint8_t status(uint8_t code, uint8_t result) { return static_cast<uint8_t>((code & 0xF) << 4 | (result & 0xF)); }
+}  // namespace self_test
 
 }  // namespace scnvme::spec::log

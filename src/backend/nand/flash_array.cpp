@@ -31,7 +31,7 @@ FlashArray::FlashArray(sc_core::sc_module_name name, const NandConfig& cfg, uint
   dont_initialize();
 }
 
-void FlashArray::submit(NandTransaction& t) {
+void FlashArray::check(NandTransaction& t) {
   if (t.engine.stage != detail::Stage::Idle && t.engine.stage != detail::Stage::Done)
     throw std::logic_error("nand: transaction submitted while still in flight");
   NandAddress a = t.addr;
@@ -45,7 +45,6 @@ void FlashArray::submit(NandTransaction& t) {
     throw std::invalid_argument("nand: page beyond the word lines of a pSLC block");
   if (t.op == NandOp::Read && t.bytes > cfg_.page_bytes) throw std::invalid_argument("nand: read of more than a page");
 
-  const sc_time now = sc_time_stamp();
   auto& e = t.engine;
   e = detail::EngineState{};
   e.stage = detail::Stage::Queued;
@@ -53,15 +52,31 @@ void FlashArray::submit(NandTransaction& t) {
   e.planes = planes;
   e.bytes_per_plane = t.bytes ? t.bytes : cfg_.page_bytes;
   t.time = NandTimestamps{};
-  t.time.submitted = now;
   t.retries = t.op == NandOp::Read ? retry_.draw(t.pe_cycles) : 0;
   t.suspends = 0;
-
   ++in_flight_count_;
+}
+
+void FlashArray::submit(NandTransaction& t) {
+  check(t);
+  enqueue(t);
+}
+
+void FlashArray::submit(NandTransaction& t, const sc_time& delay) {
+  if (delay == sc_core::SC_ZERO_TIME) return submit(t);
+  check(t);
+  events_.push(sc_time_stamp() + delay, EventKind::Arrive, 0, 0, &t);
+  if (!running_) wake_.notify(delay);  // (an earlier pending wake-up stays)
+}
+
+void FlashArray::enqueue(NandTransaction& t) {
+  const sc_time now = sc_time_stamp();
+  const uint32_t die = t.engine.die;
+  t.time.submitted = now;
   in_flight_.change(+1, now);
-  dies_[e.die].depth.change(+1, now);
-  scheduler_->push(e.die, &t);
-  mark(e.die);
+  dies_[die].depth.change(+1, now);
+  scheduler_->push(die, &t);
+  mark(die);
   if (!running_) wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -85,6 +100,7 @@ void FlashArray::handle(const NandEvent& e) {
       break;
     case EventKind::SuspendDone: suspend_done(e.index); break;
     case EventKind::EccDone: finish(*e.txn); break;
+    case EventKind::Arrive: enqueue(*e.txn); break;
   }
 }
 

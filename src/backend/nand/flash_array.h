@@ -63,6 +63,9 @@ class FlashArray : public sc_core::sc_module {
   /// plane mask with planes that do not exist (or several without multi_plane), a read of more
   /// than a page; std::logic_error if `t` is still in flight.
   void submit(NandTransaction& t);
+  /// As submit(), but `t` reaches its die's queue `delay` from now (its submitted time then); the
+  /// request is checked now.
+  void submit(NandTransaction& t, const sc_core::sc_time& delay);
 
   const NandConfig& config() const { return cfg_; }
   const NandGeometry& geometry() const { return geometry_; }
@@ -85,6 +88,8 @@ class FlashArray : public sc_core::sc_module {
     DepthTracker depth;
   };
 
+  void check(NandTransaction& t);
+  void enqueue(NandTransaction& t);
   void run();
   void handle(const NandEvent& e);
   void dispatch();

@@ -17,6 +17,7 @@ enum class EventKind : uint8_t {
   ArrayDone,    // die `index`'s array operation (generation `gen`) finished
   SuspendDone,  // die `index` finished suspending its program/erase
   EccDone,      // `txn`'s data is decoded
+  Arrive,       // `txn`, submitted with a delay, reaches its die's queue
 };
 
 struct NandEvent {

@@ -27,7 +27,13 @@ void remove(Queue& q, NandTransaction* t) {
 }  // namespace
 
 void ReadFirstScheduler::push(uint32_t die, NandTransaction* t) {
-  (t->op == NandOp::Read ? reads_ : writes_)[die].push_back(t);
+  Queue& q = (t->op == NandOp::Read ? reads_ : writes_)[die];
+  if (t->background || q.empty() || !q.back()->background) {
+    q.push_back(t);
+    return;
+  }
+  // Host work goes ahead of queued background work, behind earlier host work.
+  q.insert(std::find_if(q.begin(), q.end(), [](const NandTransaction* x) { return x->background; }), t);
 }
 
 NandTransaction* ReadFirstScheduler::peek(uint32_t die, OpSet allowed) const {

@@ -4,7 +4,8 @@
 // (resources, suspension, the power budget) is the engine's.
 //
 // Policies: ReadFirstScheduler (the default: reads before programs and erases, FIFO within a
-// class; dies are independent, so service is out of order across dies) and FifoScheduler
+// class with host work ahead of background work; dies are independent, so service is out of
+// order across dies) and FifoScheduler
 // (arrival order per die, for comparison).
 #pragma once
 
@@ -39,7 +40,8 @@ class NandScheduler {
   virtual std::size_t queued(uint32_t die, NandOp op) const = 0;
 };
 
-/// Reads first, then programs and erases; arrival order within each class.
+/// Reads first, then programs and erases; within each class host transactions before background
+/// ones, arrival order otherwise.
 class ReadFirstScheduler : public NandScheduler {
  public:
   explicit ReadFirstScheduler(uint32_t dies) : reads_(dies), writes_(dies) {}

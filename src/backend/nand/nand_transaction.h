@@ -51,6 +51,8 @@ struct NandTransaction {
   uint32_t bytes = 0;        // read: bytes per plane transferred out, 1..page_bytes (0 = the page)
   bool slc = false;          // the block is in pSLC mode (pSLC timings, one page per word line)
   uint32_t pe_cycles = 0;    // the block's wear, for the read retry probability
+  bool background = false;   // background work (garbage collection, folding): queued behind
+                             // host work of the same class by the default scheduler
   /// Called at completion from the array's SC_METHOD: must not wait; may submit new transactions.
   std::function<void(NandTransaction&)> on_done;
   /// Notified (delta) at completion, after on_done.

@@ -28,6 +28,9 @@ void ControllerImpl::execute_admin(Command& cmd) {
     case op::kAsyncEventRequest: return admin_async_event_request(cmd);
     case op::kAbort: return admin_abort(cmd);
     case op::kDoorbellBufferConfig: return admin_doorbell_buffer_config(cmd);
+    case op::kFirmwareDownload: return admin_firmware_download(cmd);
+    case op::kFirmwareCommit: return admin_firmware_commit(cmd);
+    case op::kDeviceSelfTest: return admin_device_self_test(cmd);
     case op::kKeepAlive:
       if (cfg.keep_alive_granularity_100ms == 0) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
       return restart_keep_alive();
@@ -66,7 +69,9 @@ void ControllerImpl::aer_thread() {
   // Completes outstanding Asynchronous Event Requests with the events that may be reported.
   for (;;) {
     sc_core::wait(aer_work);
-    while (ready && !parked_aers.empty()) {
+    // (While an activation without reset pauses fetching, its Firmware Activation Starting
+    // notice is still reported.)
+    while ((ready || firmware.activating) && !parked_aers.empty()) {
       const std::optional<AsyncEvent> e = async_events.take_reportable();
       if (!e) break;
       Command aer = parked_aers.front();

@@ -9,7 +9,7 @@ namespace scnvme::detail {
 
 namespace ef = spec::log::effects;
 
-uint32_t ControllerImpl::admin_command_effects(uint8_t opcode, bool keep_alive, bool doorbell_buffer) {
+uint32_t ControllerImpl::admin_command_effects(uint8_t opcode, const ControllerConfig& cfg) {
   namespace op = spec::admin_opcode;
   switch (opcode) {
     case op::kDeleteIoSq:
@@ -21,8 +21,12 @@ uint32_t ControllerImpl::admin_command_effects(uint8_t opcode, bool keep_alive, 
     case op::kAbort:
     case op::kGetFeatures:
     case op::kAsyncEventRequest: return ef::kCsupp;
-    case op::kKeepAlive: return keep_alive ? ef::kCsupp : 0;
-    case op::kDoorbellBufferConfig: return doorbell_buffer ? ef::kCsupp : 0;
+    case op::kKeepAlive: return cfg.keep_alive_granularity_100ms != 0 ? ef::kCsupp : 0;
+    case op::kDoorbellBufferConfig: return cfg.doorbell_buffer_config ? ef::kCsupp : 0;
+    case op::kFirmwareDownload: return cfg.firmware_update ? ef::kCsupp : 0;
+    // An activation changes the firmware revision (Identify FR): capabilities may change.
+    case op::kFirmwareCommit: return cfg.firmware_update ? ef::kCsupp | ef::kCcc : 0;
+    case op::kDeviceSelfTest: return cfg.device_self_test ? ef::kCsupp : 0;
     case op::kSetFeatures: return ef::kCsupp | ef::kCcc;  // e.g. Number of Queues, Volatile Write Cache
     default: return 0;
   }
@@ -47,8 +51,7 @@ std::vector<uint8_t> ControllerImpl::command_effects_log() const {
   std::vector<uint8_t> page(ef::kSize, 0);
   for (unsigned opc = 0; opc < 256; ++opc) {
     spec::put_le32(page.data() + ef::kAdminOffset + 4 * opc,
-                   admin_command_effects(static_cast<uint8_t>(opc), cfg.keep_alive_granularity_100ms != 0,
-                                         cfg.doorbell_buffer_config));
+                   admin_command_effects(static_cast<uint8_t>(opc), cfg));
     spec::put_le32(page.data() + ef::kIoOffset + 4 * opc, io_command_effects(static_cast<uint8_t>(opc)));
   }
   return page;

@@ -150,7 +150,9 @@ void ControllerImpl::admin_set_features(Command& cmd) {
       break;
     }
     case ft::kAsyncEventConfiguration:
-      features.async_event_config = cdw11 & ft::kAecSmartMask;  // notices are not supported (OAES = 0)
+      // Notices: Firmware Activation only (OAES bit 9, with activation without reset).
+      features.async_event_config =
+          cdw11 & (ft::kAecSmartMask | (cfg.firmware_activation_without_reset ? ft::kAecFirmwareActivation : 0u));
       check_health();
       break;
     case ft::kKeepAliveTimer: {

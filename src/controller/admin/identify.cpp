@@ -80,7 +80,7 @@ void ControllerImpl::admin_identify(Command& cmd) {
       spec::put_le16(p + ic::kSsvid, cfg.pci.subsystem_vendor_id);
       spec::put_ascii_padded(p + ic::kSn, ic::kSnLen, cfg.serial_number.c_str());
       spec::put_ascii_padded(p + ic::kMn, ic::kMnLen, cfg.model_number.c_str());
-      spec::put_ascii_padded(p + ic::kFr, ic::kFrLen, cfg.firmware_revision.c_str());
+      spec::put_ascii_padded(p + ic::kFr, ic::kFrLen, firmware.running.c_str());  // the running image's
       p[ic::kRab] = 6;
       p[ic::kIeee] = static_cast<uint8_t>(cfg.ieee_oui);
       p[ic::kIeee + 1] = static_cast<uint8_t>(cfg.ieee_oui >> 8);
@@ -93,8 +93,20 @@ void ControllerImpl::admin_identify(Command& cmd) {
       p[ic::kAcl] = cfg.abort_command_limit;
       p[ic::kAerl] = cfg.async_event_limit;
       spec::put_le16(p + ic::kKas, cfg.keep_alive_granularity_100ms);
-      spec::put_le16(p + ic::kOacs, cfg.doorbell_buffer_config ? ic::kOacsDoorbellBuffer : 0);
-      p[ic::kFrmw] = ic::frmw(true, 1, false);
+      spec::put_le16(p + ic::kOacs, (cfg.doorbell_buffer_config ? ic::kOacsDoorbellBuffer : 0) |
+                                        (cfg.firmware_update ? ic::kOacsFirmware : 0) |
+                                        (cfg.device_self_test ? ic::kOacsSelfTest : 0));
+      // Firmware update (admin/firmware.cpp): slots, granularity, activation without reset with
+      // its notices and the longest pause it causes (MTFA, 100 ms units, rounded up).
+      p[ic::kFrmw] = ic::frmw(cfg.firmware_slot1_read_only, cfg.firmware_slots, cfg.firmware_activation_without_reset);
+      p[ic::kFwug] = cfg.firmware_update_granularity_4k;
+      if (cfg.firmware_activation_without_reset) {
+        spec::put_le32(p + ic::kOaes, ic::kOaesFirmwareActivation);
+        spec::put_le16(p + ic::kMtfa, static_cast<uint16_t>((cfg.firmware_activation_us + 99999) / 100000));
+      }
+      // Device Self-test (admin/self_test.cpp): the extended operation's time in minutes, rounded up.
+      if (cfg.device_self_test)
+        spec::put_le16(p + ic::kEdstt, static_cast<uint16_t>((cfg.self_test_extended_ms + 59999ull) / 60000));
       p[ic::kLpa] = ic::kLpaExtendedData | ic::kLpaCommandEffects;
       p[ic::kElpe] = cfg.error_log_entries;
       p[ic::kNpss] = 0;

@@ -1,6 +1,6 @@
 // Get Log Page (NVMe Base 2.0, 5.16): Supported Log Pages, Error Information, SMART / Health
-// Information, Firmware Slot Information, Changed Namespace List and Commands Supported and Effects,
-// with NUMD, offset and length honoured exactly.
+// Information, Firmware Slot Information, Changed Namespace List, Commands Supported and Effects
+// and Device Self-test, with NUMD, offset and length honoured exactly.
 #include <algorithm>
 #include <cstring>
 
@@ -35,6 +35,7 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       for (uint8_t id : {lg::kSupportedLogPages, lg::kErrorInformation, lg::kSmartHealth, lg::kFirmwareSlot,
                          lg::kChangedNamespaceList, lg::kCommandsSupportedAndEffects})
         spec::put_le32(page.data() + 4 * id, 1u);  // LSUPP
+      if (cfg.device_self_test) spec::put_le32(page.data() + 4 * lg::kDeviceSelfTest, 1u);
       break;
     }
     case lg::kErrorInformation:
@@ -63,13 +64,13 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       put_le128(p + sm::kErrorLogEntries, errors.error_count());
       break;
     }
-    case lg::kFirmwareSlot: {
-      namespace fs = lg::firmware_slot;
-      page.assign(fs::kSize, 0);
-      page[fs::kAfi] = 1;  // slot 1 active, no pending activation
-      spec::put_ascii_padded(page.data() + fs::kFrs1, fs::kFrsLen, cfg.firmware_revision.c_str());
+    case lg::kFirmwareSlot:  // (admin/firmware.cpp)
+      page = firmware_slot_log();
       break;
-    }
+    case lg::kDeviceSelfTest:  // (admin/self_test.cpp); controller-wide, whatever the NSID
+      if (!cfg.device_self_test) return cmd.fail(st::kInvalidLogPage, 40);
+      page = self_test_log();
+      break;
     case lg::kChangedNamespaceList: {
       // NSIDs whose attributes changed since the log was last read (FFFFFFFFh alone when more than
       // the log holds); reading it with RAE cleared empties it.

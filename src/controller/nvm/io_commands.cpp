@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "controller/nvm/flash_io.h"
 #include "controller/nvm/nvm_io.h"
 #include "scnvme/spec/nvme_identify.h"
 #include "scnvme/spec/nvme_status.h"
@@ -45,6 +46,7 @@ void io_read(ControllerImpl& c, Command& cmd, bool compare) {
     cmd.error_lba = bad;
     return cmd.fail(nvm::media_status(res, true));
   }
+  if (!nvm::flash_read(c, cmd, r)) return;
   if (!compare) {
     const spec::Status s = nvm::transfer_blocks(c, cmd, r, data, md, true);
     if (!s.ok()) return cmd.fail(s, s.is(st::kInvalidField) ? 48 : 24);
@@ -72,6 +74,7 @@ void io_write(ControllerImpl& c, Command& cmd) {
   const bool durable = (cdw12 & kFua) || !c.write_cache_enabled();
   const auto res = r.ns->write(r.slba, r.nlb, data.data(), md.empty() ? nullptr : md.data(), durable);
   if (res != NamespaceMedia::Result::Ok) return cmd.fail(nvm::media_status(res, false));
+  if (!nvm::flash_write(c, cmd, r, durable)) return;
   ++c.health.host_write_commands;
   c.health.written_512_units += r.nlb * r.ns->data_size() / 512;
 }
@@ -93,6 +96,7 @@ void io_verify(ControllerImpl& c, Command& cmd) {
       return cmd.fail(nvm::media_status(res, true));
     }
   }
+  nvm::flash_read(c, cmd, r);
 }
 
 void io_write_zeroes(ControllerImpl& c, Command& cmd) {
@@ -102,7 +106,8 @@ void io_write_zeroes(ControllerImpl& c, Command& cmd) {
   if (cdw12 & kWriteZeroesReserved) return cmd.fail(st::kInvalidField, 50);
   if (r.ns->write_protected()) return cmd.fail(st::kNamespaceIsWriteProtected);
   const auto res = r.ns->write_zeroes(r.slba, r.nlb, cdw12 & kDeac);
-  if (res != NamespaceMedia::Result::Ok) cmd.fail(nvm::media_status(res, false));
+  if (res != NamespaceMedia::Result::Ok) return cmd.fail(nvm::media_status(res, false));
+  nvm::flash_trim(c, r, r.slba, r.nlb);  // reads return zeroes: the units need no NAND copy
 }
 
 void io_write_uncorrectable(ControllerImpl& c, Command& cmd) {
@@ -117,11 +122,13 @@ void io_flush(ControllerImpl& c, Command& cmd) {
   if (cmd.sqe.nsid() == spec::kBroadcastNsid) {
     for (auto& ns : c.media)
       if (ns->flush() != NamespaceMedia::Result::Ok) cmd.fail(st::kWriteFault);
+    nvm::flash_flush(c, cmd);
     return;
   }
   IoRange r;
   if (!nvm::decode(c, cmd, false, r)) return;
-  if (r.ns->flush() != NamespaceMedia::Result::Ok) cmd.fail(st::kWriteFault);
+  if (r.ns->flush() != NamespaceMedia::Result::Ok) return cmd.fail(st::kWriteFault);
+  nvm::flash_flush(c, cmd);  // (the write buffer is shared by all namespaces)
 }
 
 void io_dataset_management(ControllerImpl& c, Command& cmd) {
@@ -149,7 +156,10 @@ void io_dataset_management(ControllerImpl& c, Command& cmd) {
   for (uint32_t i = 0; i < ranges; ++i) {
     const uint8_t* e = &list[i * 16];
     const uint64_t len = spec::get_le32(e + 4), slba = spec::get_le64(e + 8);
-    if (len) r.ns->write_zeroes(slba, len, true);
+    if (len) {
+      r.ns->write_zeroes(slba, len, true);
+      nvm::flash_trim(c, r, slba, len);
+    }
   }
 }
 
@@ -165,6 +175,7 @@ bool ControllerImpl::write_cache_enabled() const { return cfg.volatile_write_cac
 
 void ControllerImpl::execute_io(Command& cmd) {
   const spec::Sqe& sqe = cmd.sqe;
+  const nvm::FlashActivity activity(*this);
   if (sqe.fuse() != spec::kFuseNormal) return cmd.fail(st::kInvalidField, 1, 0);  // fused operations not supported (FUSES = 0)
   if (sqe.cdw0_reserved()) return cmd.fail(st::kInvalidField, 1, 2);
   if (sqe.psdt() == 3) return cmd.fail(st::kInvalidField, 1, 6);  // reserved PSDT value

@@ -1,0 +1,418 @@
+// FlashBackend: FTL operations turned into timed NAND transactions, write-buffer space,
+// durability barriers and background work.
+#include "backend/flash/flash_backend.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+namespace scnvme::detail {
+
+using sc_core::sc_time;
+using sc_core::sc_time_stamp;
+using sc_core::SC_ZERO_TIME;
+
+ftl::FtlGeometry ftl_geometry(const NandConfig& nand) {
+  ftl::FtlGeometry g;
+  g.dies = nand.dies();
+  g.planes_per_die = nand.planes_per_die;
+  g.blocks_per_plane = nand.blocks_per_plane;
+  g.pages_per_block = nand.pages_per_block;
+  g.page_bytes = nand.page_bytes;
+  g.bits_per_cell = nand.bits_per_cell();
+  g.multi_plane = nand.multi_plane;
+  return g;
+}
+
+namespace {
+
+const FlashConfig& validated(const FlashConfig& cfg) {
+  cfg.validate();
+  return cfg;
+}
+
+/// Write-buffer capacity in units: the programs the FTL configuration allows in flight, plus the
+/// partial program units the host streams (native and pSLC) gather.
+uint64_t buffer_units(const ftl::Layout& layout, const FtlConfig& cfg) {
+  return uint64_t{cfg.write_buffer_program_units} * layout.program_unit_units(false) + layout.program_unit_units(false) +
+         (layout.slc_blocks_per_die ? layout.program_unit_units(true) : 0);
+}
+
+const char* precondition_name(Precondition p) {
+  switch (p) {
+    case Precondition::None: return "none";
+    case Precondition::Fill: return "fill";
+    case Precondition::Steady: return "steady";
+  }
+  return "none";
+}
+
+}  // namespace
+
+FlashBackend::FlashBackend(sc_core::sc_module_name name, const FlashConfig& cfg, bool volatile_cache, uint64_t seed)
+    : sc_core::sc_module(name),
+      cfg_(validated(cfg)),
+      volatile_cache_(volatile_cache),
+      ftl_(std::make_unique<ftl::Ftl>(cfg_.ftl, ftl_geometry(cfg_.nand))),
+      array_(std::make_unique<nand::FlashArray>("nand", cfg_.nand, seed)),
+      write_buffer_(buffer_units(ftl_->layout(), cfg_.ftl)) {
+  if (cfg_.precondition != Precondition::None) {
+    ftl::PreconditionSpec spec;
+    spec.sequential_fill = true;
+    spec.random_capacities = cfg_.precondition == Precondition::Steady ? cfg_.precondition_random_capacities : 0.0;
+    spec.seed = seed;
+    precondition_ = ftl_->precondition(spec);
+  }
+  SC_HAS_PROCESS(FlashBackend);
+  SC_THREAD(background_thread);
+}
+
+void FlashBackend::place_namespaces(const std::vector<uint64_t>& sizes) {
+  ns_base_.clear();
+  uint64_t next = 0;
+  const auto gib = [](uint64_t bytes) { return std::to_string(static_cast<double>(bytes) / double(1ull << 30)) + " GiB"; };
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const uint64_t units = (sizes[i] + unit_bytes() - 1) / unit_bytes();
+    if (units > ftl_->logical_units() - next) {
+      throw ConfigError("namespaces[" + std::to_string(i) + "].size_bytes",
+                        "the flash backend's logical capacity is " + std::to_string(logical_bytes()) + " bytes (" +
+                            gib(logical_bytes()) + ", from the nand geometry and ftl.over_provisioning_permille); " +
+                            std::to_string((ftl_->logical_units() - next) * unit_bytes()) +
+                            " bytes are left for this namespace; got " + std::to_string(sizes[i]));
+    }
+    ns_base_.push_back(next);
+    next += units;
+  }
+}
+
+FlashBackend::Units FlashBackend::units(std::size_t ns, uint64_t offset, uint64_t bytes) const {
+  const uint64_t ub = unit_bytes(), base = ns < ns_base_.size() ? ns_base_[ns] : 0;
+  Units u;
+  u.first = base + offset / ub;
+  u.end = base + (offset + bytes + ub - 1) / ub;
+  u.partial_head = bytes > 0 && offset % ub != 0;
+  u.partial_tail = bytes > 0 && (offset + bytes) % ub != 0;
+  return u;
+}
+
+// --- Host operations -------------------------------------------------------------------------------
+
+void FlashBackend::begin_host() {
+  if (host_active_++ == 0 && background_in_delay_) host_busy_.notify(SC_ZERO_TIME);
+}
+
+void FlashBackend::end_host() {
+  last_host_activity_ = sc_time_stamp();
+  if (--host_active_ == 0 && background_waiting_idle_ && background_work_) host_idle_.notify(SC_ZERO_TIME);
+}
+
+void FlashBackend::note_write_work() { background_work_ = true; }
+
+void FlashBackend::read(FlashWait& w, uint64_t first, uint64_t count, const sc_time& delay) {
+  ftl::NandOps ops = ftl_->read(first, count);
+  if (ops.empty()) return;
+  const auto is_map = [](const ftl::NandOp& op) { return op.purpose == ftl::OpPurpose::Map; };
+  if (!is_map(ops.front())) return submit(ops, &w, delay, false);
+  // Map pages come first (a miss evicting a dirty page writes it back): read them, then the data.
+  const auto data = std::find_if_not(ops.begin(), ops.end(), is_map);
+  w.deferred.assign(data, ops.end());
+  ops.erase(data, ops.end());
+  submit(ops, &w, delay, false);
+}
+
+void FlashBackend::submit_deferred(FlashWait& w) {
+  ftl::NandOps ops;
+  ops.swap(w.deferred);
+  submit(ops, &w, SC_ZERO_TIME, false);
+}
+
+void FlashBackend::read_for_partial_write(FlashWait& w, const Units& u) {
+  // A write covering part of a mapping unit merges with the unit's old data: read it first when
+  // it is on NAND (unmapped units are zeroes, buffered ones are in DRAM).
+  auto old_on_nand = [&](uint64_t unit) {
+    const ftl::Ppa p = ftl_->lookup(unit);
+    return p != ftl::kUnmapped && !ftl_->buffered(p);
+  };
+  ftl::NandOps ops;
+  if (u.partial_head && old_on_nand(u.first)) ops = ftl_->read(u.first, 1);
+  if (u.partial_tail && (u.end - 1 != u.first || !u.partial_head) && old_on_nand(u.end - 1)) {
+    ftl::NandOps tail = ftl_->read(u.end - 1, 1);
+    ops.insert(ops.end(), tail.begin(), tail.end());
+  }
+  if (ops.empty()) return;
+  ++read_modify_writes_;
+  submit(ops, &w, SC_ZERO_TIME, false);
+}
+
+void FlashBackend::write(uint64_t first, uint64_t count, bool durable) {
+  ftl::NandOps ops = ftl_->write(first, count);
+  if (needs_program_wait(durable) && ftl_->buffered_units() > 0) {
+    ftl::NandOps pad = ftl_->flush();  // this data must reach NAND now: pad its program unit
+    ops.insert(ops.end(), pad.begin(), pad.end());
+  }
+  note_write_work();
+  buffer_units_peak_ = std::max(buffer_units_peak_, write_buffer_.in_use());
+  // The write waits for buffer space or a program barrier, not for these operations.
+  submit(ops, nullptr, SC_ZERO_TIME, false);
+}
+
+bool FlashBackend::flush() {
+  if (cfg_.power_loss_protection || !volatile_cache_) return false;  // nothing volatile to flush
+  submit(ftl_->flush(), nullptr, SC_ZERO_TIME, false);
+  return true;
+}
+
+void FlashBackend::trim(uint64_t first, uint64_t count) {
+  submit(ftl_->trim(first, count), nullptr, SC_ZERO_TIME, false);
+  note_write_work();
+}
+
+// --- NAND transactions -----------------------------------------------------------------------------
+
+FlashBackend::Slot& FlashBackend::take_slot() {
+  if (free_slots_.empty()) {
+    auto s = std::make_unique<Slot>();
+    s->t.tag = slots_.size();
+    s->t.on_done = [this](nand::NandTransaction& t) { completed(t); };
+    free_slots_.push_back(static_cast<uint32_t>(slots_.size()));
+    slots_.push_back(std::move(s));
+  }
+  Slot& s = *slots_[free_slots_.back()];
+  free_slots_.pop_back();
+  s.wait = nullptr;
+  s.generation = 0;
+  s.release_units = 0;
+  s.program_seq = 0;
+  nand::NandTransaction& t = s.t;
+  t.plane_mask = 0;
+  t.bytes = 0;
+  t.slc = false;
+  t.pe_cycles = 0;
+  t.background = false;
+  return s;
+}
+
+void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& delay, bool background) {
+  if (ops.empty()) return;
+  const ftl::Layout& layout = ftl_->layout();
+  const nand::NandGeometry& geo = array_->geometry();
+  const uint32_t planes = cfg_.nand.planes_per_die;
+  const uint32_t all_planes = planes == 32 ? 0xFFFFFFFFu : (1u << planes) - 1;
+  std::vector<Slot*> batch;
+  batch.reserve(ops.size());
+  // Reads of one page index on several planes of a die (one submission) share a multi-plane read.
+  std::unordered_map<uint64_t, Slot*> merge;
+  auto add = [&](const ftl::NandOp& op, nand::NandOp kind, const nand::NandAddress& a) -> Slot& {
+    Slot& s = take_slot();
+    s.t.op = kind;
+    s.t.addr = a;
+    s.t.slc = op.slc;
+    s.t.background = background;
+    if (w) {
+      s.wait = w;
+      s.generation = w->generation;
+      ++w->pending;
+    }
+    batch.push_back(&s);
+    return s;
+  };
+  for (const ftl::NandOp& op : ops) {
+    nand::NandAddress a = geo.die_address(op.die);
+    if (op.type == ftl::NandOpType::Read && op.block == ftl::kMapBlock) {
+      // Map pages live in pSLC blocks outside the data blocks; their place only sets the timing.
+      const uint32_t wl = geo.word_lines_per_block();
+      a.block = (op.page / wl) % geo.blocks_per_plane();
+      a.page = op.page % wl;
+      Slot& s = add(op, nand::NandOp::Read, a);
+      s.t.slc = true;
+      s.t.bytes = cfg_.nand.page_bytes;
+      continue;
+    }
+    if (op.block == ftl::kMapBlock) {  // a dirty map page written back
+      const uint32_t wl = geo.word_lines_per_block();
+      a.block = (op.page / wl) % geo.blocks_per_plane();
+      a.page = op.page % wl;
+      Slot& s = add(op, nand::NandOp::Program, a);
+      s.t.slc = true;
+      continue;
+    }
+    a.block = op.block;
+    const uint32_t pe = ftl_->blocks().erase_count(layout.gblock(op.die, op.block));
+    switch (op.type) {
+      case ftl::NandOpType::Read: {
+        const ftl::PlanePage pp = layout.plane_page(op.page, op.slc);
+        const uint32_t bytes = std::min<uint64_t>(uint64_t{op.units} * unit_bytes(), cfg_.nand.page_bytes);
+        const uint64_t key = ((uint64_t{op.die} << 32 | op.block) * 65537u + pp.page) * 2 + (op.slc ? 1 : 0);
+        if (cfg_.nand.multi_plane) {
+          auto it = merge.find(key);
+          if (it != merge.end() && !(it->second->t.plane_mask & (1u << pp.plane))) {
+            nand::NandTransaction& t = it->second->t;
+            t.plane_mask |= 1u << pp.plane;
+            t.bytes = std::max(t.bytes, bytes);
+            continue;
+          }
+        }
+        a.plane = pp.plane;
+        a.page = pp.page;
+        Slot& s = add(op, nand::NandOp::Read, a);
+        s.t.bytes = bytes;
+        s.t.pe_cycles = pe;
+        if (cfg_.nand.multi_plane) {
+          s.t.plane_mask = 1u << pp.plane;
+          merge[key] = &s;
+        }
+        break;
+      }
+      case ftl::NandOpType::Program: {
+        const ftl::PlanePage pp = layout.plane_page(op.page, op.slc);
+        a.plane = pp.plane;
+        a.page = pp.page;
+        Slot& s = add(op, nand::NandOp::Program, a);
+        if (cfg_.nand.multi_plane) s.t.plane_mask = all_planes;
+        s.t.pe_cycles = pe;
+        if (op.purpose == ftl::OpPurpose::Host) {
+          s.release_units = op.units;
+          s.program_seq = ++programs_issued_;
+          program_done_.push_back(false);
+        }
+        break;
+      }
+      case ftl::NandOpType::Erase:
+        if (cfg_.nand.multi_plane) {
+          Slot& s = add(op, nand::NandOp::Erase, a);
+          s.t.plane_mask = all_planes;
+        } else {
+          for (uint32_t p = 0; p < planes; ++p) {
+            a.plane = p;
+            add(op, nand::NandOp::Erase, a);
+          }
+        }
+        break;
+    }
+  }
+  for (Slot* s : batch) {
+    if (s->t.plane_mask && (s->t.plane_mask & (s->t.plane_mask - 1)) == 0) {
+      s->t.plane_mask = 0;  // a single plane: addr.plane names it
+    }
+    array_->submit(s->t, delay);
+  }
+}
+
+void FlashBackend::completed(nand::NandTransaction& t) {
+  Slot& s = *slots_[static_cast<std::size_t>(t.tag)];
+  if (s.release_units) write_buffer_.release(s.release_units);
+  if (s.program_seq) {
+    program_done_[static_cast<std::size_t>(s.program_seq - programs_done_below_)] = true;
+    if (s.program_seq == programs_done_below_) {
+      while (!program_done_.empty() && program_done_.front()) {
+        program_done_.pop_front();
+        ++programs_done_below_;
+      }
+      programs_progress_.notify(SC_ZERO_TIME);
+    }
+  }
+  if (s.wait && s.wait->generation == s.generation && --s.wait->pending == 0) s.wait->done.notify(SC_ZERO_TIME);
+  s.wait = nullptr;
+  free_slots_.push_back(static_cast<uint32_t>(t.tag));
+}
+
+// --- Background work -------------------------------------------------------------------------------
+
+void FlashBackend::background_thread() {
+  const sc_time idle_delay(static_cast<double>(cfg_.background_idle_us), sc_core::SC_US);
+  for (;;) {
+    if (host_active_ > 0 || !background_work_) {
+      background_waiting_idle_ = true;
+      sc_core::wait(host_idle_);
+      background_waiting_idle_ = false;
+      continue;
+    }
+    const sc_time idle_at = last_host_activity_ + idle_delay;
+    if (idle_at > sc_time_stamp()) {
+      background_in_delay_ = true;
+      sc_core::wait(idle_at - sc_time_stamp(), host_busy_);
+      background_in_delay_ = false;
+      continue;  // check again: the host may have come back (or the delay moved on)
+    }
+    const ftl::NandOps ops = ftl_->background_step();
+    if (ops.empty()) {
+      background_work_ = false;
+      continue;
+    }
+    background_wait_.start();
+    submit(ops, &background_wait_, SC_ZERO_TIME, true);
+    while (background_wait_.pending) sc_core::wait(background_wait_.done);
+  }
+}
+
+// --- Statistics ----------------------------------------------------------------------------------
+
+FlashStats FlashBackend::stats() const {
+  FlashStats s;
+  s.enabled = true;
+  s.elapsed = sc_time_stamp();
+  const nand::NandStats n = array_->stats();
+  for (const auto& d : n.dies) {
+    s.die_array_busy.push_back(d.array_busy);
+    s.die_held.push_back(d.held);
+    s.die_mean_queue_depth.push_back(d.depth.mean);
+    s.die_max_queue_depth.push_back(d.depth.max);
+  }
+  for (const auto& c : n.channels) s.channel_busy.push_back(c.busy);
+  s.mean_in_flight = n.in_flight.mean;
+  s.max_in_flight = n.in_flight.max;
+  s.nand_reads = n.reads;
+  s.nand_programs = n.programs;
+  s.nand_erases = n.erases;
+  s.pages_read = n.pages_read;
+  s.pages_programmed = n.pages_programmed;
+  s.blocks_erased = n.blocks_erased;
+  s.read_retries = n.retries;
+  s.suspends = n.suspends;
+  s.power_waits = n.power_waits;
+
+  const ftl::FtlStats& f = ftl_->stats();
+  s.mapping_unit_bytes = unit_bytes();
+  s.logical_units = ftl_->logical_units();
+  s.host_units_written = f.host_units_written;
+  s.host_units_read = f.host_units_read;
+  s.host_units_trimmed = f.host_units_trimmed;
+  s.unmapped_reads = f.unmapped_reads;
+  s.buffer_read_hits = f.buffer_read_hits;
+  s.nand_units_programmed = f.nand_units_programmed;
+  s.padding_units = f.padding_units;
+  s.gc_units_migrated = f.gc_units_migrated;
+  s.gc_page_reads = f.gc_page_reads;
+  s.gc_victims_foreground = f.gc_victims_foreground;
+  s.gc_victims_background = f.gc_victims_background;
+  s.ftl_blocks_erased = f.blocks_erased;
+  s.slc_units_written = f.slc_units_written;
+  s.slc_bypass_units = f.slc_bypass_units;
+  s.slc_units_read = f.slc_units_read;
+  s.slc_blocks_folded = f.slc_blocks_folded;
+  s.fold_units_migrated = f.fold_units_migrated;
+  s.map_hits = f.map_hits;
+  s.map_misses = f.map_misses;
+  s.map_writebacks = f.map_writebacks;
+  s.waf = f.waf();
+  const ftl::WearStats wear = ftl_->wear(false);
+  s.wear_min = wear.min;
+  s.wear_max = wear.max;
+  s.wear_mean = wear.mean;
+
+  s.buffer_waits = buffer_waits_;
+  s.buffer_wait_time = buffer_wait_time_;
+  s.write_buffer_units = write_buffer_.capacity();
+  s.write_buffer_peak_units = std::max(buffer_units_peak_, write_buffer_.peak());
+  s.read_modify_writes = read_modify_writes_;
+
+  s.precondition = precondition_name(cfg_.precondition);
+  s.precondition_units_written = precondition_.fill_units + precondition_.random_units;
+  s.precondition_waf = precondition_.waf;
+  s.precondition_steady_waf = precondition_.steady_waf;
+  s.precondition_seconds = precondition_.seconds;
+  s.ftl_memory_bytes = ftl_->memory_bytes();
+  return s;
+}
+
+}  // namespace scnvme::detail

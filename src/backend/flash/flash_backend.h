@@ -1,0 +1,156 @@
+// The flash backend: the FTL (placement, garbage collection, write buffer) over the NAND timing
+// engine (FlashArray), as the controller's I/O commands see it. Data stays in the namespaces'
+// media stores; this decides when things happen.
+//
+// - Reads: the FTL's page reads (map-page reads of a DRAM-less drive first) go to the dies, host
+//   priority; reads of units still in the write buffer or never written cost no NAND time.
+//   Reads of one page index on several planes of a die are merged into a multi-plane read.
+// - Writes: the data takes write-buffer space (DataBuffer, mapping units) on arrival and holds it
+//   until the program of its program unit completes; a write completes once it has its space,
+//   or, when it must be durable without power-loss protection (FUA, or no volatile write cache),
+//   once its data is programmed (a partial program unit is padded out). Foreground GC issued by
+//   a write runs at host priority ahead of that write's programs.
+// - Flush: pads partial program units and waits for every host program issued before it.
+// - Deallocate / Write Zeroes: whole mapping units are unmapped (never migrated afterwards).
+// - Background: after flash.background_idle_us without host commands, background GC, pSLC
+//   folding and GC-stream padding run one step at a time at background priority.
+// Namespaces are laid out one after another on the logical capacity, each from a mapping unit
+// boundary.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "backend/ftl/ftl.h"
+#include "backend/nand/flash_array.h"
+#include "controller/data_buffer.h"
+#include "scnvme/flash_config.h"
+#include "scnvme/flash_stats.h"
+
+namespace scnvme::detail {
+
+/// The FTL geometry of a NAND configuration (one FTL die per NAND die, same numbering).
+ftl::FtlGeometry ftl_geometry(const NandConfig& nand);
+
+/// One host command's wait for its NAND operations; owned by the command's slot and reused.
+/// A new command bumps `generation`: completions of a reset command's operations are ignored.
+struct FlashWait {
+  sc_core::sc_event done;  // notified when `pending` drops to 0
+  uint64_t generation = 0;
+  uint32_t pending = 0;
+  ftl::NandOps deferred;   // operations to submit once `pending` is 0 (reads after map-page reads)
+  void start() {
+    ++generation;
+    pending = 0;
+    deferred.clear();
+  }
+  bool idle() const { return pending == 0 && deferred.empty(); }
+};
+
+class FlashBackend : public sc_core::sc_module {
+ public:
+  /// `volatile_cache`: the controller advertises a volatile write cache. Validates (ConfigError).
+  FlashBackend(sc_core::sc_module_name name, const FlashConfig& cfg, bool volatile_cache, uint64_t seed);
+
+  const FlashConfig& config() const { return cfg_; }
+  uint64_t unit_bytes() const { return cfg_.ftl.mapping_unit_bytes; }
+  uint64_t logical_bytes() const { return ftl_->logical_units() * unit_bytes(); }
+  /// Places namespaces of these sizes (bytes) one after another; ConfigError when they exceed the
+  /// logical capacity. Index i is the namespace's position in the controller's list.
+  void place_namespaces(const std::vector<uint64_t>& sizes);
+
+  /// Mapping units [first, end) covering bytes [offset, offset + bytes) of namespace `ns`.
+  struct Units {
+    uint64_t first = 0, end = 0;
+    bool partial_head = false, partial_tail = false;  // first / last unit only partly covered
+    uint64_t count() const { return end - first; }
+  };
+  Units units(std::size_t ns, uint64_t offset, uint64_t bytes) const;
+
+  // --- Host operations: they submit NAND work `delay` from now and count it in `w` (to wait for
+  // on w.done until w.pending is 0). Call begin_host() before and end_host() after each command.
+  void begin_host();
+  void end_host();
+  /// Page reads of units [first, first + count). A DRAM-less drive's map-page reads go first; the
+  /// data reads wait in w.deferred for submit_deferred() once they are done.
+  void read(FlashWait& w, uint64_t first, uint64_t count, const sc_core::sc_time& delay);
+  void submit_deferred(FlashWait& w);
+  /// The partial head/tail units of a write that are on NAND (read-modify-write): reads them.
+  void read_for_partial_write(FlashWait& w, const Units& u);
+  /// Write-buffer space for `units` (FIFO; false: wait for write_buffer().changed()).
+  DataBuffer& write_buffer() { return write_buffer_; }
+  /// A write waited `how_long` for write-buffer space (statistics).
+  void buffer_waited(const sc_core::sc_time& how_long) {
+    ++buffer_waits_;
+    buffer_wait_time_ += how_long;
+  }
+  /// Places the units and issues what that takes (foreground GC, programs); with `durable` (and no
+  /// power-loss protection) the caller then waits for program_barrier().
+  void write(uint64_t first, uint64_t count, bool durable);
+  /// Pads partial program units; the caller then waits for program_barrier() (true) or not (false:
+  /// nothing volatile, a power-loss protected buffer).
+  bool flush();
+  void trim(uint64_t first, uint64_t count);
+  /// Durable writes and Flush: issued host programs are counted; the barrier is the last one
+  /// issued, reached when every program up to it has completed.
+  uint64_t program_barrier() const { return programs_issued_; }
+  bool programs_done_through(uint64_t barrier) const { return programs_done_below_ > barrier; }
+  const sc_core::sc_event& programs_progress() const { return programs_progress_; }
+  bool needs_program_wait(bool durable) const { return durable && !cfg_.power_loss_protection; }
+
+  FlashStats stats() const;
+  const ftl::Ftl& ftl() const { return *ftl_; }
+  const nand::FlashArray& array() const { return *array_; }
+
+ private:
+  struct Slot {
+    nand::NandTransaction t;
+    FlashWait* wait = nullptr;
+    uint64_t generation = 0;
+    uint32_t release_units = 0;  // host program: write-buffer units freed when it completes
+    uint64_t program_seq = 0;    // host program: its number (0: not counted)
+  };
+
+  void submit(const ftl::NandOps& ops, FlashWait* w, const sc_core::sc_time& delay, bool background);
+  Slot& take_slot();
+  void completed(nand::NandTransaction& t);
+  void background_thread();
+  void note_write_work();
+
+  FlashConfig cfg_;
+  bool volatile_cache_;
+  std::unique_ptr<ftl::Ftl> ftl_;
+  std::unique_ptr<nand::FlashArray> array_;
+  ftl::PreconditionReport precondition_;
+  std::vector<uint64_t> ns_base_;  // first unit of each namespace
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<uint32_t> free_slots_;
+  DataBuffer write_buffer_;
+  uint64_t buffer_units_peak_ = 0;
+
+  // Host programs in flight, for durability barriers.
+  uint64_t programs_issued_ = 0;
+  uint64_t programs_done_below_ = 1;      // every program numbered below this has completed
+  std::deque<bool> program_done_;         // completion flags of programs numbered >= done_below
+  sc_core::sc_event programs_progress_;
+
+  // Background work.
+  uint32_t host_active_ = 0;
+  bool background_waiting_idle_ = false;  // the thread waits for the host to go idle
+  bool background_in_delay_ = false;      // ... or counts the idle delay down
+  bool background_work_ = false;          // writes or trims since background_step found nothing
+  sc_core::sc_time last_host_activity_;
+  sc_core::sc_event host_idle_, host_busy_;
+  FlashWait background_wait_;
+
+  // Statistics kept here.
+  uint64_t read_modify_writes_ = 0;
+  uint64_t buffer_waits_ = 0;
+  sc_core::sc_time buffer_wait_time_;
+};
+
+}  // namespace scnvme::detail
