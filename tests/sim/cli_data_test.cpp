@@ -127,3 +127,32 @@ TEST_F(CliData, DatalessNamespacesAndSeveralNamespaces) {
   EXPECT_EQ(j["results"]["jobs"][2]["nsid"], 5);
   EXPECT_EQ(j["results"]["verify"]["failures"], 0);
 }
+
+// The flash backend through scnvme-sim: program/erase suspend lowers the read tail under a
+// concurrent write stream, and the JSON reports the NAND and FTL figures behind it.
+TEST_F(CliData, FlashSuspendLowersTheReadTailUnderWrites) {
+  const std::string drive =
+      "--rw=randrw --rwmixread=50 --iodepth=16 --number_ios=4000 --verify=0 --ns1.data=zeroes --ns1.size=64m "
+      "--flash.precondition=fill --nand.channels=1 --nand.targets_per_channel=1 --nand.dies_per_target=2 "
+      "--nand.blocks_per_plane=128 --nand.pages_per_block=96 --ftl.slc_cache_permille=0 --ftl.write_buffer_program_units=4";
+  nlohmann::json with, without;
+  std::string err;
+  ASSERT_EQ(run(drive + " --nand.suspend=true", &with, &err), 0) << err;
+  ASSERT_EQ(run(drive + " --nand.suspend=false", &without, &err), 0) << err;
+  const auto p99 = [](const nlohmann::json& j) { return j["results"]["read"]["latency_ns"]["p99"].get<double>(); };
+  EXPECT_LT(p99(with), 0.8 * p99(without)) << "read p99 with suspend " << p99(with) << " ns, without " << p99(without);
+  const auto& f = with["results"]["flash"];
+  ASSERT_TRUE(f["enabled"].get<bool>());
+  EXPECT_GT(f["nand"]["suspends"].get<uint64_t>(), 0u);
+  EXPECT_EQ(without["results"]["flash"]["nand"]["suspends"].get<uint64_t>(), 0u);
+  EXPECT_EQ(f["precondition"]["kind"], "fill");
+  EXPECT_EQ(f["nand"]["die_array_utilisation"].size(), 2u);
+  EXPECT_EQ(f["nand"]["channel_utilisation"].size(), 1u);
+  EXPECT_GT(f["ftl"]["host_units_written"].get<uint64_t>(), 0u);
+  EXPECT_GT(f["ftl"]["waf"].get<double>(), 0.9);  // (units still in the write buffer are not programmed yet)
+  // A bad flash value is bad input naming the option and its range.
+  EXPECT_EQ(run("--nand.channels=0", nullptr, &err), 2);
+  EXPECT_NE(err.find("--nand.channels=0: expected an integer in [1, 64]"), std::string::npos) << err;
+  EXPECT_EQ(run("--flash.power_loss_protection=true", nullptr, &err), 2);
+  EXPECT_NE(err.find("--flash.power_loss_protection: "), std::string::npos) << err;
+}
