@@ -159,13 +159,18 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
       if (!found) break;  // everything nearby is in flight; reap first
       const unsigned b = free_buffers.back();
       const uint64_t lba = (job.base_chunk + chunk) * job.chunk_blocks;
-      ChunkState& cs = job.state[chunk];
-      const uint32_t generation = write ? cs.issued + 1 : cs.written;
-      if (write) fill_block(wl.verify, buffers[b], wl.bs, nsid, lba, generation, wl.seed);
+      // Chunk state exists for chunks written in this run (a read of another one expects
+      // generation 0: never written).
+      const auto known = job.state.find(chunk);
+      uint32_t generation = known == job.state.end() ? 0 : known->second.written;
+      if (write) {
+        generation = (known == job.state.end() ? 0 : known->second.issued) + 1;
+        fill_block(wl.verify, buffers[b], wl.bs, nsid, lba, generation, wl.seed);
+      }
       const int cid = nvme_io_prepare(&drv, q, write ? kOpWrite : kOpRead, nsid, lba, static_cast<uint32_t>(job.chunk_blocks),
                                       buffer_bus[b], wl.bs);
       if (cid < 0) break;  // queue full
-      if (write) cs.issued = generation;
+      if (write) job.state[chunk].issued = generation;
       free_buffers.pop_back();
       busy_chunks.insert(chunk);
       InFlight& f = inflight[static_cast<unsigned>(cid)];

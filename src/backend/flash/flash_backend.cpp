@@ -109,7 +109,8 @@ void FlashBackend::end_host() {
 void FlashBackend::note_write_work() { background_work_ = true; }
 
 void FlashBackend::read(FlashWait& w, uint64_t first, uint64_t count, const sc_time& delay) {
-  ftl::NandOps ops = ftl_->read(first, count);
+  ftl::NandOps& ops = ops_;
+  ftl_->read(first, count, ops);
   if (ops.empty()) return;
   const auto is_map = [](const ftl::NandOp& op) { return op.purpose == ftl::OpPurpose::Map; };
   if (!is_map(ops.front())) return submit(ops, &w, delay, false);
@@ -183,6 +184,7 @@ FlashBackend::Slot& FlashBackend::take_slot() {
   s.generation = 0;
   s.release_units = 0;
   s.program_seq = 0;
+  s.merge_key = ~0ull;
   nand::NandTransaction& t = s.t;
   t.plane_mask = 0;
   t.bytes = 0;
@@ -198,10 +200,22 @@ void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& 
   const nand::NandGeometry& geo = array_->geometry();
   const uint32_t planes = cfg_.nand.planes_per_die;
   const uint32_t all_planes = planes == 32 ? 0xFFFFFFFFu : (1u << planes) - 1;
-  std::vector<Slot*> batch;
-  batch.reserve(ops.size());
-  // Reads of one page index on several planes of a die (one submission) share a multi-plane read.
-  std::unordered_map<uint64_t, Slot*> merge;
+  std::vector<Slot*>& batch = batch_;
+  batch.clear();
+  // Reads of one page index on several planes of a die (one submission) share a multi-plane read:
+  // found by a scan of the batch when it is small, through a map when it is large (GC).
+  constexpr std::size_t kScan = 32;
+  const bool use_map = ops.size() > kScan;
+  if (use_map) merge_.clear();
+  auto partner = [&](uint64_t key) -> Slot* {
+    if (use_map) {
+      const auto it = merge_.find(key);
+      return it == merge_.end() ? nullptr : it->second;
+    }
+    for (Slot* s : batch)
+      if (s->t.op == nand::NandOp::Read && s->merge_key == key) return s;
+    return nullptr;
+  };
   auto add = [&](const ftl::NandOp& op, nand::NandOp kind, const nand::NandAddress& a) -> Slot& {
     Slot& s = take_slot();
     s.t.op = kind;
@@ -244,11 +258,10 @@ void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& 
         const uint32_t bytes = std::min<uint64_t>(uint64_t{op.units} * unit_bytes(), cfg_.nand.page_bytes);
         const uint64_t key = ((uint64_t{op.die} << 32 | op.block) * 65537u + pp.page) * 2 + (op.slc ? 1 : 0);
         if (cfg_.nand.multi_plane) {
-          auto it = merge.find(key);
-          if (it != merge.end() && !(it->second->t.plane_mask & (1u << pp.plane))) {
-            nand::NandTransaction& t = it->second->t;
-            t.plane_mask |= 1u << pp.plane;
-            t.bytes = std::max(t.bytes, bytes);
+          Slot* p = partner(key);
+          if (p && !(p->t.plane_mask & (1u << pp.plane))) {
+            p->t.plane_mask |= 1u << pp.plane;
+            p->t.bytes = std::max(p->t.bytes, bytes);
             continue;
           }
         }
@@ -259,7 +272,8 @@ void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& 
         s.t.pe_cycles = pe;
         if (cfg_.nand.multi_plane) {
           s.t.plane_mask = 1u << pp.plane;
-          merge[key] = &s;
+          s.merge_key = key;
+          if (use_map) merge_[key] = &s;
         }
         break;
       }

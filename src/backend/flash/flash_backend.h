@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include <systemc>
@@ -113,6 +114,7 @@ class FlashBackend : public sc_core::sc_module {
     uint64_t generation = 0;
     uint32_t release_units = 0;  // host program: write-buffer units freed when it completes
     uint64_t program_seq = 0;    // host program: its number (0: not counted)
+    uint64_t merge_key = ~0ull;  // read: die, block, plane page and mode (multi-plane merging)
   };
 
   void submit(const ftl::NandOps& ops, FlashWait* w, const sc_core::sc_time& delay, bool background);
@@ -146,6 +148,11 @@ class FlashBackend : public sc_core::sc_module {
   sc_core::sc_time last_host_activity_;
   sc_core::sc_event host_idle_, host_busy_;
   FlashWait background_wait_;
+
+  // Scratch space reused by every submission (no allocation per command once warm).
+  ftl::NandOps ops_;
+  std::vector<Slot*> batch_;
+  std::unordered_map<uint64_t, Slot*> merge_;
 
   // Statistics kept here.
   uint64_t read_modify_writes_ = 0;

@@ -80,8 +80,14 @@ NandOps Ftl::write(uint64_t first, uint64_t count) {
 }
 
 NandOps Ftl::read(uint64_t first, uint64_t count) {
-  check_range(first, count);
   NandOps ops;
+  read(first, count, ops);
+  return ops;
+}
+
+void Ftl::read(uint64_t first, uint64_t count, NandOps& ops) {
+  check_range(first, count);
+  ops.clear();
   for (uint64_t lba = first; lba < first + count; ++lba) {
     map_cache_.access(lba, false, &ops, stats_);
     ++stats_.host_units_read;
@@ -119,7 +125,6 @@ NandOps Ftl::read(uint64_t first, uint64_t count) {
     ops.push_back(op);
     ++stats_.host_page_reads;
   }
-  return ops;
 }
 
 NandOps Ftl::trim(uint64_t first, uint64_t count) {

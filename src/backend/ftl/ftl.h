@@ -71,6 +71,8 @@ class Ftl {
   NandOps write(uint64_t first, uint64_t count);
   /// Host reads: one Read per NAND page touched (consecutive units of a page share it).
   NandOps read(uint64_t first, uint64_t count);
+  /// The same into `ops` (cleared first; its capacity is reused).
+  void read(uint64_t first, uint64_t count, NandOps& ops);
   /// Deallocate: the units are unmapped; their old copies are never migrated.
   NandOps trim(uint64_t first, uint64_t count);
   /// Write Zeroes: unmapped like a trim (reads return zeroes without touching NAND).
