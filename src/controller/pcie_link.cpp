@@ -6,6 +6,10 @@
 namespace scnvme::detail {
 
 namespace {
+/// Control-sized transfers (SQEs, CQEs, interrupt messages, PRP/SGL list pieces of up to 32
+/// entries) slip between the packets of bulk transfers on a busy link; larger ones take their turn.
+constexpr uint64_t kSmallPayload = 256;
+
 /// Usable bytes per second and lane after line encoding.
 double lane_bytes_per_second(unsigned generation) {
   switch (generation) {
@@ -61,8 +65,11 @@ sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, ui
       c = c_end;
     }
     tlps_down_ += completions;
-    const sc_core::sc_time completed = completions == 1 ? down_.reserve_packet(requested + rtt, wire_time(wire), max_tlp)
-                                                        : down_.reserve(requested + rtt, wire_time(wire));
+    // A small completion (an SQE, a piece of a PRP/SGL list) slips between bulk packets; data
+    // takes its turn (else a stream of single-completion requests would not be bound at all).
+    const sc_core::sc_time completed = completions == 1 && req_end - pos <= kSmallPayload
+                                           ? down_.reserve_packet(requested + rtt, wire_time(wire), max_tlp)
+                                           : down_.reserve(requested + rtt, wire_time(wire));
     tags_.back() = completed;
     std::push_heap(tags_.begin(), tags_.end(), later);
     done = std::max(done, completed);
@@ -80,8 +87,9 @@ sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps, co
     pos = tlp_end;
   }
   tlps_up_ += tlps;
-  const sc_core::sc_time sent = tlps == 1 ? up_.reserve_packet(start, wire_time(wire), wire_time(mps + cfg_.tlp_overhead_bytes))
-                                          : up_.reserve(start, wire_time(wire));
+  const sc_core::sc_time sent = tlps == 1 && bytes <= kSmallPayload
+                                    ? up_.reserve_packet(start, wire_time(wire), wire_time(mps + cfg_.tlp_overhead_bytes))
+                                    : up_.reserve(start, wire_time(wire));
   return sent + posted_write_;
 }
 

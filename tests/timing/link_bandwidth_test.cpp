@@ -24,14 +24,14 @@ double payload_limit(const ControllerConfig& c, uint32_t mps) {
 
 /// Host reads (device writes upstream) or writes (device reads, completions downstream) of
 /// kCommands x 128 KiB at queue depth kCommands; returns bytes per second of simulated time.
-double run_transfers(Bench& h, uint8_t opcode) {
+double run_transfers(Bench& h, uint8_t opcode, unsigned mps_field = 1) {
   h.pci_setup();
-  // Device Control: MPS 256 bytes, MRRS 512 bytes.
+  // Device Control: MPS 128 << mps_field bytes (default 256), MRRS 512 bytes.
   uint32_t cap = h.cfg_read(p::kCapabilitiesPtr, 1);
   while (cap && h.cfg_read(cap, 1) != p::cap_id::kPciExpress) cap = h.cfg_read(cap + 1, 1);
   EXPECT_NE(cap, 0u);
   const uint32_t devctl = h.cfg_read(cap + p::pcie::kDeviceControl, 2);
-  h.cfg_write(cap + p::pcie::kDeviceControl, 2, (devctl & ~p::pcie::kDevctlMpsMask) | (1u << p::pcie::kDevctlMpsShift));
+  h.cfg_write(cap + p::pcie::kDeviceControl, 2, (devctl & ~p::pcie::kDevctlMpsMask) | (mps_field << p::pcie::kDevctlMpsShift));
   EXPECT_TRUE(h.enable());
   EXPECT_TRUE(h.create_cq(1, 256, 1).status().ok());
   EXPECT_TRUE(h.create_sq(1, 256, 1).status().ok());
@@ -87,4 +87,16 @@ TEST(LinkBandwidth, LargeWritesReachTheDownstreamPayloadLimit) {
   const double limit = payload_limit(config(), 256);
   EXPECT_LE(rate, limit * 1.0001);
   EXPECT_GE(rate, limit * 0.98) << "reached " << rate / 1e9 << " GB/s of " << limit / 1e9;
+}
+
+// With MPS = MRRS (512 bytes) every read request of the data comes back as one completion: the
+// data is still bound by the link (a single completion slips between bulk packets only when it
+// is control-sized).
+TEST(LinkBandwidth, SingleCompletionReadRequestsStayWithinTheLink) {
+  Bench b("bench", config());
+  double rate = 0;
+  b.run([&rate](Bench& h) { rate = run_transfers(h, spec::nvm_opcode::kWrite, 2); });
+  const double limit = payload_limit(config(), 512);
+  EXPECT_LE(rate, limit * 1.0001) << "reached " << rate / 1e9 << " GB/s of " << limit / 1e9;
+  EXPECT_GE(rate, limit * 0.97) << "reached " << rate / 1e9 << " GB/s of " << limit / 1e9;
 }
