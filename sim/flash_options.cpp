@@ -30,6 +30,7 @@ void use_client_tlc_defaults(ControllerConfig& c) {
   t.slc_cache_permille = 20;
   t.fold_policy = FoldPolicy::Idle;
   t.write_buffer_program_units = 256;
+  f.precondition = Precondition::Namespaces;  // reads find data on NAND, as after a host's prefill
   c.command_slots = 512;
   c.data_buffer_kib = 16384;
 }
@@ -53,7 +54,13 @@ const char* cell_name(CellType t) {
 }
 
 const char* precondition_name(Precondition p) {
-  return p == Precondition::Fill ? "fill" : p == Precondition::Steady ? "steady" : "none";
+  switch (p) {
+    case Precondition::None: return "none";
+    case Precondition::Namespaces: return "namespaces";
+    case Precondition::Fill: return "fill";
+    case Precondition::Steady: return "steady";
+  }
+  return "none";
 }
 
 }  // namespace
@@ -66,12 +73,17 @@ std::vector<Option> flash_options(FlashConfig& f) {
        boolean("flash.enabled", f.enabled)},
       {"flash.power_loss_protection", "the write buffer survives power loss (needs --controller.volatile_write_cache=false)",
        f.power_loss_protection ? "true" : "false", boolean("flash.power_loss_protection", f.power_loss_protection)},
-      {"flash.precondition", "state before the run: none (fresh), fill (sequential fill), steady (fill + random overwrites)",
+      {"flash.precondition",
+       "state before the run: none (fresh), namespaces (sequential fill of the namespaces), fill (of the whole drive), "
+       "steady (whole-drive fill + random overwrites)",
        precondition_name(f.precondition),
        [&f](const std::string& v) {
          std::string s;
-         choice("flash.precondition", s, {"none", "fill", "steady"})(v);
-         f.precondition = s == "fill" ? Precondition::Fill : s == "steady" ? Precondition::Steady : Precondition::None;
+         choice("flash.precondition", s, {"none", "namespaces", "fill", "steady"})(v);
+         f.precondition = s == "namespaces" ? Precondition::Namespaces
+                          : s == "fill"     ? Precondition::Fill
+                          : s == "steady"   ? Precondition::Steady
+                                            : Precondition::None;
        }},
       {"flash.precondition_random_capacities", "steady: random overwrites in logical capacities (0, 100]",
        real_text(f.precondition_random_capacities),

@@ -174,6 +174,16 @@ void ControllerConfig::validate() const {
       throw ConfigError(f + ".size_bytes", "at most 2^48 blocks");
   }
 
+  // NVM capacity (against image sizes and the flash backend's capacity again at construction).
+  if (nvm_capacity_bytes) {
+    uint64_t configured = 0;
+    for (const auto& ns : namespaces) configured += (ns.size_bytes + 4095) / 4096 * 4096;
+    if (nvm_capacity_bytes < configured)
+      throw ConfigError("nvm_capacity_bytes", "must be 0 (derived) or hold the configured namespaces (" +
+                                                  std::to_string(configured) + " bytes in 4 KiB allocation units); got " +
+                                                  std::to_string(nvm_capacity_bytes));
+  }
+
   // Flash backend (the namespaces' total size against its capacity is checked when the controller
   // places them: an image namespace's size is known only then).
   if (flash.enabled) {

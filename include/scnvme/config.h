@@ -169,6 +169,21 @@ struct ControllerConfig {
   uint32_t self_test_short_ms = 100;      // short test duration (spec: at most 2 minutes)
   uint32_t self_test_extended_ms = 1000;  // extended test duration; EDSTT reports it in minutes
 
+  // Namespace Management and Namespace Attachment (OACS bit 3): namespaces created, deleted,
+  // attached and detached at run time, Identify CNS 10h-13h, TNVMCAP/UNVMCAP. The configured
+  // namespaces are allocated and attached at power-on; a created one uses the sparse RAM store and
+  // the LBA formats Identify Namespace reports for NSID FFFFFFFFh (512 and 4096 bytes, with 0, 8 or
+  // 64 bytes of metadata).
+  bool namespace_management = true;
+  // Format NVM (OACS bit 1): a namespace (or every attached one) gets another of its LBA formats
+  // and loses its data; user data and cryptographic erase are supported (FNA 04h).
+  bool format_nvm = true;
+  // Total NVM capacity (Identify TNVMCAP), in bytes. Each namespace takes its data bytes rounded
+  // up to the allocation unit (the flash backend's mapping unit, else 4 KiB); UNVMCAP is what the
+  // allocated namespaces leave. 0: the flash backend's logical capacity when flash.enabled, else
+  // the configured namespaces' total (nothing left to create namespaces in until one is deleted).
+  uint64_t nvm_capacity_bytes = 0;
+
   std::vector<NamespaceConfig> namespaces = {NamespaceConfig{}};
 
   /// NAND media under an FTL timing reads, writes, flushes and deallocations (off: memory speed).

@@ -14,9 +14,11 @@ namespace scnvme {
 
 /// How the drive is brought to a known state before the host starts.
 enum class Precondition : uint8_t {
-  None,    // fresh out of the box: nothing mapped, every block erased
-  Fill,    // one sequential write of the whole logical capacity
-  Steady,  // the fill, then uniform random 4 KiB-unit overwrites (random_capacities x capacity)
+  None,        // fresh out of the box: nothing mapped, every block erased
+  Namespaces,  // one sequential write of the span the namespaces occupy (what a host's prefill of
+               // its namespaces does; the rest of the drive stays empty)
+  Fill,        // one sequential write of the whole logical capacity
+  Steady,      // the fill, then uniform random mapping-unit overwrites (random_capacities x capacity)
 };
 
 struct FlashConfig {

@@ -53,6 +53,7 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
           [this] { return epoch; }, cfg_.dma_engines),
       data_buffer(static_cast<uint64_t>(cfg_.data_buffer_kib) * 1024),
       errors(cfg_.error_log_entries + 1u),
+      namespaces(cfg),
       sqs(cfg_.max_io_queues + 1u),
       cqs(cfg_.max_io_queues + 1u),
       slots(cfg_.command_slots),
@@ -61,14 +62,11 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
       slot_segments(cfg_.command_slots),
       msi_pending(32, false) {
   if (subnqn.size() > 223) subnqn = subnqn.substr(0, 223);
-  for (std::size_t i = 0; i < cfg.namespaces.size(); ++i) media.push_back(std::make_unique<NamespaceMedia>(cfg.namespaces[i], i));
   if (cfg.flash.enabled) {
     flash = std::make_unique<FlashBackend>("flash", cfg.flash, cfg.volatile_write_cache, cfg.seed);
-    std::vector<uint64_t> sizes;
-    for (const auto& m : media) sizes.push_back(m->blocks() * m->data_size());
-    flash->place_namespaces(sizes);
     for (unsigned i = 0; i < cfg.command_slots; ++i) slot_flash.push_back(std::make_unique<FlashWait>());
   }
+  namespaces.place(flash.get());  // the configured namespaces on the flash backend; TNVMCAP
   for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
   build_registers();
   reset_features();
@@ -317,7 +315,7 @@ void ControllerImpl::reset_function(bool conventional) {
 
 void ControllerImpl::power_loss() {
   actions.clear();  // register and doorbell writes still on their way die with the power
-  for (auto& m : media) m->power_loss();
+  for (NamespaceMedia* m : namespaces.all_media()) m->power_loss();
   namespace r = spec::reg;
   if (r::csts::shst(csts()) != r::csts::kShstComplete) ++health.unsafe_shutdowns;
   ++health.power_cycles;

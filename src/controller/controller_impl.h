@@ -31,6 +31,7 @@
 #include "controller/error_log.h"
 #include "controller/interrupt_coalescing.h"
 #include "controller/msix_table.h"
+#include "controller/namespace_table.h"
 #include "controller/pci_config_space.h"
 #include "controller/prp_walker.h"
 #include "controller/sgl_walker.h"
@@ -248,6 +249,15 @@ class ControllerImpl {
   void reset_features();
   bool namespace_active(uint32_t nsid) const;
 
+  // --- Namespace Management / Attachment (admin/namespace_management.cpp), Format NVM
+  // (admin/format_nvm.cpp) ---
+  void admin_namespace_management(Command& cmd);
+  void admin_namespace_attachment(Command& cmd);
+  void admin_format_nvm(Command& cmd);
+  /// The namespace's attributes changed for this controller: it joins the Changed Namespace List
+  /// and a Namespace Attribute Changed notice is posted (when Feature 0Bh enables it).
+  void namespace_changed(uint32_t nsid);
+
   // --- Firmware update (admin/firmware.cpp) and Device Self-test (admin/self_test.cpp) ---
   // Firmware Image Download / Firmware Commit (5.13, 5.12) with the slots, pending activation and
   // activation without reset (CSTS.PP); the Firmware Slot Information log. Device Self-test
@@ -292,7 +302,8 @@ class ControllerImpl {
   sc_core::sc_time slots_busy;        // summed slot occupancy (fetch issued to slot freed)
   std::size_t busy_slots = 0;         // slots not Free
 
-  std::vector<std::unique_ptr<NamespaceMedia>> media;  // one per configured namespace, same order
+  /// The allocated namespaces: state, configuration and media store of each (namespace_table.h).
+  NamespaceTable namespaces;
   /// NAND under an FTL timing the media (null: memory speed); nvm/flash_io.cpp uses it.
   std::unique_ptr<FlashBackend> flash;
   std::vector<std::unique_ptr<FlashWait>> slot_flash;  // per command slot

@@ -145,7 +145,7 @@ void ControllerImpl::start_shutdown() {
         return;
       }
     // Shutdown makes the volatile write cache durable before it reports completion.
-    for (auto& m : media) m->flush();
+    for (NamespaceMedia* m : namespaces.all_media()) m->flush();
     regs.set(r::kCsts, (csts() & ~r::csts::kShstMask) | (r::csts::kShstComplete << 2));
     SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": shutdown complete").c_str(), sc_core::SC_HIGH);
   };

@@ -136,7 +136,7 @@ TEST(Firmware, IdentifyReportsTheFirmwareCapabilities) {
     EXPECT_EQ(id[ic::kFrmw], 0x14) << "2 slots, slot 1 writable, activation without reset";
     EXPECT_EQ(id[ic::kFwug], 1) << "4 KiB granularity";
     EXPECT_EQ(spec::get_le16(&id[ic::kMtfa]), 1) << "1 ms pause: one 100 ms unit";
-    EXPECT_EQ(spec::get_le32(&id[ic::kOaes]), ic::kOaesFirmwareActivation);
+    EXPECT_EQ(spec::get_le32(&id[ic::kOaes]) & ~ic::kOaesNamespaceAttribute, ic::kOaesFirmwareActivation);
     EXPECT_EQ(ascii(id, ic::kFr, ic::kFrLen), "0.1.0   ");
     const SlotLog l = slot_log(h);
     EXPECT_EQ(l.active, 1u);
@@ -160,7 +160,7 @@ TEST(Firmware, IdentifyFollowsTheConfiguration) {
     EXPECT_EQ(id[ic::kFrmw], 0x0F) << "7 slots, slot 1 read-only, no activation without reset";
     EXPECT_EQ(id[ic::kFwug], 0xFF);
     EXPECT_EQ(spec::get_le16(&id[ic::kMtfa]), 0);
-    EXPECT_EQ(spec::get_le32(&id[ic::kOaes]), 0u);
+    EXPECT_EQ(spec::get_le32(&id[ic::kOaes]) & ~ic::kOaesNamespaceAttribute, 0u);
     // Without activation without reset: Commit Action 011b is not supported, nor its notices.
     download_all(h, make_image("NEW"));
     EXPECT_STATUS(commit(h, kActivateNow, 2), st::kInvalidField);

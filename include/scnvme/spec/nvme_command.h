@@ -166,4 +166,29 @@ constexpr uint8_t qprio(uint32_t cdw11) { return (cdw11 >> 1) & 3; }  // Create 
 constexpr uint16_t cqid(uint32_t cdw11) { return static_cast<uint16_t>(cdw11 >> 16); }  // Create I/O SQ
 }  // namespace queue_cmd
 
+/// Namespace Management (NVMe Base 2.0, 5.23): CDW10 SEL, CDW11 CSI (create).
+namespace ns_management {
+constexpr uint8_t kSelCreate = 0x0, kSelDelete = 0x1;
+constexpr uint8_t sel(uint32_t cdw10) { return cdw10 & 0xF; }
+constexpr uint8_t csi(uint32_t cdw11) { return static_cast<uint8_t>(cdw11 >> 24); }
+}  // namespace ns_management
+
+/// Namespace Attachment (NVMe Base 2.0, 5.22): CDW10 SEL; the data is a controller list.
+namespace ns_attachment {
+constexpr uint8_t kSelAttach = 0x0, kSelDetach = 0x1;
+constexpr uint8_t sel(uint32_t cdw10) { return cdw10 & 0xF; }
+}  // namespace ns_attachment
+
+/// Format NVM (NVM Command Set 1.0, 4.2; NVMe Base 2.0, 5.14): CDW10 fields.
+namespace format_nvm {
+/// LBA format index: LBAFU (13:12) and LBAFL (3:0).
+constexpr uint8_t lbaf(uint32_t cdw10) { return static_cast<uint8_t>((cdw10 & 0xF) | ((cdw10 >> 8) & 0x30)); }
+constexpr bool mset(uint32_t cdw10) { return (cdw10 >> 4) & 1; }   // metadata as extended LBA
+constexpr uint8_t pi(uint32_t cdw10) { return (cdw10 >> 5) & 7; }  // protection information type
+constexpr bool pil(uint32_t cdw10) { return (cdw10 >> 8) & 1; }
+constexpr uint8_t ses(uint32_t cdw10) { return (cdw10 >> 9) & 7; }  // secure erase settings
+constexpr uint8_t kSesNone = 0, kSesUserDataErase = 1, kSesCryptographicErase = 2;
+constexpr uint32_t kReservedMask = 0xFFFFC000u;                     // CDW10 31:14
+}  // namespace format_nvm
+
 }  // namespace scnvme::spec

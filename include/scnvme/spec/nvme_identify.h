@@ -87,6 +87,11 @@ constexpr uint8_t kFwugNoRestriction = 0xFF;
 // ... 11b: supported.
 constexpr uint8_t kVwcPresent = 1u << 0;
 constexpr uint8_t kVwcFlushBroadcastSupported = 3u << 1;
+// FNA (Format NVM Attributes): bit 0 format applies to all namespaces, bit 1 secure erase applies
+// to all namespaces, bit 2 cryptographic erase supported, bit 3 Format NVM with NSID FFFFFFFFh
+// not supported.
+constexpr uint8_t kFnaFormatAll = 1u << 0, kFnaSecureEraseAll = 1u << 1, kFnaCryptoErase = 1u << 2;
+constexpr uint8_t kFnaNoBroadcast = 1u << 3;
 // SGLS: bits 1:0 = 01b SGLs supported with no alignment requirement.
 constexpr uint32_t kSglsSupported = 1u << 0;
 // Power state descriptor: MP (centiwatts) in bits 15:0, ENLAT at +4, EXLAT at +8.
@@ -109,6 +114,8 @@ constexpr uint32_t lbaf(uint16_t ms, uint8_t lbads, uint8_t rp) {
 }
 constexpr uint8_t lbaf_lbads(uint32_t v) { return static_cast<uint8_t>((v >> 16) & 0xFF); }
 constexpr uint16_t lbaf_ms(uint32_t v) { return static_cast<uint16_t>(v & 0xFFFF); }
+// NMIC bit 0: the namespace may be attached to two or more controllers (shared).
+constexpr uint8_t kNmicShared = 1u << 0;
 // NSATTR bit 0: write protected.
 constexpr uint8_t kNsattrWriteProtected = 1u << 0;
 }  // namespace id_ns
@@ -126,6 +133,12 @@ constexpr uint8_t kNvm = 0x00;
 constexpr uint8_t kKeyValue = 0x01;
 constexpr uint8_t kZoned = 0x02;
 }  // namespace csi
+
+/// Controller list (Identify CNS 12h/13h, Namespace Attachment data): NUMID (bytes 1:0), then up
+/// to 2047 controller identifiers of 2 bytes each.
+namespace ctrl_list {
+constexpr uint32_t kNumid = 0, kFirstId = 2, kMaxIds = 2047;
+}  // namespace ctrl_list
 
 /// Active Namespace ID list (CNS 02h) holds up to 1024 NSIDs.
 constexpr uint32_t kNsidListMax = 1024;

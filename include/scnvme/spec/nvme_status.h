@@ -89,6 +89,7 @@ constexpr Status kThinProvisioningNotSupported = make(kSctCommandSpecific, 0x1B)
 constexpr Status kControllerListInvalid = make(kSctCommandSpecific, 0x1C);
 constexpr Status kDeviceSelfTestInProgress = make(kSctCommandSpecific, 0x1D);
 constexpr Status kInvalidControllerIdentifier = make(kSctCommandSpecific, 0x1F);
+constexpr Status kIoCommandSetNotSupported = make(kSctCommandSpecific, 0x29);
 constexpr Status kConflictingAttributes = make(kSctCommandSpecific, 0x80);
 constexpr Status kInvalidProtectionInformation = make(kSctCommandSpecific, 0x81);
 constexpr Status kAttemptedWriteToReadOnlyRange = make(kSctCommandSpecific, 0x82);
@@ -175,6 +176,7 @@ inline const char* name(Status s) {
   if (s.is(kControllerListInvalid)) return "Controller List Invalid";
   if (s.is(kDeviceSelfTestInProgress)) return "Device Self-test In Progress";
   if (s.is(kInvalidControllerIdentifier)) return "Invalid Controller Identifier";
+  if (s.is(kIoCommandSetNotSupported)) return "I/O Command Set Not Supported";
   if (s.is(kConflictingAttributes)) return "Conflicting Attributes";
   if (s.is(kInvalidProtectionInformation)) return "Invalid Protection Information";
   if (s.is(kAttemptedWriteToReadOnlyRange)) return "Attempted Write to Read Only Range";

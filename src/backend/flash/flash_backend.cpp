@@ -41,6 +41,7 @@ uint64_t buffer_units(const ftl::Layout& layout, const FtlConfig& cfg) {
 const char* precondition_name(Precondition p) {
   switch (p) {
     case Precondition::None: return "none";
+    case Precondition::Namespaces: return "namespaces";
     case Precondition::Fill: return "fill";
     case Precondition::Steady: return "steady";
   }
@@ -55,14 +56,8 @@ FlashBackend::FlashBackend(sc_core::sc_module_name name, const FlashConfig& cfg,
       volatile_cache_(volatile_cache),
       ftl_(std::make_unique<ftl::Ftl>(cfg_.ftl, ftl_geometry(cfg_.nand))),
       array_(std::make_unique<nand::FlashArray>("nand", cfg_.nand, seed)),
+      seed_(seed),
       write_buffer_(buffer_units(ftl_->layout(), cfg_.ftl)) {
-  if (cfg_.precondition != Precondition::None) {
-    ftl::PreconditionSpec spec;
-    spec.sequential_fill = true;
-    spec.random_capacities = cfg_.precondition == Precondition::Steady ? cfg_.precondition_random_capacities : 0.0;
-    spec.seed = seed;
-    precondition_ = ftl_->precondition(spec);
-  }
   SC_HAS_PROCESS(FlashBackend);
   SC_THREAD(background_thread);
 }
@@ -83,16 +78,71 @@ void FlashBackend::place_namespaces(const std::vector<uint64_t>& sizes) {
     ns_base_.push_back(next);
     next += units;
   }
+  free_ranges_.clear();
+  if (next < ftl_->logical_units()) free_ranges_[next] = ftl_->logical_units();
+  if (cfg_.precondition == Precondition::None || preconditioned_) return;
+  ftl::PreconditionSpec spec;
+  spec.sequential_fill = true;
+  spec.random_capacities = cfg_.precondition == Precondition::Steady ? cfg_.precondition_random_capacities : 0.0;
+  spec.seed = seed_;
+  spec.units = cfg_.precondition == Precondition::Namespaces ? std::max<uint64_t>(next, 1) : 0;
+  precondition_ = ftl_->precondition(spec);
+  preconditioned_ = true;
 }
 
 FlashBackend::Units FlashBackend::units(std::size_t ns, uint64_t offset, uint64_t bytes) const {
-  const uint64_t ub = unit_bytes(), base = ns < ns_base_.size() ? ns_base_[ns] : 0;
+  return units_at(namespace_base(ns), offset, bytes);
+}
+
+FlashBackend::Units FlashBackend::units_at(uint64_t base, uint64_t offset, uint64_t bytes) const {
+  const uint64_t ub = unit_bytes();
   Units u;
   u.first = base + offset / ub;
   u.end = base + (offset + bytes + ub - 1) / ub;
   u.partial_head = bytes > 0 && offset % ub != 0;
   u.partial_tail = bytes > 0 && (offset + bytes) % ub != 0;
   return u;
+}
+
+// --- Logical units of namespaces created at run time ------------------------------------------------
+
+bool FlashBackend::allocate_units(uint64_t count, uint64_t& first) {
+  if (count == 0) return false;
+  for (auto it = free_ranges_.begin(); it != free_ranges_.end(); ++it) {
+    const uint64_t begin = it->first, end = it->second;
+    if (end - begin < count) continue;
+    free_ranges_.erase(it);
+    if (end - begin > count) free_ranges_[begin + count] = end;
+    first = begin;
+    return true;
+  }
+  return false;
+}
+
+void FlashBackend::release_units(uint64_t first, uint64_t count) {
+  if (count == 0) return;
+  trim(first, count);
+  uint64_t begin = first, end = first + count;
+  // Merge with the free neighbours on either side.
+  auto next = free_ranges_.lower_bound(begin);
+  if (next != free_ranges_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->second == begin) {
+      begin = prev->first;
+      free_ranges_.erase(prev);
+    }
+  }
+  if (next != free_ranges_.end() && next->first == end) {
+    end = next->second;
+    free_ranges_.erase(next);
+  }
+  free_ranges_[begin] = end;
+}
+
+uint64_t FlashBackend::free_units() const {
+  uint64_t n = 0;
+  for (const auto& [begin, end] : free_ranges_) n += end - begin;
+  return n;
 }
 
 // --- Host operations -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -61,7 +62,8 @@ class FlashBackend : public sc_core::sc_module {
   uint64_t unit_bytes() const { return cfg_.ftl.mapping_unit_bytes; }
   uint64_t logical_bytes() const { return ftl_->logical_units() * unit_bytes(); }
   /// Places namespaces of these sizes (bytes) one after another; ConfigError when they exceed the
-  /// logical capacity. Index i is the namespace's position in the controller's list.
+  /// logical capacity. Index i is the namespace's position in the controller's list. The first
+  /// placement preconditions the drive (flash.precondition).
   void place_namespaces(const std::vector<uint64_t>& sizes);
 
   /// Mapping units [first, end) covering bytes [offset, offset + bytes) of namespace `ns`.
@@ -71,6 +73,19 @@ class FlashBackend : public sc_core::sc_module {
     uint64_t count() const { return end - first; }
   };
   Units units(std::size_t ns, uint64_t offset, uint64_t bytes) const;
+  /// The same for a namespace whose first unit is `base` (namespace_base(), allocate_units()).
+  Units units_at(uint64_t base, uint64_t offset, uint64_t bytes) const;
+  /// First unit of the namespace at position `ns` of place_namespaces().
+  uint64_t namespace_base(std::size_t ns) const { return ns < ns_base_.size() ? ns_base_[ns] : 0; }
+
+  // --- Logical units of namespaces created at run time (Namespace Management). The units that
+  // place_namespaces() did not give out are free; allocation is first fit over the free ranges.
+  uint64_t units_for(uint64_t bytes) const { return (bytes + unit_bytes() - 1) / unit_bytes(); }
+  /// Takes `count` units out of the lowest free range that holds them (false: none does).
+  bool allocate_units(uint64_t count, uint64_t& first);
+  /// Gives units back: they are unmapped (trimmed) and become free again.
+  void release_units(uint64_t first, uint64_t count);
+  uint64_t free_units() const;
 
   // --- Host operations: they submit NAND work `delay` from now and count it in `w` (to wait for
   // on w.done until w.pending is 0). Call begin_host() before and end_host() after each command.
@@ -128,7 +143,10 @@ class FlashBackend : public sc_core::sc_module {
   std::unique_ptr<ftl::Ftl> ftl_;
   std::unique_ptr<nand::FlashArray> array_;
   ftl::PreconditionReport precondition_;
+  uint64_t seed_;
+  bool preconditioned_ = false;
   std::vector<uint64_t> ns_base_;  // first unit of each namespace
+  std::map<uint64_t, uint64_t> free_ranges_;  // free logical units: first -> end (disjoint, not adjacent)
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<uint32_t> free_slots_;
   DataBuffer write_buffer_;

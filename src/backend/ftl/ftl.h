@@ -31,11 +31,12 @@
 namespace scnvme::detail::ftl {
 
 /// Preconditioning: a sequential fill, then uniform random overwrites of `random_capacities`
-/// times the logical capacity drawn from a generator seeded with `seed`.
+/// times the filled span drawn from a generator seeded with `seed`.
 struct PreconditionSpec {
   bool sequential_fill = true;
   double random_capacities = 2.0;
   uint64_t seed = 1;
+  uint64_t units = 0;  // the units [0, units) only (0: the whole logical capacity)
 };
 
 /// What preconditioning did.

@@ -1,5 +1,6 @@
 // Preconditioning fast path: the FTL's own write path and garbage collection with no operations
 // recorded, the next mapping entries prefetched while the current unit is placed.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -12,7 +13,8 @@ PreconditionReport Ftl::precondition(const PreconditionSpec& spec) {
   const auto t0 = std::chrono::steady_clock::now();
   const FtlStats before = stats_;
   PreconditionReport r;
-  const uint64_t units = layout_.logical_units;
+  // The whole logical capacity, or its first `spec.units` (the span the namespaces occupy).
+  const uint64_t units = spec.units ? std::min(spec.units, layout_.logical_units) : layout_.logical_units;
 
   if (spec.sequential_fill) {
     for (uint64_t lba = 0; lba < units; ++lba) write_unit(static_cast<uint32_t>(lba), nullptr, true);

@@ -31,6 +31,15 @@ void ControllerImpl::execute_admin(Command& cmd) {
     case op::kFirmwareDownload: return admin_firmware_download(cmd);
     case op::kFirmwareCommit: return admin_firmware_commit(cmd);
     case op::kDeviceSelfTest: return admin_device_self_test(cmd);
+    case op::kNamespaceManagement:
+      if (!cfg.namespace_management) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
+      return admin_namespace_management(cmd);
+    case op::kNamespaceAttachment:
+      if (!cfg.namespace_management) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
+      return admin_namespace_attachment(cmd);
+    case op::kFormatNvm:
+      if (!cfg.format_nvm) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
+      return admin_format_nvm(cmd);
     case op::kKeepAlive:
       if (cfg.keep_alive_granularity_100ms == 0) return cmd.fail(st::kInvalidCommandOpcode, 0, 0);
       return restart_keep_alive();

@@ -28,6 +28,12 @@ uint32_t ControllerImpl::admin_command_effects(uint8_t opcode, const ControllerC
     case op::kFirmwareCommit: return cfg.firmware_update ? ef::kCsupp | ef::kCcc : 0;
     case op::kDeviceSelfTest: return cfg.device_self_test ? ef::kCsupp : 0;
     case op::kSetFeatures: return ef::kCsupp | ef::kCcc;  // e.g. Number of Queues, Volatile Write Cache
+    // Creating, deleting, attaching and detaching change the namespace inventory (and, with it,
+    // UNVMCAP and what the namespaces can do).
+    case op::kNamespaceManagement:
+    case op::kNamespaceAttachment: return cfg.namespace_management ? ef::kCsupp | ef::kNcc | ef::kNic : 0;
+    // A format erases the data and may change the LBA format.
+    case op::kFormatNvm: return cfg.format_nvm ? ef::kCsupp | ef::kLbcc | ef::kNcc : 0;
     default: return 0;
   }
 }

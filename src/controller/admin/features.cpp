@@ -124,7 +124,7 @@ void ControllerImpl::admin_set_features(Command& cmd) {
     case ft::kVolatileWriteCache:
       features.write_cache = cdw11 & ft::kWce;
       if (!features.write_cache)  // disabling the cache makes what it holds durable
-        for (auto& m : media) m->flush();
+        for (NamespaceMedia* m : namespaces.all_media()) m->flush();
       break;
     case ft::kNumberOfQueues: {
       if (io_queues_exist) return cmd.fail(st::kCommandSequenceError);
@@ -150,9 +150,11 @@ void ControllerImpl::admin_set_features(Command& cmd) {
       break;
     }
     case ft::kAsyncEventConfiguration:
-      // Notices: Firmware Activation only (OAES bit 9, with activation without reset).
+      // Notices: Namespace Attribute (OAES bit 8, with Namespace Management or Format NVM) and
+      // Firmware Activation (OAES bit 9, with activation without reset).
       features.async_event_config =
-          cdw11 & (ft::kAecSmartMask | (cfg.firmware_activation_without_reset ? ft::kAecFirmwareActivation : 0u));
+          cdw11 & (ft::kAecSmartMask | (cfg.firmware_activation_without_reset ? ft::kAecFirmwareActivation : 0u) |
+                   (cfg.namespace_management || cfg.format_nvm ? ft::kAecNamespaceAttribute : 0u));
       check_health();
       break;
     case ft::kKeepAliveTimer: {

@@ -1,5 +1,6 @@
 // Identify (NVMe Base 2.0, 5.17): controller, namespace, active namespace list and namespace
-// identification descriptors, all derived from the configuration.
+// identification descriptors, all derived from the configuration; with Namespace Management the
+// allocated namespace list and namespaces (CNS 10h/11h) and the controller lists (CNS 12h/13h).
 #include <algorithm>
 #include <cstring>
 
@@ -30,12 +31,61 @@ uint64_t fnv1a(const std::string& s, uint64_t salt) {
   }
   return h;
 }
+
+/// The LBA Format list and the fields that go with it (NLBAF, MC).
+void put_formats(uint8_t* p, const std::vector<LbaFormat>& formats) {
+  p[in::kNlbaf] = static_cast<uint8_t>(formats.size() - 1);
+  bool any_metadata = false;
+  for (std::size_t k = 0; k < formats.size(); ++k) {
+    spec::put_le32(p + in::kLbaf0 + in::kLbafSize * k,
+                   in::lbaf(formats[k].metadata_size, static_cast<uint8_t>(log2u(formats[k].data_size)), 0));
+    any_metadata = any_metadata || formats[k].metadata_size;
+  }
+  p[in::kMc] = any_metadata ? 0x3 : 0;  // metadata as extended LBA or in a separate buffer
+}
+
+/// A 128-bit little-endian byte count below 2^64.
+void put_le128(uint8_t* p, uint64_t v) {
+  spec::put_le64(p, v);
+  spec::put_le64(p + 8, 0);
+}
+
+/// A controller list (CNS 12h/13h): the identifiers in `ids` from `first` on.
+void put_controller_list(uint8_t* p, const std::vector<uint16_t>& ids, uint16_t first) {
+  namespace cl = spec::ctrl_list;
+  uint16_t n = 0;
+  for (uint16_t id : ids)
+    if (id >= first && n < cl::kMaxIds) spec::put_le16(p + cl::kFirstId + 2 * n++, id);
+  spec::put_le16(p + cl::kNumid, n);
+}
+
+/// Identify Namespace (NVM Command Set) of an allocated namespace.
+void put_namespace(uint8_t* p, const NamespaceTable::Namespace& ns, const std::string& subnqn) {
+  const NamespaceMedia& m = *ns.media;
+  const NamespaceConfig& nc = ns.config;
+  const uint64_t blocks = m.blocks();
+  spec::put_le64(p + in::kNsze, blocks);
+  spec::put_le64(p + in::kNcap, blocks);
+  spec::put_le64(p + in::kNuse, std::min(blocks, m.used_blocks()));
+  put_formats(p, nc.formats());
+  p[in::kFlbas] = static_cast<uint8_t>((nc.format_index & 0xF) | (nc.extended_lba ? 0x10 : 0));
+  p[in::kNmic] = ns.shared ? in::kNmicShared : 0;
+  // Deallocated blocks read as zeroes (not reported for the data-less pattern mode);
+  // Write Zeroes may deallocate.
+  p[in::kDlfeat] = static_cast<uint8_t>((nc.data == NamespaceData::Pattern ? 0x0 : 0x1) | 0x08);
+  put_le128(p + in::kNvmcap, ns.capacity_bytes);
+  p[in::kNsattr] = m.write_protected() ? in::kNsattrWriteProtected : 0;
+  const uint32_t nsid = nc.nsid;
+  const uint64_t id = fnv1a(subnqn, nsid);
+  spec::put_le64(p + in::kNguid, id);
+  spec::put_le64(p + in::kNguid + 8, fnv1a(subnqn, nsid + 0x100000000ull));
+  spec::put_le64(p + in::kEui64, id);
+}
 }  // namespace
 
 bool ControllerImpl::namespace_active(uint32_t nsid) const {
-  for (const auto& ns : cfg.namespaces)
-    if (ns.nsid == nsid) return true;
-  return false;
+  const NamespaceTable::Namespace* ns = namespaces.find(nsid);
+  return ns && ns->attached;
 }
 
 void ControllerImpl::admin_identify(Command& cmd) {
@@ -46,34 +96,40 @@ void ControllerImpl::admin_identify(Command& cmd) {
   uint8_t* p = d.raw.data();
 
   switch (cns) {
-    case spec::cns::kNamespace: {
-      if (nsid == 0 || nsid > cfg.max_namespaces) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
-      if (NamespaceMedia* ns = namespace_media(nsid)) {
-        const NamespaceConfig& nc = ns->config();
-        const uint64_t blocks = ns->blocks();
-        spec::put_le64(p + in::kNsze, blocks);
-        spec::put_le64(p + in::kNcap, blocks);
-        spec::put_le64(p + in::kNuse, std::min(blocks, ns->used_blocks()));
-        const auto formats = nc.formats();
-        p[in::kNlbaf] = static_cast<uint8_t>(formats.size() - 1);
-        p[in::kFlbas] = static_cast<uint8_t>((nc.format_index & 0xF) | (nc.extended_lba ? 0x10 : 0));
-        bool any_metadata = false;
-        for (std::size_t k = 0; k < formats.size(); ++k) {
-          spec::put_le32(p + in::kLbaf0 + in::kLbafSize * k,
-                         in::lbaf(formats[k].metadata_size, static_cast<uint8_t>(log2u(formats[k].data_size)), 0));
-          any_metadata = any_metadata || formats[k].metadata_size;
-        }
-        p[in::kMc] = any_metadata ? 0x3 : 0;  // metadata as extended LBA or in a separate buffer
-        // Deallocated blocks read as zeroes (not reported for the data-less pattern mode);
-        // Write Zeroes may deallocate.
-        p[in::kDlfeat] = static_cast<uint8_t>((nc.data == NamespaceData::Pattern ? 0x0 : 0x1) | 0x08);
-        p[in::kNsattr] = ns->write_protected() ? in::kNsattrWriteProtected : 0;
-        const uint64_t id = fnv1a(subnqn, nsid);
-        spec::put_le64(p + in::kNguid, id);
-        spec::put_le64(p + in::kNguid + 8, fnv1a(subnqn, nsid + 0x100000000ull));
-        spec::put_le64(p + in::kEui64, id);
+    case spec::cns::kNamespace:
+    case spec::cns::kAllocatedNamespace: {
+      const bool allocated = cns == spec::cns::kAllocatedNamespace;
+      if (allocated && !cfg.namespace_management) return cmd.fail(st::kInvalidField, 40);
+      if (nsid == spec::kBroadcastNsid && !allocated && cfg.namespace_management) {
+        // Capabilities common to all namespaces: the formats a created namespace may use.
+        put_formats(p, NamespaceTable::common_formats());
+        break;
       }
-      break;  // inactive NSIDs return a zero-filled structure
+      if (nsid == 0 || nsid > cfg.max_namespaces) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      const NamespaceTable::Namespace* ns = namespaces.find(nsid);
+      if (ns && (ns->attached || allocated)) put_namespace(p, *ns, subnqn);
+      break;  // inactive (CNS 00h) or unallocated (CNS 11h) NSIDs return a zero-filled structure
+    }
+    case spec::cns::kAllocatedNamespaceList: {
+      if (!cfg.namespace_management) return cmd.fail(st::kInvalidField, 40);
+      if (nsid >= 0xFFFFFFFE) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+      std::size_t i = 0;
+      for (const auto& [id, ns] : namespaces.all())  // in NSID order
+        if (id > nsid && i < spec::kNsidListMax) spec::put_le32(p + 4 * i++, id);
+      break;
+    }
+    case spec::cns::kAttachedControllerList:
+    case spec::cns::kControllerList: {
+      // One controller in the NVM subsystem: this one.
+      if (!cfg.namespace_management) return cmd.fail(st::kInvalidField, 40);
+      const uint16_t first = static_cast<uint16_t>(cdw10 >> 16);  // CNTID
+      std::vector<uint16_t> ids{cfg.controller_id};
+      if (cns == spec::cns::kAttachedControllerList) {
+        if (nsid == 0 || nsid > cfg.max_namespaces) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
+        if (!namespace_active(nsid)) ids.clear();  // (an unallocated NSID: no controller either)
+      }
+      put_controller_list(p, ids, first);
+      break;
     }
     case spec::cns::kController: {
       spec::put_le16(p + ic::kVid, cfg.pci.vendor_id);
@@ -95,7 +151,9 @@ void ControllerImpl::admin_identify(Command& cmd) {
       spec::put_le16(p + ic::kKas, cfg.keep_alive_granularity_100ms);
       spec::put_le16(p + ic::kOacs, (cfg.doorbell_buffer_config ? ic::kOacsDoorbellBuffer : 0) |
                                         (cfg.firmware_update ? ic::kOacsFirmware : 0) |
-                                        (cfg.device_self_test ? ic::kOacsSelfTest : 0));
+                                        (cfg.device_self_test ? ic::kOacsSelfTest : 0) |
+                                        (cfg.format_nvm ? ic::kOacsFormat : 0) |
+                                        (cfg.namespace_management ? ic::kOacsNsManagement : 0));
       // Firmware update (admin/firmware.cpp): slots, granularity, activation without reset with
       // its notices and the longest pause it causes (MTFA, 100 ms units, rounded up).
       p[ic::kFrmw] = ic::frmw(cfg.firmware_slot1_read_only, cfg.firmware_slots, cfg.firmware_activation_without_reset);
@@ -104,6 +162,17 @@ void ControllerImpl::admin_identify(Command& cmd) {
         spec::put_le32(p + ic::kOaes, ic::kOaesFirmwareActivation);
         spec::put_le16(p + ic::kMtfa, static_cast<uint16_t>((cfg.firmware_activation_us + 99999) / 100000));
       }
+      // Namespace Attribute Changed notices (attachment changes, formats) and the capacity the
+      // namespaces take (admin/namespace_management.cpp, admin/format_nvm.cpp).
+      if (cfg.namespace_management || cfg.format_nvm)
+        spec::put_le32(p + ic::kOaes, spec::get_le32(p + ic::kOaes) | ic::kOaesNamespaceAttribute);
+      if (cfg.namespace_management) {
+        put_le128(p + ic::kTnvmcap, namespaces.total_capacity());
+        put_le128(p + ic::kUnvmcap, namespaces.unallocated_capacity());
+      }
+      // Format NVM: per namespace (user data and cryptographic erase too); NSID FFFFFFFFh formats
+      // every attached namespace.
+      if (cfg.format_nvm) p[ic::kFna] = ic::kFnaCryptoErase;
       // Device Self-test (admin/self_test.cpp): the extended operation's time in minutes, rounded up.
       if (cfg.device_self_test)
         spec::put_le16(p + ic::kEdstt, static_cast<uint16_t>((cfg.self_test_extended_ms + 59999ull) / 60000));
@@ -127,11 +196,9 @@ void ControllerImpl::admin_identify(Command& cmd) {
     }
     case spec::cns::kActiveNamespaceList: {
       if (nsid >= 0xFFFFFFFE) return cmd.fail(st::kInvalidNamespaceOrFormat, 4);
-      std::vector<uint32_t> ids;
-      for (const auto& ns : cfg.namespaces)
-        if (ns.nsid > nsid) ids.push_back(ns.nsid);
-      std::sort(ids.begin(), ids.end());
-      for (std::size_t i = 0; i < ids.size() && i < spec::kNsidListMax; ++i) spec::put_le32(p + 4 * i, ids[i]);
+      std::size_t i = 0;
+      for (const auto& [id, ns] : namespaces.all())  // in NSID order
+        if (id > nsid && ns.attached && i < spec::kNsidListMax) spec::put_le32(p + 4 * i++, id);
       break;
     }
     case spec::cns::kNamespaceDescriptorList: {

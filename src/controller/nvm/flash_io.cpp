@@ -14,15 +14,9 @@ using sc_core::sc_time_stamp;
 
 namespace {
 
-std::size_t media_index(const ControllerImpl& c, const NamespaceMedia* ns) {
-  for (std::size_t i = 0; i < c.media.size(); ++i)
-    if (c.media[i].get() == ns) return i;
-  return 0;
-}
-
 FlashBackend::Units units_of(const ControllerImpl& c, const IoRange& r, uint64_t slba, uint64_t nlb) {
   const uint64_t bs = r.ns->data_size();
-  return c.flash->units(media_index(c, r.ns), slba * bs, nlb * bs);
+  return c.flash->units_at(r.flash_base, slba * bs, nlb * bs);
 }
 
 /// Waits until the command's NAND work is done, submitting deferred work on the way.

@@ -120,7 +120,7 @@ void io_write_uncorrectable(ControllerImpl& c, Command& cmd) {
 
 void io_flush(ControllerImpl& c, Command& cmd) {
   if (cmd.sqe.nsid() == spec::kBroadcastNsid) {
-    for (auto& ns : c.media)
+    for (NamespaceMedia* ns : c.namespaces.all_media())
       if (ns->flush() != NamespaceMedia::Result::Ok) cmd.fail(st::kWriteFault);
     nvm::flash_flush(c, cmd);
     return;
@@ -166,9 +166,8 @@ void io_dataset_management(ControllerImpl& c, Command& cmd) {
 }  // namespace
 
 NamespaceMedia* ControllerImpl::namespace_media(uint32_t nsid) {
-  for (auto& m : media)
-    if (m->nsid() == nsid) return m.get();
-  return nullptr;
+  NamespaceTable::Namespace* ns = namespaces.active(nsid);
+  return ns ? ns->media.get() : nullptr;
 }
 
 bool ControllerImpl::write_cache_enabled() const { return cfg.volatile_write_cache && features.write_cache; }

@@ -9,11 +9,13 @@ namespace scnvme::detail::nvm {
 namespace st = spec::status;
 
 bool decode(ControllerImpl& c, Command& cmd, bool with_range, IoRange& r) {
-  r.ns = c.namespace_media(cmd.sqe.nsid());
-  if (!r.ns) {
+  const NamespaceTable::Namespace* ns = c.namespaces.active(cmd.sqe.nsid());
+  if (!ns) {
     cmd.fail(st::kInvalidNamespaceOrFormat, 4);
     return false;
   }
+  r.ns = ns->media;
+  r.flash_base = ns->flash_first;
   if (!with_range) return true;
   r.slba = static_cast<uint64_t>(cmd.sqe.cdw11()) << 32 | cmd.sqe.cdw10();
   r.nlb = (cmd.sqe.cdw12() & 0xFFFF) + 1ull;

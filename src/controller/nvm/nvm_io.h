@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "backend/namespace_media.h"
@@ -11,12 +12,15 @@
 namespace scnvme::detail::nvm {
 
 struct IoRange {
-  NamespaceMedia* ns = nullptr;
+  /// Held for the command's lifetime: a namespace deleted, detached or formatted meanwhile leaves
+  /// the command its store to finish on.
+  std::shared_ptr<NamespaceMedia> ns;
+  uint64_t flash_base = 0;  // the namespace's first FTL logical unit (flash backend)
   uint64_t slba = 0;
   uint64_t nlb = 0;
 };
 
-/// The namespace of the command (Invalid Namespace or Format otherwise) and, when `with_range`,
+/// The command's namespace if it is active (attached; Invalid Namespace or Format otherwise) and, when `with_range`,
 /// SLBA (CDW10/11) and NLB (CDW12 15:0, 0-based) checked against its capacity (LBA Out of Range,
 /// including overflow). False when the command already failed.
 bool decode(ControllerImpl& c, Command& cmd, bool with_range, IoRange& r);

@@ -1,0 +1,147 @@
+#include "controller/namespace_table.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace scnvme::detail {
+
+namespace {
+constexpr uint64_t kAllocationUnit = 4096;  // without the flash backend
+}
+
+std::vector<LbaFormat> NamespaceTable::common_formats() {
+  return {LbaFormat{512, 0}, LbaFormat{512, 8}, LbaFormat{4096, 0}, LbaFormat{4096, 8}, LbaFormat{4096, 64}};
+}
+
+NamespaceTable::NamespaceTable(const ControllerConfig& cfg) : nvm_capacity_bytes_(cfg.nvm_capacity_bytes) {
+  for (std::size_t i = 0; i < cfg.namespaces.size(); ++i) {
+    Namespace ns;
+    ns.media = std::make_shared<NamespaceMedia>(cfg.namespaces[i], i);
+    ns.config = cfg.namespaces[i];
+    // An image sized from its file: the size is fixed from now on (Format NVM keeps it).
+    ns.config.size_bytes = ns.media->blocks() * ns.media->data_size();
+    ns.data_bytes = ns.config.size_bytes;
+    ns.attached = true;
+    ns.config_index = i;
+    table_.emplace(ns.config.nsid, std::move(ns));
+  }
+}
+
+void NamespaceTable::place(FlashBackend* flash) {
+  flash_ = flash;
+  if (flash_) {
+    // In configuration order, as before namespaces could be created.
+    std::vector<Namespace*> order(table_.size());
+    for (auto& [nsid, ns] : table_) order[ns.config_index] = &ns;
+    std::vector<uint64_t> sizes;
+    for (const Namespace* ns : order) sizes.push_back(ns->config.size_bytes);
+    flash_->place_namespaces(sizes);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      order[i]->flash_first = flash_->namespace_base(i);
+      order[i]->flash_units = flash_->units_for(sizes[i]);
+    }
+  }
+  for (auto& [nsid, ns] : table_) ns.capacity_bytes = capacity_for(ns.config.size_bytes);
+  const uint64_t allocated = allocated_capacity();
+  if (nvm_capacity_bytes_ == 0) {
+    total_capacity_ = flash_ ? flash_->logical_bytes() : allocated;
+    return;
+  }
+  if (nvm_capacity_bytes_ < allocated)
+    throw ConfigError("nvm_capacity_bytes", "the configured namespaces take " + std::to_string(allocated) +
+                                                " bytes (in allocation units); got " + std::to_string(nvm_capacity_bytes_));
+  if (flash_ && nvm_capacity_bytes_ > flash_->logical_bytes())
+    throw ConfigError("nvm_capacity_bytes", "the flash backend's logical capacity is " +
+                                                std::to_string(flash_->logical_bytes()) + " bytes; got " +
+                                                std::to_string(nvm_capacity_bytes_));
+  total_capacity_ = nvm_capacity_bytes_;
+}
+
+NamespaceTable::Namespace* NamespaceTable::find(uint32_t nsid) {
+  const auto it = table_.find(nsid);
+  return it == table_.end() ? nullptr : &it->second;
+}
+
+const NamespaceTable::Namespace* NamespaceTable::find(uint32_t nsid) const {
+  const auto it = table_.find(nsid);
+  return it == table_.end() ? nullptr : &it->second;
+}
+
+NamespaceTable::Namespace* NamespaceTable::active(uint32_t nsid) {
+  Namespace* ns = find(nsid);
+  return ns && ns->attached ? ns : nullptr;
+}
+
+std::vector<NamespaceMedia*> NamespaceTable::all_media() const {
+  std::vector<NamespaceMedia*> out;
+  for (const auto& [nsid, ns] : table_) out.push_back(ns.media.get());
+  return out;
+}
+
+uint64_t NamespaceTable::allocated_capacity() const {
+  uint64_t n = 0;
+  for (const auto& [nsid, ns] : table_) n += ns.capacity_bytes;
+  return n;
+}
+
+uint64_t NamespaceTable::capacity_for(uint64_t bytes) const {
+  const uint64_t unit = flash_ ? flash_->unit_bytes() : kAllocationUnit;
+  return (bytes + unit - 1) / unit * unit;
+}
+
+NamespaceTable::CreateResult NamespaceTable::create(NamespaceConfig config, bool shared, uint32_t max_nsid,
+                                                    uint32_t& nsid) {
+  // The lowest NSID not allocated.
+  nsid = 0;
+  uint32_t candidate = 1;
+  for (const auto& entry : table_) {
+    if (entry.first != candidate) break;
+    ++candidate;
+  }
+  if (candidate == 0 || candidate > max_nsid) return CreateResult::NoIdentifier;
+  const uint64_t capacity = capacity_for(config.size_bytes);
+  if (capacity > unallocated_capacity()) return CreateResult::NoCapacity;
+  Namespace ns;
+  if (flash_) {
+    ns.flash_units = flash_->units_for(config.size_bytes);
+    if (!flash_->allocate_units(ns.flash_units, ns.flash_first)) return CreateResult::NoCapacity;  // fragmented
+    flash_->trim(ns.flash_first, ns.flash_units);  // a fresh namespace maps nothing
+  }
+  config.nsid = candidate;
+  ns.config = config;
+  ns.media = std::make_shared<NamespaceMedia>(config, table_.size());  // a RAM store: does not throw
+  ns.shared = shared;
+  ns.capacity_bytes = capacity;
+  ns.data_bytes = config.size_bytes;
+  ns.config_index = table_.size();
+  table_.emplace(candidate, std::move(ns));
+  nsid = candidate;
+  return CreateResult::Ok;
+}
+
+void NamespaceTable::remove(uint32_t nsid) {
+  const auto it = table_.find(nsid);
+  if (it == table_.end()) return;
+  if (flash_) flash_->release_units(it->second.flash_first, it->second.flash_units);
+  table_.erase(it);
+}
+
+bool NamespaceTable::reformat(uint32_t nsid, const NamespaceConfig& config) {
+  Namespace* ns = find(nsid);
+  if (!ns) return false;
+  std::shared_ptr<NamespaceMedia> media;
+  try {
+    media = std::make_shared<NamespaceMedia>(config, ns->config_index);
+  } catch (const std::exception&) {
+    return false;  // e.g. the image file went away
+  }
+  // An image keeps its blocks: they are overwritten with zeroes.
+  if (!config.image.empty() && media->write_zeroes(0, media->blocks(), true) != NamespaceMedia::Result::Ok) return false;
+  ns->media = std::move(media);
+  ns->config = config;
+  if (flash_) flash_->trim(ns->flash_first, ns->flash_units);
+  return true;
+}
+
+}  // namespace scnvme::detail
