@@ -47,20 +47,20 @@ void ControllerImpl::fetch_thread() {
   Grant grant;
   uint64_t grant_epoch = epoch;
   for (;;) {
-    auto free_slot = std::find_if(slots.begin(), slots.end(), [](const Command& c) { return c.state == Command::State::Free; });
+    Command* free_slot = free_slot_list.empty() ? nullptr : &slots[free_slot_list.back()];
     // An exhausted data buffer holds fetching back until the commands waiting for it got space.
     const bool fetching = ready && !shutting_down && pci.bus_master_enabled() && !data_buffer.exhausted();
     if (!fetching || grant_epoch != epoch || (grant.count > 0 && !fetchable(sqs[static_cast<std::size_t>(grant.sqid)])))
       grant = Grant{};
     bool arbitrated = false;
-    if (fetching && free_slot != slots.end() && grant.count == 0) {
+    if (fetching && free_slot && grant.count == 0) {
       grant = arbiter->next(sqs, sq_id_limit, features.arbitration);
       grant_epoch = epoch;
       arbitrated = true;
     }
-    if (grant.count == 0 || free_slot == slots.end()) {
+    if (grant.count == 0 || !free_slot) {
       // With shadow doorbells the host may have queued commands without ringing: look first.
-      if (fetching && free_slot != slots.end() && dbbuf.enabled && poll_shadow_doorbells()) continue;
+      if (fetching && free_slot && dbbuf.enabled && poll_shadow_doorbells()) continue;
       sc_core::wait(fetch_wakeup);
       continue;
     }
@@ -103,6 +103,7 @@ void ControllerImpl::fetch_thread() {
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     cmd.claimed_at = sc_core::sc_time_stamp();
     ++busy_slots;
+    free_slot_list.pop_back();
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
 }
@@ -170,6 +171,7 @@ void ControllerImpl::release(Command& cmd) {
   slots_busy += sc_core::sc_time_stamp() - cmd.claimed_at;
   --busy_slots;
   cmd.state = Command::State::Free;
+  free_slot_list.push_back(static_cast<uint32_t>(&cmd - slots.data()));
   fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
 }
 

@@ -68,6 +68,7 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
   }
   namespaces.place(flash.get());  // the configured namespaces on the flash backend; TNVMCAP
   for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
+  for (std::size_t i = slots.size(); i-- > 0;) free_slot_list.push_back(static_cast<uint32_t>(i));  // slot 0 first
   build_registers();
   reset_features();
   init_firmware();

@@ -312,6 +312,7 @@ class ControllerImpl {
   std::size_t sq_id_limit = 1;        // above every SQ id created so far (arbitration scans below it)
   std::vector<CompletionQueue> cqs;
   std::vector<Command> slots;
+  std::vector<uint32_t> free_slot_list;  // indices of Free slots (the fetcher takes the last one)
   /// Command arbitration (3.4.4), chosen by CC.AMS at enable; fetch_thread asks it for each grant.
   std::unique_ptr<Arbiter> arbiter = std::make_unique<RoundRobinArbiter>();
   /// Per-slot data and metadata buffers, reused from command to command (no allocation or zeroing
