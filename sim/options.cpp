@@ -32,6 +32,7 @@ std::string option_for_field(const std::string& field, const std::vector<uint32_
   }
   if (field == "pci.link_generation") return "pcie.generation";
   if (field == "pci.link_width") return "pcie.lanes";
+  if (field == "nvm_capacity_bytes") return "controller.nvm_capacity";
   if (field.find('.') != std::string::npos) return field;
   return "controller." + field;
 }
@@ -136,6 +137,32 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
        boolean("controller.nvm_subsystem_reset", c.nvm_subsystem_reset)},
       {"controller.max_namespaces", "NN (1..4294967294)", str(c.max_namespaces), number("controller.max_namespaces", c.max_namespaces, 1, 0xFFFFFFFE)},
       {"controller.timeout_500ms", "CAP.TO in 500 ms units (1..255)", str(c.timeout_500ms), number("controller.timeout_500ms", c.timeout_500ms, 1, 255)},
+      {"controller.firmware_update", "Firmware Image Download / Commit supported (OACS bit 2)", c.firmware_update ? "true" : "false",
+       boolean("controller.firmware_update", c.firmware_update)},
+      {"controller.firmware_slots", "firmware slots (FRMW.NOFS, 1..7)", str(c.firmware_slots), number("controller.firmware_slots", c.firmware_slots, 1, 7)},
+      {"controller.firmware_slot1_read_only", "slot 1 read-only (FRMW bit 0)", c.firmware_slot1_read_only ? "true" : "false",
+       boolean("controller.firmware_slot1_read_only", c.firmware_slot1_read_only)},
+      {"controller.firmware_activation_without_reset", "Commit Action 011b: activation without reset (FRMW bit 4)",
+       c.firmware_activation_without_reset ? "true" : "false",
+       boolean("controller.firmware_activation_without_reset", c.firmware_activation_without_reset)},
+      {"controller.firmware_update_granularity_4k", "FWUG in 4 KiB units (0: no information, 255: no restriction)",
+       str(c.firmware_update_granularity_4k), number("controller.firmware_update_granularity_4k", c.firmware_update_granularity_4k)},
+      {"controller.firmware_max_image_kib", "largest firmware image accepted (KiB, 4..65536)", str(c.firmware_max_image_kib),
+       number("controller.firmware_max_image_kib", c.firmware_max_image_kib, 4, 65536)},
+      {"controller.firmware_activation_us", "command processing paused by an activation without reset (us)",
+       str(c.firmware_activation_us), number("controller.firmware_activation_us", c.firmware_activation_us)},
+      {"controller.device_self_test", "Device Self-test supported (OACS bit 4)", c.device_self_test ? "true" : "false",
+       boolean("controller.device_self_test", c.device_self_test)},
+      {"controller.self_test_short_ms", "short device self-test duration (ms)", str(c.self_test_short_ms),
+       number("controller.self_test_short_ms", c.self_test_short_ms)},
+      {"controller.self_test_extended_ms", "extended device self-test duration (ms)", str(c.self_test_extended_ms),
+       number("controller.self_test_extended_ms", c.self_test_extended_ms)},
+      {"controller.namespace_management", "Namespace Management and Attachment supported (OACS bit 3)",
+       c.namespace_management ? "true" : "false", boolean("controller.namespace_management", c.namespace_management)},
+      {"controller.format_nvm", "Format NVM supported (OACS bit 1)", c.format_nvm ? "true" : "false",
+       boolean("controller.format_nvm", c.format_nvm)},
+      {"controller.nvm_capacity", "total NVM capacity, TNVMCAP (0: the flash capacity, or the namespaces' total)", "0",
+       size("controller.nvm_capacity", c.nvm_capacity_bytes)},
       {"timing.clock_mhz", "controller clock (MHz)", str(c.timing.clock_mhz), number("timing.clock_mhz", c.timing.clock_mhz, 1, 100000)},
       {"timing.register_access_cycles", "cycles per BAR0/config access", str(c.timing.register_access_cycles),
        number("timing.register_access_cycles", c.timing.register_access_cycles)},

@@ -156,3 +156,19 @@ TEST_F(CliData, FlashSuspendLowersTheReadTailUnderWrites) {
   EXPECT_EQ(run("--flash.power_loss_protection=true", nullptr, &err), 2);
   EXPECT_NE(err.find("--flash.power_loss_protection: "), std::string::npos) << err;
 }
+
+// The admin command set's configuration is reachable from the command line, range-checked.
+TEST_F(CliData, AdminCommandSetOptionsAreChecked) {
+  std::string err;
+  EXPECT_EQ(run("--controller.firmware_slots=9", nullptr, &err), 2);
+  EXPECT_NE(err.find("--controller.firmware_slots=9: expected an integer in [1, 7]"), std::string::npos) << err;
+  EXPECT_EQ(run("--flash.enabled=false --controller.nvm_capacity=1m --number_ios=10", nullptr, &err), 2);
+  EXPECT_NE(err.find("--controller.nvm_capacity: must be 0"), std::string::npos) << err;
+  nlohmann::json j;
+  ASSERT_EQ(run("--controller.firmware_slots=4 --controller.device_self_test=false --controller.nvm_capacity=2g "
+                "--rw=randrw --number_ios=100",
+                &j, &err),
+            0)
+      << err;
+  EXPECT_EQ(j["configuration"]["controller.firmware_slots"], "4");
+}
