@@ -3,6 +3,10 @@
 // data that was flushed, written with FUA, or written with the cache disabled survives
 // Controller::power_loss(); cached data does not. After power returns the controller and its PCI
 // function are in their power-on state.
+//
+// Built twice: as test_durability (memory-speed media) and as test_durability_flash with
+// SCNVME_TEST_WITH_FLASH, where the same rules must hold with the flash backend's write buffer
+// and NAND timing in place.
 #include "integration/nvm_host.h"
 
 using namespace scnvme;
@@ -19,6 +23,18 @@ ControllerConfig one_namespace(bool vwc = true) {
   ControllerConfig cfg;
   cfg.volatile_write_cache = vwc;
   cfg.namespaces = {NamespaceConfig{1, 1 << 20, 512}, NamespaceConfig{2, 1 << 20, 4096}};
+#ifdef SCNVME_TEST_WITH_FLASH
+  // A small TLC drive: 2 single-plane dies of 128 blocks x 96 pages of 16 KiB.
+  FlashConfig& f = cfg.flash;
+  f.enabled = true;
+  f.nand.channels = 1;
+  f.nand.targets_per_channel = 1;
+  f.nand.dies_per_target = 2;
+  f.nand.planes_per_die = 1;
+  f.nand.blocks_per_plane = 128;
+  f.nand.pages_per_block = 96;
+  f.ftl.slc_cache_permille = 0;
+#endif
   return cfg;
 }
 
