@@ -147,16 +147,17 @@ uint64_t FlashBackend::free_units() const {
 
 // --- Host operations -------------------------------------------------------------------------------
 
-void FlashBackend::begin_host() {
-  if (host_active_++ == 0 && background_in_delay_) host_busy_.notify(SC_ZERO_TIME);
-}
+void FlashBackend::begin_host() { ++host_active_; }
 
 void FlashBackend::end_host() {
   last_host_activity_ = sc_time_stamp();
-  if (--host_active_ == 0 && background_waiting_idle_ && background_work_) host_idle_.notify(SC_ZERO_TIME);
+  if (--host_active_ == 0 && background_waiting_ && background_work_) background_kick_.notify(SC_ZERO_TIME);
 }
 
-void FlashBackend::note_write_work() { background_work_ = true; }
+void FlashBackend::note_write_work() {
+  background_work_ = true;
+  if (background_waiting_ && ftl_->gc_wanted()) background_kick_.notify(SC_ZERO_TIME);
+}
 
 void FlashBackend::read(FlashWait& w, uint64_t first, uint64_t count, const sc_time& delay) {
   ftl::NandOps& ops = ops_;
@@ -385,27 +386,31 @@ void FlashBackend::completed(nand::NandTransaction& t) {
 void FlashBackend::background_thread() {
   const sc_time idle_delay(static_cast<double>(cfg_.background_idle_us), sc_core::SC_US);
   for (;;) {
-    if (host_active_ > 0 || !background_work_) {
-      background_waiting_idle_ = true;
-      sc_core::wait(host_idle_);
-      background_waiting_idle_ = false;
+    if (!background_work_) {
+      background_waiting_ = true;
+      sc_core::wait(background_kick_);
+      background_waiting_ = false;
       continue;
     }
+    // Busy host: collection only, when a die runs short of free blocks. Quiet host (for the idle
+    // delay): everything (collection, folding, padding).
     const sc_time idle_at = last_host_activity_ + idle_delay;
-    if (idle_at > sc_time_stamp()) {
-      background_in_delay_ = true;
-      sc_core::wait(idle_at - sc_time_stamp(), host_busy_);
-      background_in_delay_ = false;
-      continue;  // check again: the host may have come back (or the delay moved on)
-    }
-    const ftl::NandOps ops = ftl_->background_step();
-    if (ops.empty()) {
-      background_work_ = false;
+    const bool idle = host_active_ == 0 && sc_time_stamp() >= idle_at;
+    const ftl::NandOps ops = idle ? ftl_->background_step() : ftl_->gc_step();
+    if (!ops.empty()) {
+      background_wait_.start();
+      submit(ops, &background_wait_, SC_ZERO_TIME, true);
+      while (background_wait_.pending) sc_core::wait(background_wait_.done);
       continue;
     }
-    background_wait_.start();
-    submit(ops, &background_wait_, SC_ZERO_TIME, true);
-    while (background_wait_.pending) sc_core::wait(background_wait_.done);
+    if (idle) {
+      background_work_ = false;  // nothing left until more writes
+      continue;
+    }
+    background_waiting_ = true;
+    if (host_active_ == 0) sc_core::wait(idle_at - sc_time_stamp(), background_kick_);
+    else sc_core::wait(background_kick_);
+    background_waiting_ = false;
   }
 }
 

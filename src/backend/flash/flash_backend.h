@@ -12,8 +12,9 @@
 //   a write runs at host priority ahead of that write's programs.
 // - Flush: pads partial program units and waits for every host program issued before it.
 // - Deallocate / Write Zeroes: whole mapping units are unmapped (never migrated afterwards).
-// - Background: after flash.background_idle_us without host commands, background GC, pSLC
-//   folding and GC-stream padding run one step at a time at background priority.
+// - Background: while a die has fewer free blocks than ftl.gc_background_free_blocks, garbage
+//   collection runs one victim at a time at background priority beside the host's work; after
+//   flash.background_idle_us without host commands, pSLC folding and GC-stream padding too.
 // Namespaces are laid out one after another on the logical capacity, each from a mapping unit
 // boundary.
 #pragma once
@@ -160,11 +161,10 @@ class FlashBackend : public sc_core::sc_module {
 
   // Background work.
   uint32_t host_active_ = 0;
-  bool background_waiting_idle_ = false;  // the thread waits for the host to go idle
-  bool background_in_delay_ = false;      // ... or counts the idle delay down
+  bool background_waiting_ = false;       // the thread waits for a kick (or the idle delay)
   bool background_work_ = false;          // writes or trims since background_step found nothing
   sc_core::sc_time last_host_activity_;
-  sc_core::sc_event host_idle_, host_busy_;
+  sc_core::sc_event background_kick_;     // the host went quiet, or writes made collection wanted
   FlashWait background_wait_;
 
   // Scratch space reused by every submission (no allocation per command once warm).

@@ -149,12 +149,26 @@ NandOps Ftl::flush() {
   return ops;
 }
 
-NandOps Ftl::background_step() {
-  NandOps ops;
+uint32_t Ftl::neediest_die() const {
   uint32_t die = 0;
   for (uint32_t d = 1; d < layout_.dies; ++d) {
     if (blocks_.free_blocks(d, false) < blocks_.free_blocks(die, false)) die = d;
   }
+  return die;
+}
+
+bool Ftl::gc_wanted() const { return blocks_.free_blocks(neediest_die(), false) < cfg_.gc_background_free_blocks; }
+
+NandOps Ftl::gc_step() {
+  NandOps ops;
+  const uint32_t die = neediest_die();
+  if (blocks_.free_blocks(die, false) < cfg_.gc_background_free_blocks) gc_.collect_one(die, true, &ops);
+  return ops;
+}
+
+NandOps Ftl::background_step() {
+  NandOps ops;
+  const uint32_t die = neediest_die();
   if (blocks_.free_blocks(die, false) < cfg_.gc_background_free_blocks && gc_.collect_one(die, true, &ops)) return ops;
   if (layout_.slc_blocks_per_die > 0 && cfg_.fold_policy == FoldPolicy::Idle) {
     for (uint32_t i = 0; i < layout_.dies; ++i) {

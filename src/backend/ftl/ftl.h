@@ -84,6 +84,11 @@ class Ftl {
   /// (below gc_background_free_blocks), else an idle fold of one pSLC block, else padding the
   /// GC / fold streams so collected victims get erased. Empty: nothing left to do.
   NandOps background_step();
+  /// Garbage collection only (the host is busy): one victim of the die with the fewest free
+  /// blocks, if that is below gc_background_free_blocks. Empty: no collection wanted.
+  NandOps gc_step();
+  /// Some die has fewer free native blocks than gc_background_free_blocks.
+  bool gc_wanted() const;
 
   /// Brings the drive to steady state running the same algorithms, without producing operations
   /// (and without the pSLC cache and the map cache). Statistics restart afterwards; wear stays.
@@ -112,6 +117,7 @@ class Ftl {
   void check_range(uint64_t first, uint64_t count) const;
   void write_unit(uint32_t lba, NandOps* ops, bool precondition);
   Stream host_stream(NandOps* ops);
+  uint32_t neediest_die() const;  // the die with the fewest free native blocks
 
   FtlConfig cfg_;
   Layout layout_;
