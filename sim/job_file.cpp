@@ -1,11 +1,13 @@
 #include "job_file.h"
 
+#include <cctype>
 #include <fstream>
-#include <set>
+#include <istream>
 
 namespace scnvme::sim {
 
 namespace {
+
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return "";
@@ -13,13 +15,75 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// Keys scnvme-sim applies, and fio keys that are accepted and have no effect on a simulated
-// device (they describe the host side of a real run).
-const std::set<std::string> kKeys{"rw", "readwrite", "bs", "blocksize", "iodepth", "numjobs", "number_ios", "runtime",
-                                  "rwmixread", "size", "offset", "nsid", "verify"};
-const std::set<std::string> kHostOnlyKeys{"name", "description", "ioengine", "direct", "filename", "group_reporting",
-                                          "thread"};
+/// A comment after an entry starts with ';' or '#' after white space.
+std::string strip_comment(const std::string& s) {
+  for (std::size_t i = 1; i < s.size(); ++i)
+    if ((s[i] == ';' || s[i] == '#') && (s[i - 1] == ' ' || s[i - 1] == '\t')) return s.substr(0, i);
+  return s;
+}
+
+bool valid_key(const std::string& k) {
+  if (k.empty()) return false;
+  for (const char c : k)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
 }  // namespace
+
+bool parse_job_file(std::istream& in, const std::string& path, JobFile& out, std::string& error) {
+  out = JobFile{};
+  out.path = path;
+  std::vector<JobFile::Entry> global;  // in effect for the next job section
+  JobFile::Job* job = nullptr;
+  bool in_global = false;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == ';' || t[0] == '#') continue;
+    const std::string at = path + ":" + std::to_string(n) + ": ";
+    if (t.front() == '[') {
+      const std::string name = t.back() == ']' ? trim(t.substr(1, t.size() - 2)) : "";
+      if (name.empty() || name.find_first_of("[]") != std::string::npos) {
+        error = at + "malformed section header \"" + t + "\" (expected [global] or [JOBNAME])";
+        return false;
+      }
+      in_global = name == "global";
+      job = nullptr;
+      if (!in_global) {
+        out.jobs.push_back(JobFile::Job{name, n, global});
+        job = &out.jobs.back();
+      }
+      continue;
+    }
+    if (!in_global && !job) {
+      error = at + "\"" + t + "\" is outside any section (start with [global] or [JOBNAME])";
+      return false;
+    }
+    const std::string entry = trim(strip_comment(t));
+    const auto eq = entry.find('=');
+    JobFile::Entry e{trim(entry.substr(0, eq)), eq == std::string::npos ? "1" : trim(entry.substr(eq + 1)), n};
+    if (!valid_key(e.key)) {
+      error = at + "malformed entry \"" + t + "\" (expected key=value or a bare key)";
+      return false;
+    }
+    if (eq != std::string::npos && e.value.empty()) {
+      error = at + "\"" + e.key + "=\" has no value";
+      return false;
+    }
+    if (in_global) {
+      global.push_back(e);
+      out.global.push_back(e);
+    } else {
+      job->entries.push_back(e);
+    }
+  }
+  if (out.jobs.empty()) {
+    error = path + ": no job section (add one such as [job1] after [global])";
+    return false;
+  }
+  return true;
+}
 
 bool read_job_file(const std::string& path, JobFile& out, std::string& error) {
   std::ifstream in(path);
@@ -27,50 +91,7 @@ bool read_job_file(const std::string& path, JobFile& out, std::string& error) {
     error = path + ": cannot open the job file";
     return false;
   }
-  out.path = path;
-  std::map<std::string, JobFile::Entry> global, job;
-  std::string section, job_section;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    const std::string t = trim(line);
-    if (t.empty() || t[0] == ';' || t[0] == '#') continue;
-    const std::string at = path + ":" + std::to_string(n) + ": ";
-    if (t.front() == '[') {
-      if (t.back() != ']' || t.size() < 3) {
-        error = at + "malformed section header \"" + t + "\"";
-        return false;
-      }
-      section = t.substr(1, t.size() - 2);
-      if (section != "global") {
-        if (!job_section.empty()) {
-          error = at + "job section [" + section + "] after [" + job_section +
-                  "]: scnvme-sim runs one job section (use numjobs for parallel jobs)";
-          return false;
-        }
-        job_section = section;
-      }
-      continue;
-    }
-    if (section.empty()) {
-      error = at + "\"" + t + "\" is outside any [section]";
-      return false;
-    }
-    const auto eq = t.find('=');
-    std::string key = trim(t.substr(0, eq)), value = eq == std::string::npos ? "1" : trim(t.substr(eq + 1));
-    if (key == "readwrite") key = "rw";
-    if (key == "blocksize") key = "bs";
-    if (kHostOnlyKeys.count(key)) continue;
-    if (!kKeys.count(key)) {
-      std::string accepted;
-      for (const auto& k : kKeys) accepted += (accepted.empty() ? "" : ", ") + k;
-      error = at + "unknown key \"" + key + "\" (accepted: " + accepted + ")";
-      return false;
-    }
-    (section == "global" ? global : job)[key] = JobFile::Entry{value, n};
-  }
-  out.values = global;
-  for (const auto& [k, v] : job) out.values[k] = v;
-  return true;
+  return parse_job_file(in, path, out, error);
 }
 
 }  // namespace scnvme::sim

@@ -1,6 +1,7 @@
 // scnvme-sim: runs the reference platform with the reference driver and a fio-like workload.
 // Exit codes: 0 success, 1 the driver or workload saw an error, 2 bad input.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include <systemc>
 
 #include "options.h"
+#include "progress.h"
 #include "report.h"
 #include "workload.h"
 
@@ -35,8 +37,14 @@ int sc_main(int argc, char* argv[]) {
   try {
     platform::ReferencePlatform top("top", opt.platform);
     const auto built = std::chrono::steady_clock::now();
-    sim::start_workload(top, opt.driver, opt.workload, run);
+    uint64_t total_ios = 0;
+    double end_sim_s = 0;
+    sim::Progress::bounds(opt.workload, total_ios, end_sim_s);
+    sim::Progress progress(std::cerr, sim::Progress::wanted(opt.progress, STDERR_FILENO), total_ios, end_sim_s);
+    sim::start_workload(top, opt.driver, opt.workload, run,
+                        [&progress](uint64_t now_ns, uint64_t ios) { progress.update(now_ns, ios); });
     sc_core::sc_start();
+    progress.finish();
     const auto stats = top.controller(0).stats();
     const ControllerConfig& cc = top.controller(0).config();
     sim::ControllerFigures ctrl;

@@ -11,6 +11,7 @@
 
 #include "flash_options.h"
 #include "job_file.h"
+#include "job_options.h"
 #include "option_table.h"
 
 namespace po = boost::program_options;
@@ -18,6 +19,68 @@ namespace po = boost::program_options;
 namespace scnvme::sim {
 
 namespace {
+
+constexpr unsigned kMaxQueuePairs = 64;  // the reference driver's
+
+/// Builds the jobs: each job section's entries (the [global] ones before it, then its own) over
+/// the defaults, then the command line's workload keys over every job. Errors name FILE:LINE.
+bool apply_job_file(const JobFile& file, const std::map<std::string, std::string>& cli, SimOptions& opt, std::string& error) {
+  WorkloadOptions& w = opt.workload;
+  w.jobs.clear();
+  std::string power_loss_text = "0";
+  for (const auto& section : file.jobs) {
+    JobOptions j;
+    j.name = section.name;
+    std::map<std::string, std::string> used;
+    for (const auto& e : section.entries) {
+      const std::string at = file.path + ":" + std::to_string(e.line) + ": ";
+      const std::string key = canonical_job_key(e.key);
+      if (host_only_job_key(key)) continue;
+      if (key == "name") {
+        j.name = e.value;
+        continue;
+      }
+      const JobKey* k = find_job_key(key);
+      if (!k) {
+        error = at + "unknown key \"" + e.key + "\" (accepted: " + job_key_list() + ")";
+        return false;
+      }
+      if (k->run_wide && e.line > section.line) {
+        error = at + key + " applies to the whole run: set it in [global]";
+        return false;
+      }
+      try {
+        k->apply(j, w, e.value);
+      } catch (const BadValue& b) {
+        error = at + b.message.substr(2);
+        return false;
+      }
+      used[key] = e.value;
+      if (k->run_wide) power_loss_text = e.value;
+    }
+    for (const auto& [key, value] : cli) {
+      try {
+        find_job_key(key)->apply(j, w, value);
+      } catch (const BadValue& b) {
+        error = b.message;
+        return false;
+      }
+      used[key] = value;
+      if (find_job_key(key)->run_wide) power_loss_text = value;
+    }
+    if (!j.bssplit.empty() && !cli.count("bssplit") && cli.count("bs")) j.bssplit.clear();  // --bs wins over the file's split
+    for (const auto& k : job_keys()) {
+      if (k.run_wide) continue;
+      const auto u = used.find(k.name);
+      j.effective.emplace_back(k.name, u == used.end() ? k.default_text : u->second);
+    }
+    w.jobs.push_back(std::move(j));
+  }
+  // The configuration's workload keys: the first job's (each job's are in the report).
+  for (const auto& [key, value] : w.jobs.front().effective) opt.effective[key] = value;
+  opt.effective["power_loss_at"] = power_loss_text;
+  return true;
+}
 
 }  // namespace
 
@@ -45,11 +108,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   ControllerConfig& c = opt.platform.controllers.at(0);
   use_client_tlc_defaults(c);
   WorkloadOptions& w = opt.workload;
+  w = WorkloadOptions{};
   nvme_driver_default_options(&opt.driver);
   std::string irq = "auto";
   bool driver_sgl = false;
   uint64_t timeout_ms = 30000, cpu_op_ns = 20, ram = opt.platform.ram_bytes;
-  std::string rw = w.rw, runtime = "0", power_loss_at = "0";
   std::vector<uint64_t> ns_size(kMaxNamespaceOptions + 1, 0);
   std::vector<uint32_t> ns_block(kMaxNamespaceOptions + 1, 512);
   std::vector<uint16_t> ns_metadata(kMaxNamespaceOptions + 1, 0);
@@ -214,44 +277,22 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     model.push_back({s + ".data", "store (keep data), zeroes or pattern (data-less, for timing runs)", "store",
                      choice(s + ".data", ns_data[n], {"store", "zeroes", "pattern"})});
   }
-  std::vector<Option> workload = {
-      {"rw", "read, write, randread, randwrite, rw (readwrite), randrw", rw,
-       choice("rw", rw, {"read", "write", "randread", "randwrite", "rw", "readwrite", "randrw"})},
-      {"bs", "block size of each I/O", "4k", size("bs", w.bs, 512, 1ull << 30)},
-      {"iodepth", "I/Os in flight per job", str(w.iodepth), number("iodepth", w.iodepth, 1, 4095)},
-      {"numjobs", "jobs, each with its own queue pair and vector", str(w.numjobs), number("numjobs", w.numjobs, 1, 64)},
-      {"number_ios", "I/Os per job (0: one pass, or until runtime)", str(w.number_ios), number("number_ios", w.number_ios)},
-      {"runtime", "simulated run time limit (seconds; 0: none)", runtime, text("runtime", runtime)},
-      {"rwmixread", "percentage of reads in rw/randrw", str(w.rwmixread), number("rwmixread", w.rwmixread, 0, 100)},
-      {"size", "bytes each job covers (0: namespace / numjobs)", "0", size("size", w.size)},
-      {"offset", "byte offset where the jobs' region starts", "0", size("offset", w.offset)},
-      {"nsid", "namespace the jobs use (all: every active namespace, jobs spread over them)", str(w.nsid),
-       [&w](const std::string& v) {
-         if (v == "all") {
-           w.nsid = 0;
-           return;
-         }
-         number("nsid", w.nsid, 1, 0xFFFFFFFE)(v);
-       }},
-      {"verify", "check reads against what this run wrote: crc32c, meta, pattern or 0", "crc32c",
-       [&w](const std::string& v) {
-         if (!parse_verify(v, w.verify)) throw BadValue{"--verify=" + v + ": expected one of crc32c, meta, pattern, 0"};
-       }},
-      {"fsync", "issue a Flush after this many writes (0: never)", "0", number("fsync", w.fsync)},
-      {"power_loss_at", "power loss at this simulated time (seconds; 0: none), then recover and verify", "0",
-       text("power_loss_at", power_loss_at)},
-  };
-
   po::options_description general("General");
   general.add_options()("help,h", "print this help")("seed", po::value<uint64_t>()->default_value(1), "seed of every random choice")(
       "profile", po::value<std::string>(), "INI profile with [section] key = value model options")(
       "json", po::value<std::string>(), "write results as JSON to this file")(
       "log-level", po::value<std::string>()->default_value("warn"), "error, warn, info or debug (model and driver logs)")(
-      "jobfile", po::value<std::string>(), "fio job file (also the positional argument)");
+      "jobfile", po::value<std::string>(), "fio job file (also the positional argument)")(
+      "progress", po::value<std::string>()->default_value("auto"),
+      "progress line on stderr: auto (when stderr is a terminal), always or never");
   po::options_description model_desc("Model (--section.key=value; also in --profile)");
   for (const auto& o : model) model_desc.add_options()(o.name.c_str(), po::value<std::string>()->default_value(o.default_text), o.help.c_str());
-  po::options_description wl_desc("Workload (fio option names)");
-  for (const auto& o : workload) wl_desc.add_options()(o.name.c_str(), po::value<std::string>()->default_value(o.default_text), o.help.c_str());
+  po::options_description wl_desc("Workload (fio option names; on the command line they apply to every job of a job file)");
+  for (const auto& k : job_keys()) {
+    auto* v = po::value<std::string>()->default_value(k.default_text);
+    if (k.flag) v->implicit_value("1");
+    wl_desc.add_options()(k.name.c_str(), v, k.help.c_str());
+  }
   po::options_description all;
   all.add(general).add(model_desc).add(wl_desc);
   po::positional_options_description pos;
@@ -310,63 +351,47 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
         opt.effective[o.name] = vm[o.name].as<std::string>();
       }
     }
-    // Workload keys: command line > job file > default.
-    JobFile job;
-    if (vm.count("jobfile")) {
-      std::string error;
-      if (!read_job_file(vm["jobfile"].as<std::string>(), job, error)) {
-        err << "scnvme-sim: " << error << "\n";
-        return ParseOutcome::BadInput;
-      }
-    }
-    for (const auto& o : workload) {
-      const bool from_cli = !vm[o.name].defaulted();
-      auto it = job.values.find(o.name);
-      if (!from_cli && it != job.values.end()) {
-        try {
-          o.apply(it->second.value);
-        } catch (const BadValue& b) {
-          throw BadValue{job.path + ":" + std::to_string(it->second.line) + ": " + b.message.substr(2)};
-        }
-        opt.effective[o.name] = it->second.value;
-      } else {
-        o.apply(vm[o.name].as<std::string>());
-        opt.effective[o.name] = vm[o.name].as<std::string>();
-      }
-    }
-    if (runtime.size() > 1 && runtime.back() == 's') runtime.pop_back();
-    std::size_t p = 0;
-    try {
-      w.runtime_s = std::stod(runtime, &p);
-    } catch (const std::exception&) {
-      p = 0;
-    }
-    if (p == 0 || p != runtime.size() || w.runtime_s < 0)
-      throw BadValue{"--runtime=" + vm["runtime"].as<std::string>() + ": expected seconds >= 0 (e.g. 0.01 or 2s)"};
-    std::string pl = power_loss_at;
-    if (pl.size() > 1 && pl.back() == 's') pl.pop_back();
-    p = 0;
-    try {
-      w.power_loss_at_s = std::stod(pl, &p);
-    } catch (const std::exception&) {
-      p = 0;
-    }
-    if (p == 0 || p != pl.size() || w.power_loss_at_s < 0)
-      throw BadValue{"--power_loss_at=" + power_loss_at + ": expected seconds >= 0 (e.g. 0.0002)"};
   } catch (const BadValue& b) {
     err << "scnvme-sim: " << b.message << "\n";
     return ParseOutcome::BadInput;
   }
-  w.rw = rw == "readwrite" ? "rw" : rw;
-  if (w.iodepth >= opt.driver.io_queue_entries) {
-    err << "scnvme-sim: --iodepth=" << w.iodepth << ": at most --driver.queue_entries - 1 = " << opt.driver.io_queue_entries - 1
-        << " (a queue of N entries holds N - 1 commands)\n";
+  std::map<std::string, std::string> cli;  // workload keys given on the command line
+  for (const auto& k : job_keys())
+    if (!vm[k.name].defaulted()) cli[k.name] = vm[k.name].as<std::string>();
+  std::string error;
+  if (vm.count("jobfile")) {
+    JobFile file;
+    if (!read_job_file(vm["jobfile"].as<std::string>(), file, error) || !apply_job_file(file, cli, opt, error)) {
+      err << "scnvme-sim: " << error << "\n";
+      return ParseOutcome::BadInput;
+    }
+    opt.effective["jobfile"] = file.path;
+  } else {
+    JobFile none;
+    none.jobs.push_back(JobFile::Job{});
+    if (!apply_job_file(none, cli, opt, error)) {
+      err << "scnvme-sim: " << error << "\n";
+      return ParseOutcome::BadInput;
+    }
+  }
+  for (const auto& j : w.jobs) {
+    if (j.iodepth >= opt.driver.io_queue_entries) {
+      err << "scnvme-sim: --iodepth=" << j.iodepth << ": at most --driver.queue_entries - 1 = " << opt.driver.io_queue_entries - 1
+          << " (a queue of N entries holds N - 1 commands)\n";
+      return ParseOutcome::BadInput;
+    }
+  }
+  if (w.instances() > kMaxQueuePairs) {
+    err << "scnvme-sim: --numjobs: " << w.instances() << " job instances over every job; at most " << kMaxQueuePairs
+        << " (one I/O queue pair each)\n";
     return ParseOutcome::BadInput;
   }
-  if (w.bs % 512) {
-    err << "scnvme-sim: --bs=" << w.bs << ": expected a multiple of 512 bytes\n";
+  const std::string progress = vm["progress"].as<std::string>();
+  if (progress != "auto" && progress != "always" && progress != "never") {
+    err << "scnvme-sim: --progress=" << progress << ": expected one of auto, always, never\n";
     return ParseOutcome::BadInput;
   }
+  opt.progress = progress;
 
   const std::string level = vm["log-level"].as<std::string>();
   static const std::vector<std::string> levels{"error", "warn", "info", "debug"};
@@ -384,7 +409,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   w.seed = opt.seed;
   opt.platform.ram_bytes = ram;
   opt.platform.cpu_op_cost = sc_core::sc_time(static_cast<double>(cpu_op_ns), sc_core::SC_NS);
-  opt.driver.io_queues = w.numjobs;
+  opt.driver.io_queues = w.instances();
   opt.driver.use_sgl = driver_sgl;
   w.writes_durable = !c.volatile_write_cache;
   opt.driver.command_timeout_ns = timeout_ms * 1000000ull;
@@ -405,11 +430,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     ns.image = ns_image[n];
     ns.image_read_only = ns_image_ro[n];
     ns.data = ns_data[n] == "zeroes" ? NamespaceData::Zeroes : ns_data[n] == "pattern" ? NamespaceData::Pattern : NamespaceData::Store;
-    if (ns.data != NamespaceData::Store && w.verify != VerifyMode::None && (w.nsid == 0 || w.nsid == n)) {
-      err << "scnvme-sim: --verify=" << verify_name(w.verify) << ": namespace " << n
-          << " is data-less (--ns" << n << ".data=" << ns_data[n] << "); use --verify=0\n";
-      return ParseOutcome::BadInput;
-    }
+    for (const auto& j : w.jobs)
+      if (ns.data != NamespaceData::Store && j.verify != VerifyMode::None && (j.nsid == 0 || j.nsid == n)) {
+        err << "scnvme-sim: --verify=" << verify_name(j.verify) << ": namespace " << n << " is data-less (--ns" << n
+            << ".data=" << ns_data[n] << "); use --verify=0\n";
+        return ParseOutcome::BadInput;
+      }
     c.namespaces.push_back(ns);
     nsids.push_back(n);
   }

@@ -19,6 +19,7 @@ struct SimOptions {
   WorkloadOptions workload;
   std::string json_path;
   std::string log_level = "warn";
+  std::string progress = "auto";  // progress line on stderr: auto (a terminal), always, never
   uint64_t seed = 1;
   std::map<std::string, std::string> effective;  // every option with the value used
 };

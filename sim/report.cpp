@@ -68,6 +68,34 @@ nlohmann::json direction_json(const LatencyStats& s, uint64_t bytes, double seco
           {"latency_ns", latency_json(s)}};
 }
 
+/// The job's keys that are not at their defaults, beyond rw, bs, iodepth and nsid.
+std::string job_extras(const JobOptions& o) {
+  std::string t;
+  char buf[64];
+  if (o.random() && o.random_distribution.kind != Distribution::Kind::Random)
+    t += ", random_distribution=" + distribution_name(o.random_distribution);
+  if (o.rate_iops) t += ", rate_iops=" + std::to_string(o.rate_iops);
+  if (o.thinktime_us) t += ", thinktime=" + std::to_string(o.thinktime_us) + "us";
+  if (o.ramp_time_s > 0) {
+    std::snprintf(buf, sizeof buf, ", ramp_time=%gs", o.ramp_time_s);
+    t += buf;
+  }
+  if (o.runtime_s > 0) {
+    std::snprintf(buf, sizeof buf, ", runtime=%gs", o.runtime_s);
+    t += buf;
+  }
+  if (o.time_based) t += ", time_based";
+  return t;
+}
+
+/// The verify mode of every job, or "mixed".
+std::string verify_text(const WorkloadOptions& w) {
+  const VerifyMode m = w.jobs.front().verify;
+  for (const auto& j : w.jobs)
+    if (j.verify != m) return "mixed";
+  return verify_name(m);
+}
+
 }  // namespace
 
 namespace {
@@ -201,10 +229,13 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
   for (const auto& ns : run.namespaces)
     os << "  namespace " << ns.nsid << ": " << ns.blocks << " blocks of " << ns.block_size << " B ("
        << fmt("%.2f", static_cast<double>(ns.blocks) * ns.block_size / (1ull << 30)) << " GiB)\n";
-  for (std::size_t j = 0; j < run.jobs.size(); ++j) {
-    os << "job" << j << ": (rw=" << w.rw << ", bs=" << w.bs << ", iodepth=" << w.iodepth << ", nsid=" << w.nsid << ")\n";
-    print_direction(os, "read ", run.jobs[j].read, run.jobs[j].bytes_read, run.sim_time_s);
-    print_direction(os, "write", run.jobs[j].write, run.jobs[j].bytes_written, run.sim_time_s);
+  for (const auto& r : run.jobs) {
+    const JobOptions& o = w.jobs.at(r.job);
+    os << r.name << ": (rw=" << o.rw << ", " << (o.bssplit.empty() ? "bs=" : "bssplit=") << o.bs_text() << ", iodepth=" << o.iodepth
+       << ", nsid=" << r.nsid << job_extras(o) << ")\n";
+    print_direction(os, "read ", r.read, r.bytes_read, r.time_s);
+    print_direction(os, "write", r.write, r.bytes_written, r.time_s);
+    if (r.ramp_ios) os << "    ramp: " << r.ramp_ios << " I/Os not counted\n";
   }
   const Totals t = totals(run);
   os << "all jobs:\n";
@@ -231,8 +262,8 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
     failures += j.verify_failures;
     flushes += j.flushes;
   }
-  if (w.verify != VerifyMode::None)
-    os << "verify (" << verify_name(w.verify) << "): " << verified << " reads checked, " << failures << " mismatches\n";
+  if (verify_text(w) != "none")
+    os << "verify (" << verify_text(w) << "): " << verified << " reads checked, " << failures << " mismatches\n";
   if (flushes) os << "flushes: " << flushes << "\n";
   if (run.power_loss.happened)
     os << "power loss at " << fmt("%.6f", run.power_loss.at_s) << " s: after recovery " << run.power_loss.chunks_checked
@@ -261,14 +292,27 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
   const Totals t = totals(run);
   const double s = run.sim_time_s;
   nlohmann::json jobs = nlohmann::json::array();
-  for (const auto& j : run.jobs)
-    jobs.push_back({{"nsid", j.nsid},
-                    {"read", direction_json(j.read, j.bytes_read, s)},
-                    {"write", direction_json(j.write, j.bytes_written, s)},
+  for (const auto& j : run.jobs) {
+    nlohmann::json by_bs = nlohmann::json::object();
+    for (const auto& [bytes, n] : j.ios_by_bs) by_bs[std::to_string(bytes)] = n;
+    nlohmann::json options = nlohmann::json::object();
+    for (const auto& [k, v] : opt.workload.jobs.at(j.job).effective) options[k] = v;
+    jobs.push_back({{"name", j.name},
+                    {"job", opt.workload.jobs.at(j.job).name},
+                    {"instance", j.instance},
+                    {"options", options},
+                    {"nsid", j.nsid},
+                    {"time_ns", static_cast<uint64_t>(j.time_s * 1e9 + 0.5)},
+                    {"ios", j.read.count() + j.write.count()},
+                    {"ios_by_bs", by_bs},
+                    {"ramp_ios", j.ramp_ios},
+                    {"read", direction_json(j.read, j.bytes_read, j.time_s)},
+                    {"write", direction_json(j.write, j.bytes_written, j.time_s)},
                     {"flushes", j.flushes},
                     {"errors", j.errors},
                     {"verified_reads", j.verified_reads},
                     {"verify_failures", j.verify_failures}});
+  }
   uint64_t verify_failures = 0;
   for (const auto& j : run.jobs) verify_failures += j.verify_failures;
   nlohmann::json doc = {
@@ -293,7 +337,7 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
           {"executed_to_cqe", latency_json(run.stages.complete)},
           {"doorbell_to_cqe", latency_json(run.stages.device)},
           {"cqe_to_interrupt", stage_json(run.stages.interrupt)}}},
-        {"verify", {{"mode", verify_name(opt.workload.verify)}, {"failures", verify_failures}}},
+        {"verify", {{"mode", verify_text(opt.workload)}, {"failures", verify_failures}}},
         {"power_loss",
          {{"happened", run.power_loss.happened},
           {"at_s", run.power_loss.at_s},

@@ -1,10 +1,13 @@
 #include "workload.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include <systemc>
 
@@ -40,6 +43,33 @@ bool valid_rw(const std::string& rw) {
          rw == "randrw";
 }
 
+uint64_t JobOptions::min_bs() const {
+  if (bssplit.empty()) return bs;
+  uint64_t m = UINT64_MAX;
+  for (const auto& b : bssplit) m = std::min(m, b.bytes);
+  return m;
+}
+
+uint64_t JobOptions::max_bs() const {
+  if (bssplit.empty()) return bs;
+  uint64_t m = 0;
+  for (const auto& b : bssplit) m = std::max(m, b.bytes);
+  return m;
+}
+
+std::string JobOptions::bs_text() const {
+  if (bssplit.empty()) return std::to_string(bs);
+  std::string t;
+  for (const auto& b : bssplit) t += (t.empty() ? "" : ":") + std::to_string(b.bytes) + "/" + std::to_string(b.percent);
+  return t;
+}
+
+unsigned WorkloadOptions::instances() const {
+  unsigned n = 0;
+  for (const auto& j : jobs) n += j.numjobs;
+  return n;
+}
+
 namespace {
 
 constexpr uint8_t kOpFlush = 0x00, kOpWrite = 0x01, kOpRead = 0x02;
@@ -51,8 +81,7 @@ uint64_t splitmix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-
-/// What a job knows about one bs-sized chunk it wrote.
+/// What a job knows about one unit (its smallest block size) it wrote.
 struct ChunkState {
   uint32_t written = 0;  // generation of the newest completed write
   uint32_t durable = 0;  // generation known to be durable (flushed, or written without a cache)
@@ -62,84 +91,166 @@ struct ChunkState {
 struct InFlight {
   bool busy = false;
   uint8_t opcode = 0;
-  uint64_t chunk = 0;
-  uint32_t generation = 0;
+  uint64_t chunk = 0;                  // first unit
+  uint64_t units = 0;                  // units covered
+  std::vector<uint32_t> generations;   // per unit: written (write) or expected (read)
   uint64_t submitted_ns = 0;
   unsigned buffer = 0;
   std::vector<std::pair<uint64_t, uint32_t>> flushed;  // for a Flush: writes it makes durable
 };
 
-/// One job: region, chunk states and results; shared with the recovery pass after a power loss.
+/// One job instance: its region in units of its smallest block size, the units' states and
+/// results; shared with the recovery pass after a power loss.
 struct Job {
-  unsigned index = 0;
+  unsigned index = 0;  // over every instance: its queue pair is index + 1
+  const JobOptions* opt = nullptr;
   const nvme_namespace* ns = nullptr;
-  uint64_t base_chunk = 0, chunks = 0, chunk_blocks = 0;
+  uint64_t unit = 0, unit_blocks = 0, base_unit = 0, units = 0;
   std::unordered_map<uint64_t, ChunkState> state;
+  uint64_t begin_byte() const { return base_unit * unit; }
+  uint64_t end_byte() const { return (base_unit + units) * unit; }
 };
 
-bool setup_job(Job& job, unsigned j, const WorkloadOptions& wl, const nvme_namespace& ns, unsigned jobs_on_ns,
-               unsigned index_on_ns, RunResult& run) {
-  job.index = j;
-  job.ns = &ns;
-  job.chunk_blocks = wl.bs / ns.block_size;
-  const uint64_t ns_chunks = ns.blocks / job.chunk_blocks;
-  const uint64_t offset_chunks = wl.offset / wl.bs;
-  job.chunks = wl.size ? wl.size / wl.bs : (ns_chunks - std::min(ns_chunks, offset_chunks)) / jobs_on_ns;
-  job.base_chunk = offset_chunks + index_on_ns * job.chunks;
-  if (job.chunks == 0 || job.base_chunk + job.chunks > ns_chunks) {
-    run.ok = false;
-    run.error = "job " + std::to_string(j) + ": the region (offset/size/bs) does not fit namespace " + std::to_string(ns.nsid);
-    return false;
+bool writes(const JobOptions& o) { return o.rw != "read" && o.rw != "randread"; }
+
+/// Lays the instances out: those on one namespace with the same offset follow each other; the
+/// ones without a size share what their explicit neighbours leave. Overlapping regions are an
+/// error only where verification would read another instance's writes.
+bool place_jobs(std::vector<Job>& jobs, RunResult& run) {
+  std::map<std::pair<uint32_t, uint64_t>, std::pair<uint64_t, unsigned>> groups;  // (nsid, offset) -> explicit bytes, auto count
+  for (const Job& j : jobs) {
+    auto& g = groups[{j.ns->nsid, j.opt->offset}];
+    if (j.opt->size) g.first += j.opt->size;
+    else ++g.second;
   }
+  std::map<std::pair<uint32_t, uint64_t>, uint64_t> cursor;
+  for (Job& j : jobs) {
+    const JobOptions& o = *j.opt;
+    const uint64_t ns_bytes = j.ns->blocks * j.ns->block_size;
+    const auto key = std::make_pair(j.ns->nsid, o.offset);
+    const auto& g = groups[key];
+    uint64_t& at = cursor.try_emplace(key, o.offset).first->second;
+    at = (at + j.unit - 1) / j.unit * j.unit;
+    const uint64_t left = ns_bytes > o.offset + g.first ? ns_bytes - o.offset - g.first : 0;
+    const uint64_t bytes = o.size ? o.size : left / g.second;
+    j.base_unit = at / j.unit;
+    j.units = bytes / j.unit;
+    at += bytes;
+    if (j.units * j.unit < o.max_bs() || j.end_byte() > ns_bytes) {
+      run.ok = false;
+      run.error = "job " + std::to_string(j.index) + ": the region (offset/size/bs) does not fit namespace " + std::to_string(j.ns->nsid);
+      return false;
+    }
+  }
+  for (std::size_t a = 0; a < jobs.size(); ++a)
+    for (std::size_t b = a + 1; b < jobs.size(); ++b) {
+      const Job &x = jobs[a], &y = jobs[b];
+      const bool verified = (writes(*x.opt) && y.opt->verify != VerifyMode::None) || (writes(*y.opt) && x.opt->verify != VerifyMode::None);
+      if (x.ns == y.ns && verified && x.begin_byte() < y.end_byte() && y.begin_byte() < x.end_byte()) {
+        run.ok = false;
+        run.error = "jobs " + std::to_string(a) + " and " + std::to_string(b) + " overlap on namespace " +
+                    std::to_string(x.ns->nsid) + " and one writes what the other verifies: give them disjoint offset/size or verify=0";
+        return false;
+      }
+    }
   return true;
 }
 
-void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& out, RunResult& run,
-             uint64_t& first_submit_ns, uint64_t& last_complete_ns) {
+/// The job's measured span and the run's.
+struct Clock {
+  uint64_t first = 0, last = 0;
+};
+
+void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& out, RunResult& run, Clock& clock,
+             const ProgressHook& progress) {
   scnvme_hal_device* dev = drv.dev;
+  const JobOptions& o = *job.opt;
   const unsigned q = job.index + 1;
   const uint32_t nsid = job.ns->nsid;
   out.nsid = nsid;
-  const bool random = wl.rw.rfind("rand", 0) == 0;
-  const bool mixed = wl.rw == "rw" || wl.rw == "readwrite" || wl.rw == "randrw";
-  const bool writes_only = wl.rw == "write" || wl.rw == "randwrite";
-  const uint64_t total = wl.number_ios ? wl.number_ios : (wl.runtime_s > 0 ? UINT64_MAX : job.chunks);
-  const uint64_t deadline_ns = wl.runtime_s > 0 ? scnvme_hal_now_ns(dev) + static_cast<uint64_t>(wl.runtime_s * 1e9) : UINT64_MAX;
+  const bool random = o.random();
+  const bool mixed = o.rw == "rw" || o.rw == "randrw";
+  const bool writes_only = o.rw == "write" || o.rw == "randwrite";
+  const uint64_t max_bs = o.max_bs();
+  const uint64_t start_ns = scnvme_hal_now_ns(dev);
+  const uint64_t ramp_end_ns = start_ns + static_cast<uint64_t>(o.ramp_time_s * 1e9);
+  const uint64_t deadline_ns = o.runtime_s > 0 ? ramp_end_ns + static_cast<uint64_t>(o.runtime_s * 1e9) : UINT64_MAX;
+  const uint64_t pass_bytes = job.units * job.unit;
+  const uint64_t rate_period_ns = o.rate_iops ? std::max<uint64_t>(1, 1000000000ull / o.rate_iops) : 0;
 
   std::mt19937_64 rng(splitmix(wl.seed + 0x1000 * (job.index + 1)));
-  std::vector<uint8_t*> buffers(wl.iodepth);
-  std::vector<uint64_t> buffer_bus(wl.iodepth);
-  for (unsigned i = 0; i < wl.iodepth; ++i) {
-    buffers[i] = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, wl.bs, 4096, &buffer_bus[i]));
+  BlockPicker picker(o.random_distribution, job.units, splitmix(wl.seed + 0x2000 * (job.index + 1)));
+  std::vector<uint8_t*> buffers(o.iodepth);
+  std::vector<uint64_t> buffer_bus(o.iodepth);
+  for (unsigned i = 0; i < o.iodepth; ++i) {
+    buffers[i] = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, max_bs, 4096, &buffer_bus[i]));
     if (!buffers[i]) {
       run.ok = false;
-      run.error = "out of DMA memory for " + std::to_string(wl.iodepth) + " buffers of " + std::to_string(wl.bs) + " bytes";
+      run.error = "out of DMA memory for " + std::to_string(o.iodepth) + " buffers of " + std::to_string(max_bs) + " bytes";
       return;
     }
   }
   std::vector<unsigned> free_buffers;
-  for (unsigned i = wl.iodepth; i > 0; --i) free_buffers.push_back(i - 1);
+  for (unsigned i = o.iodepth; i > 0; --i) free_buffers.push_back(i - 1);
   std::vector<InFlight> inflight(drv.sq[q].size);
   std::set<uint64_t> busy_chunks;
   std::vector<std::pair<uint64_t, uint32_t>> since_flush;  // completed writes not yet covered by a Flush
   uint64_t issued = 0, completed = 0, next_seq = 0, writes_since_flush = 0;
-  std::vector<nvme_completion> cpl(wl.iodepth + 1);
-  bool flush_outstanding = false;
+  uint64_t data_issued = 0, inflight_bytes = 0, inflight_ios = 0;
+  // The measured phase starts at the ramp's end; what it may still issue is bounded by
+  // number_ios or one pass, counting the I/Os in flight when it starts (they complete in it).
+  bool measuring = o.ramp_time_s <= 0;
+  uint64_t used_ios = 0, used_bytes = 0, measure_start_ns = start_ns, last_counted_ns = 0;
+  uint64_t since_think = 0;
+  bool think_pending = false, flush_outstanding = false;
+  std::vector<nvme_completion> cpl(o.iodepth + 1);
 
-  auto finish = [&] {
-    for (unsigned i = 0; i < wl.iodepth; ++i) scnvme_hal_dma_free(dev, buffers[i]);
+  auto start_measuring = [&] {
+    measuring = true;
+    measure_start_ns = ramp_end_ns;
+    used_ios = inflight_ios;
+    used_bytes = inflight_bytes;
   };
-  while (completed < issued || (issued < total && scnvme_hal_now_ns(dev) < deadline_ns)) {
+  auto may_issue = [&](uint64_t now) {
+    if (now >= deadline_ns) return false;
+    if (!measuring) return true;
+    if (o.number_ios) return used_ios < o.number_ios;
+    return (o.time_based && o.runtime_s > 0) || used_bytes < pass_bytes;
+  };
+  auto rate_allows = [&](uint64_t now) { return !rate_period_ns || now >= start_ns + data_issued * rate_period_ns; };
+  auto pick_bs = [&] {
+    if (o.bssplit.empty()) return o.bs;
+    unsigned r = static_cast<unsigned>(rng() % 100);
+    for (const auto& b : o.bssplit) {
+      if (r < b.percent) return b.bytes;
+      r -= b.percent;
+    }
+    return o.bssplit.back().bytes;
+  };
+  auto lba_of = [&](uint64_t unit) { return (job.base_unit + unit) * job.unit_blocks; };
+
+  for (;;) {
+    uint64_t now = scnvme_hal_now_ns(dev);
+    if (!measuring && now >= ramp_end_ns) start_measuring();
+    const bool more = may_issue(now);
+    if (!more && completed == issued) break;
+    if (think_pending && completed == issued) {
+      // fio's thinktime: the I/Os of the batch have completed; think, then go on.
+      scnvme_hal_delay_ns(dev, o.thinktime_us * 1000);
+      think_pending = false;
+      continue;
+    }
     unsigned prepared = 0;
     // A Flush every `fsync` completed writes (fio's fsync=N), one at a time.
-    if (wl.fsync && writes_since_flush >= wl.fsync && !flush_outstanding) {
+    if (o.fsync && writes_since_flush >= o.fsync && !flush_outstanding && !think_pending) {
       const int cid = nvme_io_prepare(&drv, q, kOpFlush, nsid, 0, 0, 0, 0);
       if (cid >= 0) {
         InFlight& f = inflight[static_cast<unsigned>(cid)];
-        f = InFlight{};
         f.busy = true;
         f.opcode = kOpFlush;
-        f.submitted_ns = scnvme_hal_now_ns(dev);
+        f.units = 0;
+        f.submitted_ns = now;
+        f.flushed.clear();
         f.flushed.swap(since_flush);
         writes_since_flush = 0;
         flush_outstanding = true;
@@ -147,47 +258,86 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         ++prepared;
       }
     }
-    while (!free_buffers.empty() && issued < total && scnvme_hal_now_ns(dev) < deadline_ns) {
-      const bool write = writes_only || (mixed && (rng() % 100) >= wl.rwmixread);
+    while (!think_pending && !free_buffers.empty() && may_issue(now) && rate_allows(now)) {
+      const bool write = writes_only || (mixed && (rng() % 100) >= o.rwmixread);
+      const uint64_t bytes = pick_bs();
+      const uint64_t k = bytes / job.unit;
       uint64_t chunk = 0;
       bool found = false;
       for (int attempt = 0; attempt < 16 && !found; ++attempt) {
-        chunk = random ? rng() % job.chunks : (next_seq % job.chunks);
-        found = !busy_chunks.count(chunk);
-        if (!random && found) ++next_seq;
+        if (random) {
+          const uint64_t slots = job.units / k;
+          chunk = std::min(picker.next(rng) / k, slots - 1) * k;
+        } else {
+          chunk = next_seq + k > job.units ? 0 : next_seq;
+        }
+        found = true;
+        for (uint64_t u = chunk; u < chunk + k && found; ++u) found = !busy_chunks.count(u);
+        if (!random) break;
       }
       if (!found) break;  // everything nearby is in flight; reap first
       const unsigned b = free_buffers.back();
-      const uint64_t lba = (job.base_chunk + chunk) * job.chunk_blocks;
-      // Chunk state exists for chunks written in this run (a read of another one expects
-      // generation 0: never written).
-      const auto known = job.state.find(chunk);
-      uint32_t generation = known == job.state.end() ? 0 : known->second.written;
-      if (write) {
-        generation = (known == job.state.end() ? 0 : known->second.issued) + 1;
-        fill_block(wl.verify, buffers[b], wl.bs, nsid, lba, generation, wl.seed);
-      }
-      const int cid = nvme_io_prepare(&drv, q, write ? kOpWrite : kOpRead, nsid, lba, static_cast<uint32_t>(job.chunk_blocks),
-                                      buffer_bus[b], wl.bs);
+      const int cid = nvme_io_prepare(&drv, q, write ? kOpWrite : kOpRead, nsid, lba_of(chunk),
+                                      static_cast<uint32_t>(k * job.unit_blocks), buffer_bus[b], bytes);
       if (cid < 0) break;  // queue full
-      if (write) job.state[chunk].issued = generation;
-      free_buffers.pop_back();
-      busy_chunks.insert(chunk);
+      if (!random) next_seq = chunk + k;
       InFlight& f = inflight[static_cast<unsigned>(cid)];
-      f = InFlight{};
       f.busy = true;
       f.opcode = write ? kOpWrite : kOpRead;
       f.chunk = chunk;
-      f.generation = generation;
-      f.submitted_ns = scnvme_hal_now_ns(dev);
+      f.units = k;
+      f.generations.clear();
+      // Unit state exists for units written in this run (a read of another one expects
+      // generation 0: never written).
+      for (uint64_t u = chunk; u < chunk + k; ++u) {
+        const auto known = job.state.find(u);
+        if (write) {
+          const uint32_t g = (known == job.state.end() ? 0 : known->second.issued) + 1;
+          job.state[u].issued = g;
+          f.generations.push_back(g);
+          fill_block(o.verify, buffers[b] + (u - chunk) * job.unit, job.unit, nsid, lba_of(u), g, wl.seed);
+        } else {
+          f.generations.push_back(known == job.state.end() ? 0 : known->second.written);
+        }
+        busy_chunks.insert(u);
+      }
+      free_buffers.pop_back();
+      f.submitted_ns = now;
       f.buffer = b;
-      if (first_submit_ns == 0 || f.submitted_ns < first_submit_ns) first_submit_ns = f.submitted_ns;
+      if (measuring && data_issued == 0) measure_start_ns = now;
+      if (measuring && (clock.first == 0 || now < clock.first)) clock.first = now;
       ++issued;
+      ++data_issued;
+      ++inflight_ios;
+      inflight_bytes += bytes;
+      if (measuring) {
+        ++used_ios;
+        used_bytes += bytes;
+      }
       ++prepared;
+      if (o.thinktime_us && ++since_think >= o.thinktime_blocks) {
+        since_think = 0;
+        think_pending = true;
+      }
     }
     if (prepared) nvme_io_ring(&drv, q);
-    if (completed == issued) continue;
-    const int n = nvme_io_reap(&drv, q, cpl.data(), static_cast<unsigned>(cpl.size()), drv.opt.command_timeout_ns);
+    if (completed == issued) {
+      // Nothing in flight: held back by the rate cap.
+      if (more && !rate_allows(now)) scnvme_hal_delay_ns(dev, start_ns + data_issued * rate_period_ns - now);
+      continue;
+    }
+    // With a rate cap, wake for the next permitted submission as well as for completions.
+    uint64_t timeout = drv.opt.command_timeout_ns;
+    bool short_wait = false;
+    if (more && !think_pending && !free_buffers.empty() && !rate_allows(now)) {
+      const uint64_t until = start_ns + data_issued * rate_period_ns - now;
+      if (until < timeout) {
+        timeout = until;
+        short_wait = true;
+      }
+    }
+    const int n = nvme_io_reap(&drv, q, cpl.data(), static_cast<unsigned>(cpl.size()), timeout);
+    if (n == 0 && short_wait) continue;
     if (n <= 0) {
       run.ok = false;
       run.error = n < 0 ? std::string(drv.error)
@@ -197,7 +347,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
       return;  // buffers stay allocated: the controller may still own them
     }
     const uint64_t t = scnvme_hal_now_ns(dev);
-    last_complete_ns = std::max(last_complete_ns, t);
+    if (!measuring && t >= ramp_end_ns) start_measuring();
     for (int i = 0; i < n; ++i) {
       InFlight& f = inflight[cpl[i].cid % inflight.size()];
       if (!f.busy) {
@@ -217,42 +367,61 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         }
         continue;
       }
-      busy_chunks.erase(f.chunk);
+      const uint64_t bytes = f.units * job.unit;
+      for (uint64_t u = f.chunk; u < f.chunk + f.units; ++u) busy_chunks.erase(u);
       free_buffers.push_back(f.buffer);
-      const uint64_t lba = (job.base_chunk + f.chunk) * job.chunk_blocks;
+      --inflight_ios;
+      inflight_bytes -= bytes;
+      ++run.ios_done;
       const bool write = f.opcode == kOpWrite;
       if (cpl[i].status != 0) {
         ++out.errors;
         if (run.ok) {
           run.ok = false;
-          run.error = "job " + std::to_string(job.index) + ": " + (write ? "write" : "read") + " of LBA " + std::to_string(lba) +
-                      " failed: " + nvme_status_string(cpl[i].status);
+          run.error = "job " + std::to_string(job.index) + ": " + (write ? "write" : "read") + " of LBA " +
+                      std::to_string(lba_of(f.chunk)) + " failed: " + nvme_status_string(cpl[i].status);
         }
         continue;
       }
-      (write ? out.write : out.read).add(t - f.submitted_ns);
-      (write ? out.bytes_written : out.bytes_read) += wl.bs;
-      if (write) {
-        ChunkState& cs = job.state[f.chunk];
-        cs.written = f.generation;
-        if (wl.writes_durable) cs.durable = f.generation;
-        else since_flush.emplace_back(f.chunk, f.generation);
-        ++writes_since_flush;
-      } else if (wl.verify != VerifyMode::None) {
-        ++out.verified_reads;
-        const std::string why = check_block(wl.verify, buffers[f.buffer], wl.bs, nsid, lba, f.generation, wl.seed);
-        if (!why.empty()) {
-          ++out.verify_failures;
-          if (run.ok) {
-            run.ok = false;
-            run.error = "job " + std::to_string(job.index) + ": verify failed at namespace " + std::to_string(nsid) + " LBA " +
-                        std::to_string(lba) + ": " + why;
+      if (measuring) {
+        (write ? out.write : out.read).add(t - f.submitted_ns);
+        (write ? out.bytes_written : out.bytes_read) += bytes;
+        ++out.ios_by_bs[bytes];
+        last_counted_ns = t;
+        clock.last = std::max(clock.last, t);
+      } else {
+        ++out.ramp_ios;
+      }
+      for (uint64_t u = f.chunk; u < f.chunk + f.units; ++u) {
+        const uint32_t g = f.generations[u - f.chunk];
+        if (write) {
+          ChunkState& cs = job.state[u];
+          cs.written = std::max(cs.written, g);
+          if (wl.writes_durable) cs.durable = cs.written;
+          else since_flush.emplace_back(u, g);
+        } else if (o.verify != VerifyMode::None) {
+          const std::string why =
+              check_block(o.verify, buffers[f.buffer] + (u - f.chunk) * job.unit, job.unit, nsid, lba_of(u), g, wl.seed);
+          if (!why.empty()) {
+            ++out.verify_failures;
+            if (run.ok) {
+              run.ok = false;
+              run.error = "job " + std::to_string(job.index) + ": verify failed at namespace " + std::to_string(nsid) + " LBA " +
+                          std::to_string(lba_of(u)) + ": " + why;
+            }
           }
         }
       }
+      if (write) ++writes_since_flush;
+      else if (o.verify != VerifyMode::None) ++out.verified_reads;
     }
+    if (progress) progress(t, run.ios_done);
   }
-  finish();
+  if (last_counted_ns) {
+    out.time_s = last_counted_ns > measure_start_ns ? (last_counted_ns - measure_start_ns) / 1e9 : 0;
+    if (clock.first == 0 || measure_start_ns < clock.first) clock.first = measure_start_ns;
+  }
+  for (unsigned i = 0; i < o.iodepth; ++i) scnvme_hal_dma_free(dev, buffers[i]);
 }
 
 /// After a power loss: bring the controller up again and read back every chunk the jobs wrote;
@@ -264,14 +433,16 @@ void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driv
     result.error = std::string("after the power loss: ") + drv.error;
     return;
   }
+  uint64_t unit = 0;
+  for (const auto& job : jobs) unit = std::max(unit, job.unit);
   uint64_t bus = 0;
-  auto* buf = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, wl.bs, 4096, &bus));
+  auto* buf = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, unit, 4096, &bus));
   nvme_completion cpl;
   for (auto& job : jobs) {
     for (const auto& [chunk, cs] : job.state) {
       if (cs.issued == 0) continue;
-      const uint64_t lba = (job.base_chunk + chunk) * job.chunk_blocks;
-      if (nvme_io_prepare(&drv, 1, kOpRead, job.ns->nsid, lba, static_cast<uint32_t>(job.chunk_blocks), bus, wl.bs) < 0) continue;
+      const uint64_t lba = (job.base_unit + chunk) * job.unit_blocks;
+      if (nvme_io_prepare(&drv, 1, kOpRead, job.ns->nsid, lba, static_cast<uint32_t>(job.unit_blocks), bus, job.unit) < 0) continue;
       nvme_io_ring(&drv, 1);
       if (nvme_io_reap(&drv, 1, &cpl, 1, opt.command_timeout_ns) != 1 || cpl.status != 0) {
         result.ok = false;
@@ -282,18 +453,18 @@ void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driv
       // What survives is some generation between the last one known durable and the newest issued:
       // a Flush commits everything cached when it runs, which may include writes the host had not
       // yet seen complete when it submitted the Flush. Older data, or anything else, is a failure.
-      const VerifyMode mode = wl.verify == VerifyMode::None ? VerifyMode::Pattern : wl.verify;
+      const VerifyMode mode = job.opt->verify == VerifyMode::None ? VerifyMode::Pattern : job.opt->verify;
       uint32_t survived = 0;
-      bool found = cs.durable == 0 && check_block(mode, buf, wl.bs, job.ns->nsid, lba, 0, wl.seed).empty();
+      bool found = cs.durable == 0 && check_block(mode, buf, job.unit, job.ns->nsid, lba, 0, wl.seed).empty();
       for (uint32_t g = std::max<uint32_t>(cs.durable, 1); !found && g <= cs.issued; ++g)
-        if (check_block(mode, buf, wl.bs, job.ns->nsid, lba, g, wl.seed).empty()) {
+        if (check_block(mode, buf, job.unit, job.ns->nsid, lba, g, wl.seed).empty()) {
           found = true;
           survived = g;
         }
       if (found && survived < cs.written) ++result.power_loss.lost_writes;
       const std::string why = found ? std::string()
                                     : "expected generation " + std::to_string(cs.durable) + ".." + std::to_string(cs.issued) +
-                                          ": " + check_block(mode, buf, wl.bs, job.ns->nsid, lba, cs.durable, wl.seed);
+                                          ": " + check_block(mode, buf, job.unit, job.ns->nsid, lba, cs.durable, wl.seed);
       if (!why.empty()) {
         ++result.power_loss.mismatches;
         if (result.ok) {
@@ -310,7 +481,7 @@ void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driv
 }  // namespace
 
 void start_workload(platform::ReferencePlatform& platform, const nvme_driver_options& driver_opt, const WorkloadOptions& wl,
-                    RunResult& result) {
+                    RunResult& result, ProgressHook progress) {
   auto drv = std::make_shared<nvme_driver>();
   platform.controller(0).on_command_complete([&result](const CommandRecord& r) {
     if (r.sqid == 0) return;  // I/O commands only
@@ -333,7 +504,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       }
     });
   }
-  platform.cpu().run("driver", [&platform, drv, driver_opt, wl, &result] {
+  platform.cpu().run("driver", [&platform, drv, driver_opt, wl, &result, progress] {
     scnvme_hal_device* dev = platform.hal(0);
     if (nvme_init(drv.get(), dev, &driver_opt)) {
       result.ok = false;
@@ -347,44 +518,58 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     static const char* const kModes[] = {"auto", "MSI-X", "MSI", "INTx", "polling"};
     result.interrupt_mode = kModes[drv->irq];
     result.namespaces.assign(drv->ns, drv->ns + drv->namespaces);
-    // The namespaces the jobs use: one, or all of them round robin.
-    std::vector<const nvme_namespace*> targets;
-    for (unsigned i = 0; i < drv->namespaces; ++i)
-      if (wl.nsid == 0 || drv->ns[i].nsid == wl.nsid) targets.push_back(&drv->ns[i]);
-    std::vector<Job> jobs(wl.numjobs);
-    if (targets.empty()) {
+    const unsigned instances = wl.instances();
+    std::vector<Job> jobs(instances);
+    std::vector<JobResult> results(instances);
+    if (instances > drv->io_queues) {
       result.ok = false;
-      result.error = wl.nsid ? "namespace " + std::to_string(wl.nsid) + " is not active on the controller"
-                             : std::string("the controller has no active namespace");
-    } else if (wl.numjobs > drv->io_queues) {
-      result.ok = false;
-      result.error = "numjobs " + std::to_string(wl.numjobs) + " needs as many I/O queues; the controller granted " +
+      result.error = "numjobs " + std::to_string(instances) + " (over every job) needs as many I/O queues; the controller granted " +
                      std::to_string(drv->io_queues);
-    } else {
-      for (unsigned j = 0; j < wl.numjobs && result.ok; ++j) {
-        const nvme_namespace& ns = *targets[j % targets.size()];
-        if (wl.bs % ns.block_size != 0 || wl.bs > drv->max_transfer) {
-          result.ok = false;
-          result.error = "bs " + std::to_string(wl.bs) + " must be a multiple of namespace " + std::to_string(ns.nsid) +
-                         "'s block size (" + std::to_string(ns.block_size) + ") and at most the controller's maximum transfer (" +
-                         std::to_string(drv->max_transfer) + ")";
-          break;
-        }
-        // Jobs sharing a namespace split it: job j is number j / T of the jobs on namespace j % T.
-        const std::size_t t = targets.size();
-        const unsigned jobs_on_ns = static_cast<unsigned>((wl.numjobs - j % t + t - 1) / t);
-        setup_job(jobs[j], j, wl, ns, jobs_on_ns, static_cast<unsigned>(j / t), result);
+    }
+    // Instance i uses queue pair i + 1; a job's instances on nsid=all go round robin over the
+    // active namespaces.
+    for (unsigned s = 0, i = 0; s < wl.jobs.size() && result.ok; ++s) {
+      const JobOptions& o = wl.jobs[s];
+      std::vector<const nvme_namespace*> targets;
+      for (unsigned n = 0; n < drv->namespaces; ++n)
+        if (o.nsid == 0 || drv->ns[n].nsid == o.nsid) targets.push_back(&drv->ns[n]);
+      if (targets.empty()) {
+        result.ok = false;
+        result.error = o.nsid ? "namespace " + std::to_string(o.nsid) + " is not active on the controller"
+                              : std::string("the controller has no active namespace");
+        break;
+      }
+      for (unsigned k = 0; k < o.numjobs && result.ok; ++k, ++i) {
+        const nvme_namespace& ns = *targets[k % targets.size()];
+        for (const uint64_t bs : {o.min_bs(), o.max_bs()})
+          if (bs % ns.block_size != 0 || bs > drv->max_transfer) {
+            result.ok = false;
+            result.error = "bs " + std::to_string(bs) + " must be a multiple of namespace " + std::to_string(ns.nsid) +
+                           "'s block size (" + std::to_string(ns.block_size) +
+                           ") and at most the controller's maximum transfer (" + std::to_string(drv->max_transfer) + ")";
+          }
+        Job& job = jobs[i];
+        job.index = i;
+        job.opt = &o;
+        job.ns = &ns;
+        job.unit = o.min_bs();
+        job.unit_blocks = job.unit / ns.block_size;
+        JobResult& r = results[i];
+        r.job = s;
+        r.instance = k;
+        r.name = o.name.empty() ? "job" + std::to_string(i) : o.numjobs > 1 ? o.name + "." + std::to_string(k) : o.name;
       }
     }
+    if (result.ok) place_jobs(jobs, result);
     if (result.ok) {
-      result.jobs.assign(wl.numjobs, JobResult{});
-      uint64_t first = 0, last = 0;
+      result.jobs = std::move(results);
+      Clock clock;
       sc_core::sc_join join;
-      for (unsigned j = 0; j < wl.numjobs; ++j)
-        join.add_process(sc_core::sc_spawn([&, j] { run_job(*drv, jobs[j], wl, result.jobs[j], result, first, last); },
+      for (unsigned j = 0; j < instances; ++j)
+        join.add_process(sc_core::sc_spawn([&, j] { run_job(*drv, jobs[j], wl, result.jobs[j], result, clock, progress); },
                                            ("job" + std::to_string(j)).c_str()));
       join.wait();
-      result.sim_time_s = last > first ? (last - first) / 1e9 : 0;
+      result.sim_time_s = clock.last > clock.first ? (clock.last - clock.first) / 1e9 : 0;
       if (result.power_loss.happened) {
         // The jobs stopped at the power loss; what counts is what the controller kept.
         result.ok = true;

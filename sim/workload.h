@@ -1,34 +1,65 @@
-// fio-like workloads run by the reference driver on the reference platform: one CPU thread and
-// one I/O queue pair per job, each keeping `iodepth` commands in flight.
+// fio-like workloads run by the reference driver on the reference platform: one or more job
+// sections, each with numjobs instances; one CPU thread and one I/O queue pair per instance, each
+// keeping `iodepth` commands in flight.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "driver/nvme_driver.h"
 #include "reference_platform.h"
+#include "distributions.h"
 #include "statistics.h"
 #include "verify.h"
 
 namespace scnvme::sim {
 
-struct WorkloadOptions {
-  std::string rw = "randread";   // read, write, randread, randwrite, rw/readwrite, randrw
+/// One bssplit entry: I/Os of `bytes` make up `percent` of the job's I/Os.
+struct BlockSizeShare {
+  uint64_t bytes = 0;
+  unsigned percent = 0;
+};
+
+/// One fio job section; `numjobs` instances of it run, each with its own queue pair and vector.
+struct JobOptions {
+  std::string name;              // the section's name ("": the command line's job, reported as job<N>)
+  std::string rw = "randread";   // read, write, randread, randwrite, rw, randrw
   uint64_t bs = 4096;
+  std::vector<BlockSizeShare> bssplit;  // non-empty: the block size of each I/O is drawn from it (bs unused)
   unsigned iodepth = 1;
   unsigned numjobs = 1;
-  uint64_t number_ios = 0;       // per job; 0 = until runtime (or one pass over size)
-  double runtime_s = 0;          // simulated seconds; 0 = no limit
+  uint64_t number_ios = 0;       // per instance, after the ramp; 0 = one pass over size, or until runtime with time_based
+  double runtime_s = 0;          // simulated seconds after the ramp; 0 = no limit
+  bool time_based = false;       // keep going until runtime even after a pass
+  double ramp_time_s = 0;        // simulated seconds run before anything is counted
   unsigned rwmixread = 50;
-  uint64_t size = 0;             // bytes of the namespace each job covers; 0 = whole namespace / numjobs
+  uint64_t size = 0;             // bytes each instance covers; 0 = what is left of the namespace, shared
   uint64_t offset = 0;
-  uint32_t nsid = 1;             // 0: every active namespace, jobs spread round robin
+  uint32_t nsid = 1;             // 0: every active namespace, instances spread round robin
+  Distribution random_distribution;
+  uint64_t thinktime_us = 0;     // after every thinktime_blocks I/Os: let them complete, then wait this long
+  unsigned thinktime_blocks = 1;
+  uint64_t rate_iops = 0;        // per instance; 0 = no cap
   VerifyMode verify = VerifyMode::Crc32c;  // how reads are checked against what this run wrote
   uint32_t fsync = 0;            // issue a Flush after this many writes (0: never)
+  std::vector<std::pair<std::string, std::string>> effective;  // key -> value used, for the report
+
+  uint64_t min_bs() const;
+  uint64_t max_bs() const;
+  /// "4096", or the bssplit text ("4096/50:65536/50").
+  std::string bs_text() const;
+  bool random() const { return rw.rfind("rand", 0) == 0; }
+};
+
+struct WorkloadOptions {
+  std::vector<JobOptions> jobs{JobOptions{}};
   double power_loss_at_s = 0;    // simulated time of a power loss (0: none); then recover and verify
   bool writes_durable = false;   // the controller has no volatile write cache
   uint64_t seed = 1;
+  unsigned instances() const;    // the sum of every job's numjobs: the I/O queue pairs needed
 };
 
 /// Parses fio's size syntax: 4096, 4k, 128K, 1m, 2g (powers of 1024). Returns false if invalid.
@@ -36,7 +67,13 @@ bool parse_size(const std::string& text, uint64_t& out);
 bool valid_rw(const std::string& rw);
 
 struct JobResult {
+  std::string name;                // as reported: the section's name (name.N with numjobs > 1), or job<N>
+  unsigned job = 0;                // index of its JobOptions
+  unsigned instance = 0;           // 0 .. numjobs - 1
   uint32_t nsid = 0;
+  double time_s = 0;               // measured period: first I/O (or the ramp's end) to the last counted completion
+  uint64_t ramp_ios = 0;           // completed during the ramp, not counted
+  std::map<uint64_t, uint64_t> ios_by_bs;  // counted I/Os per block size
   LatencyStats read, write;
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t flushes = 0;
@@ -67,7 +104,8 @@ struct RunResult {
   bool ok = true;
   std::string error;               // why the run failed (driver or I/O error)
   std::vector<JobResult> jobs;
-  double sim_time_s = 0;           // from the first submission to the last completion
+  double sim_time_s = 0;           // from the first counted submission (or ramp end) to the last completion
+  uint64_t ios_done = 0;           // completions so far, ramp included (progress)
   std::string controller_model, controller_serial;
   unsigned io_queues = 0;
   std::string interrupt_mode;
@@ -76,9 +114,12 @@ struct RunResult {
   StageStats stages;
 };
 
+/// Called after completions are reaped: simulated time (ns) and I/Os completed so far.
+using ProgressHook = std::function<void(uint64_t now_ns, uint64_t ios_done)>;
+
 /// Brings the controller up with the reference driver, runs the workload, shuts down. Call
 /// during elaboration: it spawns the CPU threads; `result` is complete when simulation ends.
 void start_workload(platform::ReferencePlatform& platform, const nvme_driver_options& driver, const WorkloadOptions& wl,
-                    RunResult& result);
+                    RunResult& result, ProgressHook progress = {});
 
 }  // namespace scnvme::sim
