@@ -37,6 +37,37 @@ struct Region {
 
 }  // namespace
 
+void NamespaceConfig::validate(uint32_t max_namespaces, const std::string& f) const {
+  if (nsid == 0 || nsid > max_namespaces)
+    throw ConfigError(f + ".nsid", "must be in [1, max_namespaces = " + std::to_string(max_namespaces) + "]; got " + std::to_string(nsid));
+  if (lba_formats.empty() && block_size != 512 && block_size != 4096)
+    throw ConfigError(f + ".block_size", "must be 512 or 4096; got " + std::to_string(block_size));
+  if (lba_formats.size() > 16)
+    throw ConfigError(f + ".lba_formats", "at most 16 LBA formats; got " + std::to_string(lba_formats.size()));
+  for (std::size_t k = 0; k < lba_formats.size(); ++k) {
+    const auto& lf = lba_formats[k];
+    const std::string ff = f + ".lba_formats[" + std::to_string(k) + "]";
+    if (lf.data_size != 512 && lf.data_size != 4096)
+      throw ConfigError(ff + ".data_size", "must be 512 or 4096; got " + std::to_string(lf.data_size));
+    check_range((ff + ".metadata_size").c_str(), lf.metadata_size, 0, 128);
+  }
+  if (format_index >= formats().size())
+    throw ConfigError(f + ".format_index", "must be below the number of LBA formats (" + std::to_string(formats().size()) + ")");
+  const LbaFormat lf = format();
+  if (image.empty() && (size_bytes == 0 || size_bytes % lf.data_size))
+    throw ConfigError(f + ".size_bytes", "must be a non-zero multiple of the data size (" + std::to_string(lf.data_size) + ")");
+  if (!image.empty() && size_bytes % lf.data_size)
+    throw ConfigError(f + ".size_bytes", "must be a multiple of the data size (" + std::to_string(lf.data_size) + "), or 0 for the image's size");
+  if (!image.empty() && lf.metadata_size)
+    throw ConfigError(f + ".image", "an image file holds data only: use a format without metadata");
+  if (!image.empty() && data != NamespaceData::Store)
+    throw ConfigError(f + ".data", "an image-file namespace stores its data (data-less modes are for RAM namespaces)");
+  if (extended_lba && lf.metadata_size == 0)
+    throw ConfigError(f + ".extended_lba", "needs a format with metadata");
+  if (size_bytes / lf.data_size > (1ull << 48))
+    throw ConfigError(f + ".size_bytes", "at most 2^48 blocks");
+}
+
 void ControllerConfig::validate() const {
   // PCI function.
   if (pci.vendor_id == 0xFFFF) throw ConfigError("pci.vendor_id", "0xFFFF is not a valid vendor ID (0x0000..0xFFFE)");
@@ -94,6 +125,27 @@ void ControllerConfig::validate() const {
   if (critical_temperature_k < warning_temperature_k)
     throw ConfigError("critical_temperature_k", "must be >= warning_temperature_k (" + std::to_string(warning_temperature_k) + ")");
   check_range("ambient_temperature_k", ambient_temperature_k, 200, 400);
+  check_range("thermal_heat_k_per_gbps", thermal_heat_k_per_gbps, 0, 1000);
+  check_range("thermal_time_constant_ms", thermal_time_constant_ms, 1, 3600000);
+  check_range("available_spare_threshold", available_spare_threshold, 0, 100);
+
+  // Power states.
+  if (power_states.empty() || power_states.size() > 32)
+    throw ConfigError("power_states", "must hold 1..32 power states; got " + std::to_string(power_states.size()));
+  if (power_states[0].non_operational) throw ConfigError("power_states[0].non_operational", "power state 0 must be operational");
+  for (std::size_t i = 0; i < power_states.size(); ++i) {
+    const PowerStateConfig& ps = power_states[i];
+    const std::string f = "power_states[" + std::to_string(i) + "].";
+    const uint64_t last = power_states.size() - 1;
+    check_range((f + "max_power_mw").c_str(), ps.max_power_mw, 1, 655350);
+    check_range((f + "entry_latency_us").c_str(), ps.entry_latency_us, 0, 10000000);
+    check_range((f + "exit_latency_us").c_str(), ps.exit_latency_us, 0, 10000000);
+    check_range((f + "relative_read_throughput").c_str(), ps.relative_read_throughput, 0, last);
+    check_range((f + "relative_read_latency").c_str(), ps.relative_read_latency, 0, last);
+    check_range((f + "relative_write_throughput").c_str(), ps.relative_write_throughput, 0, last);
+    check_range((f + "relative_write_latency").c_str(), ps.relative_write_latency, 0, last);
+    check_range((f + "performance_percent").c_str(), ps.performance_percent, 1, 100);
+  }
 
   // Firmware update and Device Self-test.
   check_range("firmware_slots", firmware_slots, 1, 7);
@@ -141,37 +193,10 @@ void ControllerConfig::validate() const {
   // Namespaces.
   std::set<uint32_t> nsids;
   for (std::size_t i = 0; i < namespaces.size(); ++i) {
-    const auto& ns = namespaces[i];
     const std::string f = "namespaces[" + std::to_string(i) + "]";
-    if (ns.nsid == 0 || ns.nsid > max_namespaces)
-      throw ConfigError(f + ".nsid", "must be in [1, max_namespaces = " + std::to_string(max_namespaces) + "]; got " + std::to_string(ns.nsid));
-    if (!nsids.insert(ns.nsid).second) throw ConfigError(f + ".nsid", "NSID " + std::to_string(ns.nsid) + " is used twice");
-    if (ns.lba_formats.empty() && ns.block_size != 512 && ns.block_size != 4096)
-      throw ConfigError(f + ".block_size", "must be 512 or 4096; got " + std::to_string(ns.block_size));
-    if (ns.lba_formats.size() > 16)
-      throw ConfigError(f + ".lba_formats", "at most 16 LBA formats; got " + std::to_string(ns.lba_formats.size()));
-    for (std::size_t k = 0; k < ns.lba_formats.size(); ++k) {
-      const auto& lf = ns.lba_formats[k];
-      const std::string ff = f + ".lba_formats[" + std::to_string(k) + "]";
-      if (lf.data_size != 512 && lf.data_size != 4096)
-        throw ConfigError(ff + ".data_size", "must be 512 or 4096; got " + std::to_string(lf.data_size));
-      check_range((ff + ".metadata_size").c_str(), lf.metadata_size, 0, 128);
-    }
-    if (ns.format_index >= ns.formats().size())
-      throw ConfigError(f + ".format_index", "must be below the number of LBA formats (" + std::to_string(ns.formats().size()) + ")");
-    const LbaFormat lf = ns.format();
-    if (ns.image.empty() && (ns.size_bytes == 0 || ns.size_bytes % lf.data_size))
-      throw ConfigError(f + ".size_bytes", "must be a non-zero multiple of the data size (" + std::to_string(lf.data_size) + ")");
-    if (!ns.image.empty() && ns.size_bytes % lf.data_size)
-      throw ConfigError(f + ".size_bytes", "must be a multiple of the data size (" + std::to_string(lf.data_size) + "), or 0 for the image's size");
-    if (!ns.image.empty() && lf.metadata_size)
-      throw ConfigError(f + ".image", "an image file holds data only: use a format without metadata");
-    if (!ns.image.empty() && ns.data != NamespaceData::Store)
-      throw ConfigError(f + ".data", "an image-file namespace stores its data (data-less modes are for RAM namespaces)");
-    if (ns.extended_lba && lf.metadata_size == 0)
-      throw ConfigError(f + ".extended_lba", "needs a format with metadata");
-    if (ns.size_bytes / lf.data_size > (1ull << 48))
-      throw ConfigError(f + ".size_bytes", "at most 2^48 blocks");
+    namespaces[i].validate(max_namespaces, f);
+    if (!nsids.insert(namespaces[i].nsid).second)
+      throw ConfigError(f + ".nsid", "NSID " + std::to_string(namespaces[i].nsid) + " is used twice");
   }
 
   // NVM capacity (against image sizes and the flash backend's capacity again at construction).

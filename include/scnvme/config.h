@@ -85,7 +85,42 @@ struct NamespaceConfig {
     const auto f = formats();
     return format_index < f.size() ? f[format_index] : f.front();
   }
+  /// Throws ConfigError naming `<field>.<key>` when the namespace is not valid on its own (NSID
+  /// range, formats, size).
+  void validate(uint32_t max_namespaces, const std::string& field) const;
 };
+
+/// One power state (NVMe Base 2.0, 8.15; Identify Controller PSD0..PSD31, Feature 02h).
+struct PowerStateConfig {
+  uint32_t max_power_mw = 8000;        // MP: reported in 0.01 W units, or 0.0001 W (MXPS) when
+                                       // not a whole number of centiwatts; 1..655350
+  bool non_operational = false;        // NOPS: no I/O is processed in it; an I/O command returns
+                                       // the controller to the last operational state
+  uint32_t entry_latency_us = 0;       // ENLAT: a Set Features entering the state completes this
+                                       // much later
+  uint32_t exit_latency_us = 0;        // EXLAT: the I/O command that leaves a non-operational
+                                       // state starts this much later
+  uint8_t relative_read_throughput = 0;   // RRT, RRL, RWT, RWL: ranks, 0 = best; each below
+  uint8_t relative_read_latency = 0;      //   the number of power states
+  uint8_t relative_write_throughput = 0;
+  uint8_t relative_write_latency = 0;
+  uint32_t performance_percent = 100;  // operational states: the controller clock runs at this
+                                       // share of timing.clock_mhz (every stage cost grows by
+                                       // 100 / performance_percent), 1..100
+};
+
+/// The default power state table: three operational states (PS0 8.0 W full speed, PS1 6.0 W at
+/// 75 %, PS2 3.5 W at 50 %) and two non-operational ones (PS3 50 mW, PS4 5 mW) with entry and
+/// exit latencies typical of client drives.
+inline std::vector<PowerStateConfig> default_power_states() {
+  return {
+      PowerStateConfig{8000, false, 0, 0, 0, 0, 0, 0, 100},
+      PowerStateConfig{6000, false, 10, 10, 1, 1, 1, 1, 75},
+      PowerStateConfig{3500, false, 20, 20, 2, 2, 2, 2, 50},
+      PowerStateConfig{50, true, 2000, 2000, 3, 3, 3, 3, 100},
+      PowerStateConfig{5, true, 6000, 12000, 4, 4, 4, 4, 100},
+  };
+}
 
 /// Controller clock and per-stage costs. All delays are quantised to the clock.
 struct TimingConfig {
@@ -150,6 +185,14 @@ struct ControllerConfig {
   uint16_t warning_temperature_k = 343;   // WCTEMP
   uint16_t critical_temperature_k = 358;  // CCTEMP
   uint16_t ambient_temperature_k = 308;   // composite temperature of an idle controller
+  // Thermal model (controller/thermal_model.h): the composite temperature approaches ambient +
+  // thermal_heat_k_per_gbps x (host data read and written, GB/s, averaged between evaluations)
+  // with the first-order time constant thermal_time_constant_ms; idle, it falls back to ambient.
+  uint32_t thermal_heat_k_per_gbps = 10;     // 0..1000 kelvin per GB/s (0: always ambient)
+  uint32_t thermal_time_constant_ms = 10000; // 1..3600000
+  uint8_t available_spare_threshold = 10;    // SMART Available Spare Threshold, percent 0..100
+  /// Power states (Identify NPSS/PSDs, Feature 02h): 1..32, PS0 operational.
+  std::vector<PowerStateConfig> power_states = default_power_states();
   uint8_t timeout_500ms = 20;        // CAP.TO / CRTO.CRWMT: worst-case time to ready, 500 ms units
 
   // Firmware update: Firmware Image Download / Firmware Commit (OACS bit 2), Firmware Slot log.

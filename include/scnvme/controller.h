@@ -99,6 +99,23 @@ class Controller : public sc_core::sc_module {
   /// shutdown, and the controller and its PCI function return to their power-on state.
   void power_loss();
 
+  /// Namespace hot-plug, as a platform's storage changes: callable from a SystemC process or
+  /// between sc_start() calls. Each change adds the NSID to the Changed Namespace List and posts a
+  /// Namespace Attribute Changed notice (when the host enabled it in Feature 0Bh bit 8).
+  /// - add_namespace: allocates `config.nsid` and attaches it, with an empty store (or its image).
+  ///   False when the NSID is already allocated or the NVM capacity cannot hold it (with a derived
+  ///   capacity, nvm_capacity_bytes = 0 and no flash backend, the capacity grows with it).
+  /// - remove_namespace: deletes it; later I/O to it gets Invalid Namespace or Format. False when
+  ///   the NSID is not allocated.
+  /// - resize_namespace: new size in data bytes; the data both sizes hold is kept; Identify
+  ///   Namespace NSZE/NCAP follow. False when the NSID is not allocated, the capacity does not
+  ///   suffice, or the namespace is an image file.
+  /// A configuration that is invalid on its own (NSID outside [1, max_namespaces], LBA formats,
+  /// a size that is not a non-zero multiple of the data size) throws ConfigError.
+  bool add_namespace(const NamespaceConfig& config);
+  bool remove_namespace(uint32_t nsid);
+  bool resize_namespace(uint32_t nsid, uint64_t size_bytes);
+
   const char* kind() const override { return "scnvme::Controller"; }
 
  private:

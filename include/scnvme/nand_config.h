@@ -53,6 +53,10 @@ struct NandConfig {
   uint32_t ecc_codeword_bytes = 2048;  // user bytes per codeword, 64..65536
   uint32_t ecc_decode_ns = 500;        // decode time per codeword, 0..1000000
 
+  // --- Endurance --------------------------------------------------------------------------------
+  uint32_t rated_pe_cycles = 3000;     // rated program/erase cycles of a native block: SMART
+                                       // Percentage Used = mean erase count / this, 1..1000000
+
   // --- Read retry -------------------------------------------------------------------------------
   // Each read attempt fails with probability p = read_retry_probability + read_retry_growth_per_kpe
   // x P/E cycles / 1000 (capped at 1) and is retried, up to read_retry_max retries, each adding

@@ -125,6 +125,9 @@ void ControllerImpl::slot_thread(unsigned index) {
     // of its time; an admin command, which reads and changes controller state other commands
     // see, executes at its time.
     cmd.timeline = DmaTimeline{std::max(now, cmd.fetched_at), 0};
+    // Power management: an I/O command that leaves a non-operational power state starts its exit
+    // latency later (io_start_cost(), admin/health.cpp; it also wakes the thermal watch).
+    if (io) cmd.timeline.at += io_start_cost();
     if (cmd.status.ok()) {
       cmd.timeline.at += cycles(cfg.timing.decode_cycles + (io ? cfg.timing.io_exec_cycles : cfg.timing.admin_exec_cycles));
       if (!io) sc_core::wait(cmd.timeline.at - now);

@@ -42,6 +42,9 @@ FlashStats Controller::flash_stats() const { return impl_->flash ? impl_->flash-
 uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }
 bool Controller::memory_space_enabled() const { return impl_->pci.memory_space_enabled(); }
 void Controller::power_loss() { impl_->power_loss(); }
+bool Controller::add_namespace(const NamespaceConfig& config) { return impl_->hotplug_add(config); }
+bool Controller::remove_namespace(uint32_t nsid) { return impl_->hotplug_remove(nsid); }
+bool Controller::resize_namespace(uint32_t nsid, uint64_t size_bytes) { return impl_->hotplug_resize(nsid, size_bytes); }
 void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
   impl_->command_completed = std::move(callback);
 }

@@ -53,6 +53,8 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
           [this] { return epoch; }, cfg_.dma_engines),
       data_buffer(static_cast<uint64_t>(cfg_.data_buffer_kib) * 1024),
       errors(cfg_.error_log_entries + 1u),
+      thermal(cfg_.ambient_temperature_k, cfg_.thermal_heat_k_per_gbps, cfg_.thermal_time_constant_ms),
+      power(cfg_.power_states),
       namespaces(cfg),
       sqs(cfg_.max_io_queues + 1u),
       cqs(cfg_.max_io_queues + 1u),
@@ -70,6 +72,8 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
   for (unsigned i = 0; i < slots.size(); ++i) slot_events.push_back(std::make_unique<sc_core::sc_event>());
   for (std::size_t i = slots.size(); i-- > 0;) free_slot_list.push_back(static_cast<uint32_t>(i));  // slot 0 first
   build_registers();
+  base_clock = clock;
+  saved_features = default_features();  // nothing saved yet
   reset_features();
   init_firmware();
   start_threads();
@@ -316,6 +320,8 @@ void ControllerImpl::reset_function(bool conventional) {
 
 void ControllerImpl::power_loss() {
   actions.clear();  // register and doorbell writes still on their way die with the power
+  thermal_watching = false;  // (its timer was one of them)
+  thermal.restart(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);  // cold again
   for (NamespaceMedia* m : namespaces.all_media()) m->power_loss();
   namespace r = spec::reg;
   if (r::csts::shst(csts()) != r::csts::kShstComplete) ++health.unsafe_shutdowns;

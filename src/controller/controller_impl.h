@@ -33,10 +33,12 @@
 #include "controller/msix_table.h"
 #include "controller/namespace_table.h"
 #include "controller/pci_config_space.h"
+#include "controller/power_states.h"
 #include "controller/prp_walker.h"
 #include "controller/sgl_walker.h"
 #include "controller/queues.h"
 #include "controller/register_file.h"
+#include "controller/thermal_model.h"
 #include "controller/timed_actions.h"
 #include "scnvme/config.h"
 #include "scnvme/controller.h"
@@ -57,6 +59,12 @@ struct FeatureState {
   std::vector<bool> no_coalescing;   // CD per interrupt vector
   uint32_t async_event_config = 0;
   uint32_t keep_alive_timeout_ms = 0;  // KATO, rounded up to the KAS granularity; 0 = timer off
+  // Timestamp (0Eh): the value the host set (or 0 at the last Controller Level Reset), when, and
+  // its origin (admin/timestamp.cpp).
+  uint64_t timestamp_ms = 0;
+  sc_core::sc_time timestamp_at;
+  uint8_t timestamp_origin = 0;
+  std::array<uint8_t, 512> host_behavior{};  // Host Behavior Support (16h)
 };
 
 /// Counters behind the SMART / Health Information log.
@@ -234,14 +242,33 @@ class ControllerImpl {
   void post_async_event(uint8_t type, uint8_t info, uint8_t log_page);
   /// SMART / health state (admin/health.cpp): the composite temperature, the Critical Warning
   /// bits, and the events a change in them raises.
-  uint16_t composite_temperature_k() const;
-  uint8_t critical_warning() const;
+  /// The thermal model brought up to now (thermal_model.h).
+  uint16_t composite_temperature_k();
+  uint8_t critical_warning();
+  /// SMART endurance figures: from the flash backend's wear, else 100 % spare and 0 % used.
+  uint8_t available_spare() const;
+  uint8_t percentage_used() const;
   void check_health();
+  /// While the temperature moves, check_health() runs every quarter time constant (at least every
+  /// 100 us apart) so threshold crossings are reported without a host read; stops once settled.
+  void thermal_watch();
+  bool thermal_watching = false;
+  /// Power management (power_states.h): called by a slot thread when an I/O command starts
+  /// executing; returns the exit latency when that leaves a non-operational power state, and starts
+  /// the thermal watch if I/O resumes while it is idle.
+  sc_core::sc_time io_start_cost();
+  /// Enters power state `ps` (Feature 02h, a reset): the clock follows; returns the entry latency.
+  sc_core::sc_time enter_power_state(unsigned ps);
   /// Keep Alive (5.25, 3.9): (re)starts the Keep Alive timer from now; its expiry is fatal.
   void restart_keep_alive();
   void keep_alive_expired(uint64_t generation, uint64_t for_epoch);
   void aer_thread();
   FeatureState default_features() const;
+  /// Timestamp (Feature 0Eh) and Host Behavior Support (16h), which move data (admin/timestamp.cpp).
+  void get_timestamp(Command& cmd, const FeatureState& f);
+  void set_timestamp(Command& cmd);
+  void get_host_behavior(Command& cmd, const FeatureState& f);
+  void set_host_behavior(Command& cmd);
   /// Commands Supported and Effects entries (0: not supported), and the whole log page.
   static uint32_t admin_command_effects(uint8_t opcode, const ControllerConfig& cfg);
   static uint32_t io_command_effects(uint8_t opcode);
@@ -257,6 +284,11 @@ class ControllerImpl {
   /// The namespace's attributes changed for this controller: it joins the Changed Namespace List
   /// and a Namespace Attribute Changed notice is posted (when Feature 0Bh enables it).
   void namespace_changed(uint32_t nsid);
+  /// Namespace hot-plug by the platform (Controller::add_namespace & co.): false when the NVM
+  /// subsystem's state refuses the request; ConfigError for a bad configuration.
+  bool hotplug_add(const NamespaceConfig& config);
+  bool hotplug_remove(uint32_t nsid);
+  bool hotplug_resize(uint32_t nsid, uint64_t size_bytes);
 
   // --- Firmware update (admin/firmware.cpp) and Device Self-test (admin/self_test.cpp) ---
   // Firmware Image Download / Firmware Commit (5.13, 5.12) with the slots, pending activation and
@@ -283,7 +315,8 @@ class ControllerImpl {
   const ControllerConfig cfg;
   const std::string name;
   std::string subnqn;
-  sc_core::sc_time clock;
+  sc_core::sc_time clock;             // period in the current power state
+  sc_core::sc_time base_clock;        // period at full speed (timing.clock_mhz)
   sc_core::sc_time cycles(uint64_t n) const { return clock * static_cast<double>(n); }
   std::mt19937_64 rng;
 
@@ -297,6 +330,11 @@ class ControllerImpl {
   ErrorLog errors;
   SglLimits sgl_limits;               // what Identify SGLS advertises and how far SGLs are walked
   FeatureState features;
+  /// Saved values (Set Features with SV = 1) of the saveable features: NVM subsystem state that
+  /// every reset and power loss restores as the current values.
+  FeatureState saved_features;
+  ThermalModel thermal;
+  PowerStates power;
   HealthCounters health;
   ControllerStats stats;
   sc_core::sc_time slots_busy;        // summed slot occupancy (fetch issued to slot freed)

@@ -127,6 +127,85 @@ void NamespaceTable::remove(uint32_t nsid) {
   table_.erase(it);
 }
 
+NamespaceTable::HotplugResult NamespaceTable::add(const NamespaceConfig& config) {
+  if (table_.count(config.nsid)) return HotplugResult::NsidInUse;
+  Namespace ns;
+  ns.config = config;
+  ns.config_index = table_.size();
+  ns.media = std::make_shared<NamespaceMedia>(config, ns.config_index);  // (may throw ConfigError)
+  ns.config.size_bytes = ns.media->blocks() * ns.media->data_size();   // an image's own size
+  ns.data_bytes = ns.config.size_bytes;
+  ns.capacity_bytes = capacity_for(ns.config.size_bytes);
+  ns.attached = true;
+  const bool derived = nvm_capacity_bytes_ == 0 && !flash_;
+  if (derived) total_capacity_ = std::max(total_capacity_, allocated_capacity() + ns.capacity_bytes);
+  if (ns.capacity_bytes > unallocated_capacity()) return HotplugResult::NoCapacity;
+  if (flash_) {
+    ns.flash_units = flash_->units_for(ns.config.size_bytes);
+    if (!flash_->allocate_units(ns.flash_units, ns.flash_first)) return HotplugResult::NoCapacity;
+    flash_->trim(ns.flash_first, ns.flash_units);
+  }
+  table_.emplace(config.nsid, std::move(ns));
+  return HotplugResult::Ok;
+}
+
+NamespaceTable::HotplugResult NamespaceTable::resize(uint32_t nsid, uint64_t size_bytes) {
+  Namespace* ns = find(nsid);
+  if (!ns) return HotplugResult::NotAllocated;
+  if (!ns->config.image.empty()) return HotplugResult::Unsupported;
+  const uint64_t capacity = capacity_for(size_bytes);
+  const bool derived = nvm_capacity_bytes_ == 0 && !flash_;
+  if (derived) total_capacity_ = std::max(total_capacity_, allocated_capacity() - ns->capacity_bytes + capacity);
+  if (capacity > ns->capacity_bytes && capacity - ns->capacity_bytes > unallocated_capacity())
+    return HotplugResult::NoCapacity;
+  if (flash_) {
+    const uint64_t units = flash_->units_for(size_bytes);
+    flash_->release_units(ns->flash_first, ns->flash_units);
+    uint64_t first = 0;
+    if (!flash_->allocate_units(units, first)) {
+      // Fragmented: take the old number of units back (they were just freed, so they fit).
+      flash_->allocate_units(ns->flash_units, ns->flash_first);
+      flash_->trim(ns->flash_first, ns->flash_units);
+      return HotplugResult::NoCapacity;
+    }
+    flash_->trim(first, units);
+    ns->flash_first = first;
+    ns->flash_units = units;
+  }
+  NamespaceConfig config = ns->config;
+  config.size_bytes = size_bytes;
+  auto media = std::make_shared<NamespaceMedia>(config, ns->config_index);  // a RAM store: does not throw
+  if (config.data == NamespaceData::Store) {
+    // Copy what the old store holds, a chunk at a time; all-zero chunks stay unwritten (sparse).
+    NamespaceMedia& old = *ns->media;
+    const uint64_t blocks = std::min(old.blocks(), media->blocks());
+    const uint64_t chunk = 256;
+    const uint32_t bs = old.data_size(), ms = old.metadata_size();
+    std::vector<uint8_t> data(chunk * bs), md(chunk * ms + 1);
+    for (uint64_t lba = 0; lba < blocks; lba += chunk) {
+      const uint64_t n = std::min(chunk, blocks - lba);
+      for (uint64_t b = lba; b < lba + n;) {
+        // Whole chunk first; a chunk holding an uncorrectable block goes block by block.
+        const uint64_t count = old.read(b, lba + n - b, data.data(), md.data()) == NamespaceMedia::Result::Ok ? lba + n - b : 1;
+        if (count == 1 && old.read(b, 1, data.data(), md.data()) != NamespaceMedia::Result::Ok) {
+          media->mark_uncorrectable(b, 1);
+          ++b;
+          continue;
+        }
+        const bool zero = std::all_of(data.begin(), data.begin() + count * bs, [](uint8_t v) { return v == 0; }) &&
+                          std::all_of(md.begin(), md.begin() + count * ms, [](uint8_t v) { return v == 0; });
+        if (!zero) media->write(b, count, data.data(), md.data(), true);
+        b += count;
+      }
+    }
+  }
+  ns->media = std::move(media);
+  ns->config = config;
+  ns->data_bytes = size_bytes;
+  ns->capacity_bytes = capacity;
+  return HotplugResult::Ok;
+}
+
 bool NamespaceTable::reformat(uint32_t nsid, const NamespaceConfig& config) {
   Namespace* ns = find(nsid);
   if (!ns) return false;

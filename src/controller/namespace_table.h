@@ -77,6 +77,19 @@ class NamespaceTable {
   /// units: Format NVM. False when the store cannot be opened (the old one stays).
   bool reformat(uint32_t nsid, const NamespaceConfig& config);
 
+  // --- Hot-plug by the platform (Controller::add_namespace & co.). While the capacity is derived
+  // from the namespaces (nvm_capacity_bytes 0, no flash backend) a hot-plugged or grown namespace
+  // brings its capacity with it; otherwise it must fit in the unallocated capacity.
+  enum class HotplugResult { Ok, NsidInUse, NotAllocated, NoCapacity, Unsupported };
+  /// Allocates `config.nsid` (validated by the caller) attached, with a fresh store (an image
+  /// namespace opens its file: ConfigError as NamespaceMedia throws it).
+  HotplugResult add(const NamespaceConfig& config);
+  /// New size in data bytes (a multiple of the data size, checked by the caller): the data of the
+  /// blocks both sizes hold is kept (copied to a store of the new size; cached data becomes
+  /// durable, uncorrectable marks are kept); image namespaces cannot be resized (Unsupported).
+  /// With the flash backend the namespace gets new logical units (its old mapping is trimmed).
+  HotplugResult resize(uint32_t nsid, uint64_t size_bytes);
+
  private:
   uint64_t nvm_capacity_bytes_;          // ControllerConfig::nvm_capacity_bytes
   FlashBackend* flash_ = nullptr;

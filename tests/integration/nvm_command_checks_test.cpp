@@ -203,7 +203,7 @@ TEST(NvmCommandChecks, OncsAdvertisesTheImplementedOptionalCommands) {
     EXPECT_TRUE(oncs & ic::kOncsVerify);
     EXPECT_FALSE(oncs & ic::kOncsReservations) << "Reservation commands are Invalid Command Opcode";
     EXPECT_FALSE(oncs & ic::kOncsCopy) << "Copy is Invalid Command Opcode";
-    EXPECT_FALSE(oncs & ic::kOncsTimestamp);
+    EXPECT_TRUE(oncs & ic::kOncsTimestamp) << "Timestamp feature (saved_features_test.cpp)";
     EXPECT_EQ(spec::get_le16(id.data() + ic::kFuses), 0u);
   });
 }

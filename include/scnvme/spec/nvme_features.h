@@ -22,6 +22,7 @@ constexpr uint8_t kTimestamp = 0x0E;
 constexpr uint8_t kKeepAliveTimer = 0x0F;
 constexpr uint8_t kHostControlledThermalManagement = 0x10;
 constexpr uint8_t kNonOperationalPowerStateConfig = 0x11;
+constexpr uint8_t kHostBehaviorSupport = 0x16;
 
 /// CDW10 of Get/Set Features.
 constexpr uint8_t fid(uint32_t cdw10) { return static_cast<uint8_t>(cdw10 & 0xFF); }
@@ -59,6 +60,29 @@ constexpr uint32_t kAecFirmwareActivation = 1u << 9, kAecTelemetry = 1u << 10;
 
 // Arbitration: AB bits 2:0, LPW 15:8, MPW 23:16, HPW 31:24.
 // Power Management: PS bits 4:0, WH bits 7:5.
+constexpr uint8_t ps(uint32_t v) { return static_cast<uint8_t>(v & 0x1F); }
+constexpr uint8_t wh(uint32_t v) { return static_cast<uint8_t>((v >> 5) & 0x7); }
+constexpr uint32_t power_management(uint8_t ps_, uint8_t wh_) {
+  return (ps_ & 0x1Fu) | static_cast<uint32_t>(wh_ & 0x7) << 5;
+}
+
+// Timestamp (8-byte data buffer): bytes 5:0 milliseconds since 1970-01-01 UTC; byte 6 bit 0
+// Synch (1: the count may have skipped, e.g. the controller stopped), bits 3:1 Timestamp Origin.
+namespace timestamp {
+constexpr uint32_t kSize = 8, kAttributes = 6;
+constexpr uint64_t kMask = (1ull << 48) - 1;
+constexpr uint8_t kSynch = 1u << 0;
+constexpr uint8_t kOriginReset = 0, kOriginSetFeatures = 1;  // Timestamp Origin values
+constexpr uint8_t origin(uint8_t attributes) { return static_cast<uint8_t>((attributes >> 1) & 0x7); }
+}  // namespace timestamp
+
+// Host Behavior Support (512-byte data buffer): byte 0 ACRE (Advanced Command Retry Enable),
+// byte 1 ETDAS (Extended Telemetry Data Area 4 Supported), byte 2 LBAFEE (LBA Format Extension
+// Enable); the rest reserved.
+namespace host_behavior {
+constexpr uint32_t kSize = 512, kAcre = 0, kEtdas = 1, kLbafee = 2;
+}  // namespace host_behavior
+
 // Volatile Write Cache: WCE bit 0.
 constexpr uint32_t kWce = 1u << 0;
 

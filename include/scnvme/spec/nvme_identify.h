@@ -94,8 +94,13 @@ constexpr uint8_t kFnaFormatAll = 1u << 0, kFnaSecureEraseAll = 1u << 1, kFnaCry
 constexpr uint8_t kFnaNoBroadcast = 1u << 3;
 // SGLS: bits 1:0 = 01b SGLs supported with no alignment requirement.
 constexpr uint32_t kSglsSupported = 1u << 0;
-// Power state descriptor: MP (centiwatts) in bits 15:0, ENLAT at +4, EXLAT at +8.
+// Power state descriptor (32 bytes at kPsd0 + 32 x n): MP bits 15:0 (0.01 W, or 0.0001 W with
+// MXPS), flags byte (bit 0 MXPS, bit 1 NOPS), ENLAT / EXLAT in microseconds, then the relative
+// read/write throughput/latency ranks (bits 4:0 of their bytes).
 constexpr uint32_t kPsdMp = 0, kPsdFlags = 3, kPsdEnlat = 4, kPsdExlat = 8;
+constexpr uint32_t kPsdRrt = 12, kPsdRrl = 13, kPsdRwt = 14, kPsdRwl = 15;
+constexpr uint8_t kPsdMxps = 1u << 0, kPsdNops = 1u << 1;
+constexpr uint32_t psd(unsigned n) { return kPsd0 + kPsdLen * n; }
 }  // namespace id_ctrl
 
 /// Identify Namespace data structure for the NVM command set (CNS 00h) field offsets.

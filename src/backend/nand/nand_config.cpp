@@ -66,6 +66,8 @@ void NandConfig::validate() const {
   check_range("ecc_codeword_bytes", ecc_codeword_bytes, 64, 65536, " bytes");
   check_range("ecc_decode_ns", ecc_decode_ns, 0, 1000000, " ns");
 
+  check_range("rated_pe_cycles", rated_pe_cycles, 1, 1000000);
+
   check_fraction("read_retry_probability", read_retry_probability);
   check_fraction("read_retry_growth_per_kpe", read_retry_growth_per_kpe);
   check_range("read_retry_extra_us", read_retry_extra_us, 1, 100000, " us");

@@ -1,5 +1,14 @@
 // Get Features / Set Features (NVMe Base 2.0, 5.15 and 5.27) for the features the controller
 // implements, with the SEL field (current, default, saved, supported capabilities).
+//
+// Saveable (Set Features SV = 1 stores the value as the saved one too): Arbitration, Power
+// Management, Temperature Threshold (each threshold separately), Error Recovery, Volatile Write
+// Cache, Interrupt Coalescing and Asynchronous Event Configuration. Saved values are NVM subsystem
+// state: every Controller Level Reset, NVM Subsystem Reset and power loss makes them current
+// again. The others (Number of Queues, Interrupt Vector Configuration, Keep Alive Timer, Timestamp,
+// Host Behavior Support) are not saveable (SV = 1: Feature Identifier Not Saveable) and return to
+// their defaults; SEL 10b reads their default. Every feature is changeable; Error Recovery is
+// namespace specific (its value is kept controller-wide).
 #include <algorithm>
 
 #include "controller/controller_impl.h"
@@ -21,12 +30,38 @@ FeatureState ControllerImpl::default_features() const {
   f.ncqa = static_cast<uint16_t>(cfg.max_io_queues - 1);
   f.no_coalescing.assign(std::max<unsigned>(cfg.pci.msix ? cfg.pci.msix_vectors : 1u, 32u), false);
   f.no_coalescing[0] = true;  // the admin queue is never coalesced
+  f.timestamp_at = sc_core::sc_time_stamp();  // counts from 0 since the reset (origin 000b)
   return f;
 }
 
-void ControllerImpl::reset_features() { features = default_features(); }
-
 namespace {
+bool saveable(uint8_t fid) {
+  switch (fid) {
+    case ft::kArbitration:
+    case ft::kPowerManagement:
+    case ft::kTemperatureThreshold:
+    case ft::kErrorRecovery:
+    case ft::kVolatileWriteCache:
+    case ft::kInterruptCoalescing:
+    case ft::kAsyncEventConfiguration:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// The saveable features' values from `from` into `to`.
+void copy_saveable(FeatureState& to, const FeatureState& from) {
+  to.arbitration = from.arbitration;
+  to.power_management = from.power_management;
+  to.temperature_over = from.temperature_over;
+  to.temperature_under = from.temperature_under;
+  to.error_recovery = from.error_recovery;
+  to.write_cache = from.write_cache;
+  to.coalescing = from.coalescing;
+  to.async_event_config = from.async_event_config;
+}
+
 bool implemented(uint8_t fid, bool vwc, bool keep_alive) {
   switch (fid) {
     case ft::kArbitration:
@@ -37,6 +72,8 @@ bool implemented(uint8_t fid, bool vwc, bool keep_alive) {
     case ft::kInterruptCoalescing:
     case ft::kInterruptVectorConfiguration:
     case ft::kAsyncEventConfiguration:
+    case ft::kTimestamp:
+    case ft::kHostBehaviorSupport:
       return true;
     case ft::kVolatileWriteCache:
       return vwc;
@@ -48,6 +85,13 @@ bool implemented(uint8_t fid, bool vwc, bool keep_alive) {
 }
 }  // namespace
 
+void ControllerImpl::reset_features() {
+  // Defaults, with the saved values of the saveable features; the power state follows.
+  features = default_features();
+  copy_saveable(features, saved_features);
+  enter_power_state(ft::ps(features.power_management));
+}
+
 void ControllerImpl::admin_get_features(Command& cmd) {
   const uint32_t cdw10 = cmd.sqe.cdw10(), cdw11 = cmd.sqe.cdw11();
   const uint8_t fid = ft::fid(cdw10);
@@ -56,15 +100,16 @@ void ControllerImpl::admin_get_features(Command& cmd) {
   if (sel > ft::kSelSupportedCapabilities) return cmd.fail(st::kInvalidField, 41);
   if (cdw10 & 0xFFFFF800u) return cmd.fail(st::kInvalidField, 41);  // reserved bits 31:11
   if (sel == ft::kSelSupportedCapabilities) {
-    // Nothing is saveable; Error Recovery is namespace specific; all are changeable except
-    // Number of Queues once I/O queues exist.
-    cmd.dw0 = ft::kCapChangeable | (fid == ft::kErrorRecovery ? ft::kCapNamespaceSpecific : 0u);
+    cmd.dw0 = ft::kCapChangeable | (saveable(fid) ? ft::kCapSaveable : 0u) |
+              (fid == ft::kErrorRecovery ? ft::kCapNamespaceSpecific : 0u);
     return;
   }
-  // Features are not saveable, so the saved value is the default value.
-  const bool def = sel == ft::kSelDefault || sel == ft::kSelSaved;
-  const FeatureState defaults = def ? default_features() : FeatureState{};
-  const FeatureState& f = def ? defaults : features;
+  // Current, saved (a feature that is not saveable: its default) or default values.
+  const bool saved = sel == ft::kSelSaved && saveable(fid);
+  const FeatureState defaults = sel == ft::kSelCurrent || saved ? FeatureState{} : default_features();
+  const FeatureState& f = sel == ft::kSelCurrent ? features : saved ? saved_features : defaults;
+  if (sel == ft::kSelCurrent && (fid == ft::kTemperatureThreshold || fid == ft::kPowerManagement))
+    check_health();  // the temperature is read with its thresholds: a crossing is reported now
   switch (fid) {
     case ft::kArbitration: cmd.dw0 = f.arbitration; break;
     case ft::kPowerManagement: cmd.dw0 = f.power_management; break;
@@ -91,6 +136,8 @@ void ControllerImpl::admin_get_features(Command& cmd) {
     }
     case ft::kAsyncEventConfiguration: cmd.dw0 = f.async_event_config; break;
     case ft::kKeepAliveTimer: cmd.dw0 = f.keep_alive_timeout_ms; break;
+    case ft::kTimestamp: return get_timestamp(cmd, f);
+    case ft::kHostBehaviorSupport: return get_host_behavior(cmd, f);
     default: break;
   }
 }
@@ -99,14 +146,18 @@ void ControllerImpl::admin_set_features(Command& cmd) {
   const uint32_t cdw10 = cmd.sqe.cdw10(), cdw11 = cmd.sqe.cdw11();
   const uint8_t fid = ft::fid(cdw10);
   if (!implemented(fid, cfg.volatile_write_cache, cfg.keep_alive_granularity_100ms != 0)) return cmd.fail(st::kInvalidField, 40);
-  if (ft::sv(cdw10)) return cmd.fail(st::kFeatureIdNotSaveable, 43, 7);
+  const bool save = ft::sv(cdw10);
+  if (save && !saveable(fid)) return cmd.fail(st::kFeatureIdNotSaveable, 43, 7);
   if (cdw10 & 0x7FFFFF00u) return cmd.fail(st::kInvalidField, 41);  // reserved bits 30:8
   switch (fid) {
     case ft::kArbitration: features.arbitration = cdw11 & 0xFFFFFF07u; break;
-    case ft::kPowerManagement:
-      if ((cdw11 & 0x1F) != 0) return cmd.fail(st::kInvalidField, 44);  // only power state 0 (NPSS = 0)
-      features.power_management = cdw11 & 0xFF;
+    case ft::kPowerManagement: {
+      const uint8_t ps = ft::ps(cdw11);
+      if (!power.exists(ps)) return cmd.fail(st::kInvalidField, 44);  // above NPSS
+      features.power_management = ft::power_management(ps, ft::wh(cdw11));
+      cmd.timeline.at += enter_power_state(ps);  // completes after the state's entry latency
       break;
+    }
     case ft::kTemperatureThreshold: {
       const uint8_t tmpsel = ft::tmpsel(cdw11), thsel = ft::thsel(cdw11);
       if ((tmpsel != ft::kTmpselComposite && tmpsel != ft::kTmpselAll) || thsel > ft::kThselUnder)
@@ -166,7 +217,25 @@ void ControllerImpl::admin_set_features(Command& cmd) {
       restart_keep_alive();
       break;
     }
+    case ft::kTimestamp: return set_timestamp(cmd);
+    case ft::kHostBehaviorSupport: return set_host_behavior(cmd);
     default: break;
+  }
+  if (save && cmd.status.ok()) {
+    // What this command set becomes the saved value too (one threshold of Feature 04h).
+    FeatureState& sv = saved_features;
+    switch (fid) {
+      case ft::kArbitration: sv.arbitration = features.arbitration; break;
+      case ft::kPowerManagement: sv.power_management = features.power_management; break;
+      case ft::kTemperatureThreshold:
+        (ft::thsel(cdw11) == ft::kThselOver ? sv.temperature_over : sv.temperature_under) = ft::tmpth(cdw11);
+        break;
+      case ft::kErrorRecovery: sv.error_recovery = features.error_recovery; break;
+      case ft::kVolatileWriteCache: sv.write_cache = features.write_cache; break;
+      case ft::kInterruptCoalescing: sv.coalescing = features.coalescing; break;
+      case ft::kAsyncEventConfiguration: sv.async_event_config = features.async_event_config; break;
+      default: break;
+    }
   }
 }
 

@@ -178,20 +178,19 @@ void ControllerImpl::admin_identify(Command& cmd) {
         spec::put_le16(p + ic::kEdstt, static_cast<uint16_t>((cfg.self_test_extended_ms + 59999ull) / 60000));
       p[ic::kLpa] = ic::kLpaExtendedData | ic::kLpaCommandEffects;
       p[ic::kElpe] = cfg.error_log_entries;
-      p[ic::kNpss] = 0;
       spec::put_le16(p + ic::kWctemp, cfg.warning_temperature_k);
       spec::put_le16(p + ic::kCctemp, cfg.critical_temperature_k);
       p[ic::kSqes] = (spec::kSqesLog2 << 4) | spec::kSqesLog2;
       p[ic::kCqes] = (spec::kCqesLog2 << 4) | spec::kCqesLog2;
       spec::put_le32(p + ic::kNn, cfg.max_namespaces);
       spec::put_le16(p + ic::kOncs, ic::kOncsCompare | ic::kOncsWriteUncorrectable | ic::kOncsDatasetManagement |
-                                        ic::kOncsWriteZeroes | ic::kOncsSaveSelect | ic::kOncsVerify);
+                                        ic::kOncsWriteZeroes | ic::kOncsSaveSelect | ic::kOncsVerify | ic::kOncsTimestamp);
       if (cfg.sgl_support) spec::put_le32(p + ic::kSgls, sgl_limits.sgls());
       p[ic::kVwc] = cfg.volatile_write_cache ? (ic::kVwcPresent | ic::kVwcFlushBroadcastSupported) : 0;
       std::memset(p + ic::kSubnqn, 0, ic::kSubnqnLen);
       std::memcpy(p + ic::kSubnqn, subnqn.data(), std::min<std::size_t>(subnqn.size(), ic::kSubnqnLen - 1));
-      // Power state 0: 25.00 W maximum power, entry/exit latencies not reported.
-      spec::put_le16(p + ic::kPsd0 + ic::kPsdMp, 2500);
+      // NPSS and the power state descriptors (controller/power_states.h).
+      power.put_identify(p);
       break;
     }
     case spec::cns::kActiveNamespaceList: {

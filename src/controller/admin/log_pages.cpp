@@ -46,11 +46,12 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       namespace sm = lg::smart;
       page.assign(sm::kSize, 0);
       uint8_t* p = page.data();
+      check_health();  // the state read now: a threshold crossed since is reported as well
       p[sm::kCriticalWarning] = critical_warning();
       spec::put_le16(p + sm::kCompositeTemperature, composite_temperature_k());
-      p[sm::kAvailableSpare] = 100;
-      p[sm::kAvailableSpareThreshold] = 10;
-      p[sm::kPercentageUsed] = 0;
+      p[sm::kAvailableSpare] = available_spare();
+      p[sm::kAvailableSpareThreshold] = cfg.available_spare_threshold;
+      p[sm::kPercentageUsed] = percentage_used();
       // Data units are thousands of 512-byte units, rounded up.
       put_le128(p + sm::kDataUnitsRead, (health.read_512_units + 999) / 1000);
       put_le128(p + sm::kDataUnitsWritten, (health.written_512_units + 999) / 1000);
