@@ -32,6 +32,11 @@ void ControllerImpl::start_threads() {
   pin_opts.set_sensitivity(&intx_changed);
   pin_opts.dont_initialize();
   sc_core::sc_spawn([this] { drive_intx(); }, "intx_driver", &pin_opts);
+  sc_core::sc_spawn_options thermal_opts;
+  thermal_opts.spawn_method();
+  thermal_opts.set_sensitivity(&thermal_timer);
+  thermal_opts.dont_initialize();
+  sc_core::sc_spawn([this] { thermal_watch(); }, "thermal_watch", &thermal_opts);
   for (unsigned i = 0; i < slots.size(); ++i)
     sc_core::sc_spawn([this, i] { slot_thread(i); }, ("slot_" + std::to_string(i)).c_str(), &thread_opts);
 }

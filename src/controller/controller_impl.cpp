@@ -320,7 +320,8 @@ void ControllerImpl::reset_function(bool conventional) {
 
 void ControllerImpl::power_loss() {
   actions.clear();  // register and doorbell writes still on their way die with the power
-  thermal_watching = false;  // (its timer was one of them)
+  thermal_timer.cancel();
+  thermal_watching = false;
   thermal.restart(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);  // cold again
   for (NamespaceMedia* m : namespaces.all_media()) m->power_loss();
   namespace r = spec::reg;

@@ -253,6 +253,9 @@ class ControllerImpl {
   /// 100 us apart) so threshold crossings are reported without a host read; stops once settled.
   void thermal_watch();
   bool thermal_watching = false;
+  /// The thermal watch's own timer: a far-future entry among the short-lived timed actions would
+  /// make every earlier one re-notify their event and leave a dead entry in the kernel's queue.
+  sc_core::sc_event thermal_timer;
   /// Power management (power_states.h): called by a slot thread when an I/O command starts
   /// executing; returns the exit latency when that leaves a non-operational power state, and starts
   /// the thermal watch if I/O resumes while it is idle.

@@ -64,7 +64,7 @@ void ControllerImpl::thermal_watch() {
   }
   thermal_watching = true;
   const sc_core::sc_time period = std::max(thermal.time_constant() / 4.0, sc_core::sc_time(100, sc_core::SC_US));
-  actions.at(period, [this] { thermal_watch(); });
+  thermal_timer.notify(period);
 }
 
 sc_core::sc_time ControllerImpl::io_start_cost() {
@@ -73,7 +73,7 @@ sc_core::sc_time ControllerImpl::io_start_cost() {
     thermal_watching = true;
     thermal.update(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);
     const sc_core::sc_time period = std::max(thermal.time_constant() / 4.0, sc_core::sc_time(100, sc_core::SC_US));
-    actions.at(period, [this] { thermal_watch(); });
+    thermal_timer.notify(period);
   }
   if (!power.non_operational()) return sc_core::SC_ZERO_TIME;
   const sc_core::sc_time exit = power.wake();
