@@ -143,6 +143,8 @@ std::vector<Option> flash_options(FlashConfig& f) {
       {"nand.resume_ns", "extra time on resume (ns)", str(n.resume_ns), number("nand.resume_ns", n.resume_ns, 0, 100000000)},
       {"nand.suspend_max_per_op", "suspensions of one program/erase (1..1000)", str(n.suspend_max_per_op),
        number("nand.suspend_max_per_op", n.suspend_max_per_op, 1, 1000)},
+      {"nand.rated_pe_cycles", "rated program/erase cycles of a native block (SMART Percentage Used), 1..1000000",
+       str(n.rated_pe_cycles), number("nand.rated_pe_cycles", n.rated_pe_cycles, 1, 1000000)},
       {"nand.max_busy_dies", "power budget: dies in an array operation at once (0: unlimited)", str(n.max_busy_dies),
        number("nand.max_busy_dies", n.max_busy_dies)},
 
