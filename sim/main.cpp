@@ -37,6 +37,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     platform::ReferencePlatform top("top", opt.platform);
     const auto built = std::chrono::steady_clock::now();
+    sim::schedule_namespace_events(top, opt.namespace_events);
     uint64_t total_ios = 0;
     double end_sim_s = 0;
     sim::Progress::bounds(opt.workload, total_ios, end_sim_s);

@@ -290,7 +290,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       "log-level", po::value<std::string>()->default_value("warn"), "error, warn, info or debug (model and driver logs)")(
       "jobfile", po::value<std::string>(), "fio job file (also the positional argument)")(
       "progress", po::value<std::string>()->default_value("auto"),
-      "progress line on stderr: auto (when stderr is a terminal), always or never");
+      "progress line on stderr: auto (when stderr is a terminal), always or never")(
+      "namespace_event", po::value<std::vector<std::string>>()->composing(),
+      "hot-plug scenario (repeatable): add:NSID:SIZE@SECONDS, remove:NSID@SECONDS or resize:NSID:SIZE@SECONDS");
   po::options_description model_desc("Model (--section.key=value; also in --profile)");
   for (const auto& o : model) model_desc.add_options()(o.name.c_str(), po::value<std::string>()->default_value(o.default_text), o.help.c_str());
   po::options_description wl_desc("Workload (fio option names; on the command line they apply to every job of a job file)");
@@ -422,6 +424,17 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   opt.driver.irq_mode = irq == "msix" ? NVME_IRQ_MSIX : irq == "msi" ? NVME_IRQ_MSI : irq == "intx" ? NVME_IRQ_INTX
                         : irq == "poll" ? NVME_IRQ_POLL : NVME_IRQ_AUTO;
   if (vm.count("json")) opt.json_path = vm["json"].as<std::string>();
+  if (vm.count("namespace_event")) {
+    for (const std::string& text : vm["namespace_event"].as<std::vector<std::string>>()) {
+      NamespaceEvent e;
+      std::string error;
+      if (!parse_namespace_event(text, e, error)) {
+        err << "scnvme-sim: " << error << "\n";
+        return ParseOutcome::BadInput;
+      }
+      opt.namespace_events.push_back(e);
+    }
+  }
 
   c.namespaces.clear();
   std::vector<uint32_t> nsids;

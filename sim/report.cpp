@@ -281,6 +281,10 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
      << fmt("%.1f", 100 * peak) << "% (" << fmt("%.1f", ctrl.data_buffer_peak_bytes / 1024.0) << " KiB) of "
      << ctrl.data_buffer_bytes / 1024 << " KiB";
   if (ctrl.flash.enabled) print_flash(os, ctrl.flash);
+  for (const NamespaceEvent& e : opt.namespace_events) {
+    os << "\nnamespace event " << e.text << ": "
+       << (!e.done ? "not reached (the run ended first)" : e.accepted ? "done" : "refused: " + e.error);
+  }
   os << "\nhost: wall time " << fmt("%.3f", host.wall_time_s) << " s (model built";
   if (ctrl.flash.enabled && std::string(ctrl.flash.precondition) != "none") os << " and drive preconditioned";
   os << " in " << fmt("%.3f", host.build_time_s) << " s), " << fmt("%.0f", ios_per_wall_second(t.all.count(), host))
@@ -363,6 +367,10 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"build_time_s", host.build_time_s},
         {"ios_per_wall_second", ios_per_wall_second(t.all.count(), host)}}}};
   doc["results"]["flash"] = flash_json(ctrl.flash);
+  nlohmann::json events = nlohmann::json::array();
+  for (const NamespaceEvent& e : opt.namespace_events)
+    events.push_back({{"event", e.text}, {"at_s", e.at_s}, {"done", e.done}, {"accepted", e.accepted}, {"error", e.error}});
+  doc["results"]["namespace_events"] = events;
   std::ofstream out(path);
   if (!out) {
     error = "cannot write " + path;

@@ -172,3 +172,24 @@ TEST_F(CliData, AdminCommandSetOptionsAreChecked) {
       << err;
   EXPECT_EQ(j["configuration"]["controller.firmware_slots"], "4");
 }
+
+// Namespace hot-plug scenarios: events happen at their simulated times through the controller's
+// platform API; I/O to a removed namespace gets Invalid Namespace or Format; bad syntax is bad input.
+TEST_F(CliData, NamespaceEventsHotPlugNamespaces) {
+  nlohmann::json j;
+  std::string err;
+  ASSERT_EQ(run("--flash.enabled=false --rw=randread --number_ios=2000 --verify=0 --namespace_event=add:2:1g@0.0001 "
+                "--namespace_event=resize:2:2g@0.0002 --namespace_event=remove:5@0.0003 --namespace_event=remove:2@0.0004",
+                &j, &err),
+            0)
+      << err;
+  const auto& ev = j["results"]["namespace_events"];
+  ASSERT_EQ(ev.size(), 4u);
+  for (int i : {0, 1, 3}) EXPECT_TRUE(ev[i]["accepted"].get<bool>()) << ev[i];
+  EXPECT_FALSE(ev[2]["accepted"].get<bool>()) << "NSID 5 was never allocated";
+  EXPECT_TRUE(ev[2]["done"].get<bool>());
+  EXPECT_EQ(run("--flash.enabled=false --rw=randread --number_ios=20000 --verify=0 --namespace_event=remove:1@0.0005", &j, &err), 1);
+  EXPECT_NE(err.find("Invalid Namespace or Format"), std::string::npos) << err;
+  EXPECT_EQ(run("--namespace_event=add:2@1", nullptr, &err), 2);
+  EXPECT_NE(err.find("--namespace_event=add:2@1: expected add:NSID:SIZE@SECONDS"), std::string::npos) << err;
+}
