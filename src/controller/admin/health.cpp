@@ -4,8 +4,10 @@
 //   Critical Warning bit 1 while it is at or above the over-temperature threshold or at or below
 //   the under-temperature threshold of Feature 04h. A coarse watch re-evaluates it while it moves,
 //   so a crossing during I/O is reported without a host read.
-// - Available Spare: the FTL models no bad blocks, so no spare block is ever consumed: 100 %
-//   (with or without the flash backend). Critical Warning bit 0 when below the threshold
+// - Available Spare: with the flash backend, the share of the spare native blocks (those beyond
+//   the logical capacity) not yet consumed by worn-out blocks, a native block counting as worn out
+//   at nand.rated_pe_cycles erases (the FTL models no bad blocks of its own and keeps using it);
+//   100 % without the flash backend. Critical Warning bit 0 when below the threshold
 //   (ControllerConfig::available_spare_threshold).
 // - Percentage Used: the flash backend's mean erase count of native blocks / nand.rated_pe_cycles,
 //   rounded down, capped at 255; 0 without the flash backend. Critical Warning bit 2 (reliability
@@ -28,7 +30,20 @@ uint16_t ControllerImpl::composite_temperature_k() {
   return thermal.kelvin();
 }
 
-uint8_t ControllerImpl::available_spare() const { return 100; }
+uint8_t ControllerImpl::available_spare() const {
+  if (!flash) return 100;
+  // A native block at or past its rated P/E cycles counts as worn out: it would be retired and
+  // replaced from the spare blocks (the FTL keeps using it; this is the report's model).
+  const ftl::Ftl& f = flash->ftl();
+  const ftl::Layout& l = f.layout();
+  const uint64_t spare = uint64_t{l.spare_blocks_per_die} * l.dies;
+  uint64_t worn = 0;
+  for (uint32_t gb = 0; gb < l.total_blocks; ++gb)
+    if (!l.is_slc(gb) && f.blocks().erase_count(gb) >= cfg.flash.nand.rated_pe_cycles) ++worn;
+  if (worn == 0) return 100;
+  if (spare == 0 || worn >= spare) return 0;
+  return static_cast<uint8_t>(100 - (worn * 100 + spare - 1) / spare);  // rounded down
+}
 
 uint8_t ControllerImpl::percentage_used() const {
   if (!flash) return 0;
