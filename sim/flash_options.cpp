@@ -53,15 +53,6 @@ const char* cell_name(CellType t) {
   return "tlc";
 }
 
-const char* precondition_name(Precondition p) {
-  switch (p) {
-    case Precondition::None: return "none";
-    case Precondition::Namespaces: return "namespaces";
-    case Precondition::Fill: return "fill";
-    case Precondition::Steady: return "steady";
-  }
-  return "none";
-}
 
 }  // namespace
 
@@ -76,7 +67,7 @@ std::vector<Option> flash_options(FlashConfig& f) {
       {"flash.precondition",
        "state before the run: none (fresh), namespaces (sequential fill of the namespaces), fill (of the whole drive), "
        "steady (whole-drive fill + random overwrites)",
-       precondition_name(f.precondition),
+       to_string(f.precondition),
        [&f](const std::string& v) {
          std::string s;
          choice("flash.precondition", s, {"none", "namespaces", "fill", "steady"})(v);

@@ -21,6 +21,17 @@ enum class Precondition : uint8_t {
   Steady,      // the fill, then uniform random mapping-unit overwrites (random_capacities x capacity)
 };
 
+/// "none", "namespaces", "fill" or "steady" (the CLI value and the report's name).
+inline const char* to_string(Precondition p) {
+  switch (p) {
+    case Precondition::None: return "none";
+    case Precondition::Namespaces: return "namespaces";
+    case Precondition::Fill: return "fill";
+    case Precondition::Steady: return "steady";
+  }
+  return "none";
+}
+
 struct FlashConfig {
   bool enabled = false;
   NandConfig nand;

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "integration/nvm_host.h"
+#include "support/small_flash.h"
+#include "support/temp_file.h"
 #include "scnvme/spec/nvme_async_event.h"
 
 using namespace scnvme;
@@ -52,25 +54,6 @@ std::vector<uint32_t> changed_list(Bench& h) {
   return ids;
 }
 
-/// A temporary image file removed when the test ends.
-struct TempImage {
-  std::string path;
-  explicit TempImage(const std::vector<uint8_t>& bytes) {
-    char name[] = "/tmp/scnvme_format_image_XXXXXX";
-    const int fd = ::mkstemp(name);
-    EXPECT_GE(fd, 0);
-    path = name;
-    if (fd >= 0) {
-      EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-      ::close(fd);
-    }
-  }
-  ~TempImage() { std::remove(path.c_str()); }
-  std::vector<uint8_t> contents() const {
-    std::ifstream f(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-};
 
 }  // namespace
 
@@ -208,7 +191,7 @@ TEST(FormatNvm, ChangedFormatRaisesNamespaceAttributeChanged) {
 
 TEST(FormatNvm, ImageNamespaces) {
   std::vector<uint8_t> bytes = pattern(1 * kMiB, 5);
-  TempImage writable(bytes), read_only(bytes);
+  TempFile writable(bytes), read_only(bytes);
   ControllerConfig cfg;
   NamespaceConfig a{1, 0};
   a.image = writable.path;
@@ -239,18 +222,7 @@ TEST(FormatNvm, ImageNamespaces) {
 
 TEST(FormatNvm, FlashBackendTrimsTheNamespaceUnits) {
   ControllerConfig cfg = formats_config();
-  FlashConfig& f = cfg.flash;
-  f.enabled = true;
-  f.precondition = Precondition::None;
-  f.nand.channels = 1;
-  f.nand.targets_per_channel = 1;
-  f.nand.dies_per_target = 1;
-  f.nand.planes_per_die = 1;
-  f.nand.blocks_per_plane = 128;
-  f.nand.pages_per_block = 96;
-  f.nand.page_bytes = 16384;
-  f.nand.cell_type = CellType::Tlc;
-  f.ftl.slc_cache_permille = 0;
+  cfg.flash = small_flash(1, 1, Precondition::None);
   Bench b("bench", cfg);
   b.run([](Bench& h) {
     bring_up(h);

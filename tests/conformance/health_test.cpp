@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "integration/nvm_host.h"
+#include "support/small_flash.h"
 #include "scnvme/spec/nvme_async_event.h"
 
 using namespace scnvme;
@@ -145,20 +146,10 @@ ControllerConfig worn_drive(uint32_t rated) {
   ControllerConfig c;
   c.namespaces = {NamespaceConfig{1, 16ull << 20, 4096}};
   c.namespaces[0].data = NamespaceData::Zeroes;
-  FlashConfig& f = c.flash;
-  f.enabled = true;
-  f.precondition = Precondition::Steady;
-  f.precondition_random_capacities = 3.0;
-  f.nand.channels = 1;
-  f.nand.targets_per_channel = 1;
-  f.nand.dies_per_target = 2;
-  f.nand.planes_per_die = 1;
-  f.nand.blocks_per_plane = 128;
-  f.nand.pages_per_block = 96;
-  f.nand.page_bytes = 16384;
-  f.nand.rated_pe_cycles = rated;
-  f.ftl.slc_cache_permille = 0;
-  f.ftl.over_provisioning_permille = 150;
+  c.flash = small_flash(1, 2, Precondition::Steady);
+  c.flash.precondition_random_capacities = 3.0;
+  c.flash.nand.rated_pe_cycles = rated;
+  c.flash.ftl.over_provisioning_permille = 150;
   return c;
 }
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "integration/nvm_host.h"
+#include "support/small_flash.h"
 #include "scnvme/spec/nvme_async_event.h"
 #include "support/config_verdict.h"
 
@@ -455,18 +456,7 @@ TEST(NamespaceManagement, CommandsInFlightCompleteWhenTheirNamespaceGoes) {
 TEST(NamespaceManagement, FlashBackendAllocatesUnitsFirstFit) {
   ControllerConfig cfg;
   cfg.namespaces = {NamespaceConfig{1, 16 * kMiB, 4096}};
-  FlashConfig& f = cfg.flash;
-  f.enabled = true;
-  f.precondition = Precondition::None;
-  f.nand.channels = 1;
-  f.nand.targets_per_channel = 1;
-  f.nand.dies_per_target = 1;
-  f.nand.planes_per_die = 1;
-  f.nand.blocks_per_plane = 128;
-  f.nand.pages_per_block = 96;
-  f.nand.page_bytes = 16384;
-  f.nand.cell_type = CellType::Tlc;
-  f.ftl.slc_cache_permille = 0;
+  cfg.flash = small_flash(1, 1, Precondition::None);
   Bench b("bench", cfg);
   b.run([](Bench& h) {
     bring_up(h);

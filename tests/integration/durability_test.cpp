@@ -8,6 +8,7 @@
 // SCNVME_TEST_WITH_FLASH, where the same rules must hold with the flash backend's write buffer
 // and NAND timing in place.
 #include "integration/nvm_host.h"
+#include "support/small_flash.h"
 
 using namespace scnvme;
 using namespace scnvme::test;
@@ -24,16 +25,7 @@ ControllerConfig one_namespace(bool vwc = true) {
   cfg.volatile_write_cache = vwc;
   cfg.namespaces = {NamespaceConfig{1, 1 << 20, 512}, NamespaceConfig{2, 1 << 20, 4096}};
 #ifdef SCNVME_TEST_WITH_FLASH
-  // A small TLC drive: 2 single-plane dies of 128 blocks x 96 pages of 16 KiB.
-  FlashConfig& f = cfg.flash;
-  f.enabled = true;
-  f.nand.channels = 1;
-  f.nand.targets_per_channel = 1;
-  f.nand.dies_per_target = 2;
-  f.nand.planes_per_die = 1;
-  f.nand.blocks_per_plane = 128;
-  f.nand.pages_per_block = 96;
-  f.ftl.slc_cache_permille = 0;
+  cfg.flash = small_flash(1, 2, Precondition::None);
 #endif
   return cfg;
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "integration/nvm_host.h"
+#include "support/temp_file.h"
 
 using namespace scnvme;
 using namespace scnvme::test;
@@ -17,25 +18,6 @@ using namespace scnvme::test::nvm;
 
 namespace {
 
-/// A temporary file removed when the test ends.
-struct TempFile {
-  std::string path;
-  explicit TempFile(const std::vector<uint8_t>& bytes) {
-    char name[] = "/tmp/scnvme_nvm_image_XXXXXX";
-    const int fd = ::mkstemp(name);
-    EXPECT_GE(fd, 0);
-    path = name;
-    if (fd >= 0) {
-      EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-      ::close(fd);
-    }
-  }
-  ~TempFile() { std::remove(path.c_str()); }
-  std::vector<uint8_t> contents() const {
-    std::ifstream f(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-};
 
 /// Image bytes: a pattern with an MBR-like boot signature at 510.
 std::vector<uint8_t> disk_image(std::size_t bytes) {

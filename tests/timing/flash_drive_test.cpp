@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/bench.h"
+#include "support/small_flash.h"
 #include "support/measured_run.h"
 
 using namespace scnvme;
@@ -35,19 +36,8 @@ ControllerConfig drive(uint32_t channels, uint32_t dies_per_channel) {
   c.data_buffer_kib = 65536;
   c.namespaces[0] = NamespaceConfig(1, 64ull << 20, kBlock);
   c.namespaces[0].data = NamespaceData::Zeroes;
-  FlashConfig& f = c.flash;
-  f.enabled = true;
-  f.precondition = Precondition::Fill;
-  f.nand.channels = channels;
-  f.nand.targets_per_channel = 1;
-  f.nand.dies_per_target = dies_per_channel;
-  f.nand.planes_per_die = 1;
-  f.nand.blocks_per_plane = 128;
-  f.nand.pages_per_block = 96;
-  f.nand.page_bytes = 16384;
-  f.nand.cell_type = CellType::Tlc;
-  f.nand.cache_read = false;
-  f.ftl.slc_cache_permille = 0;
+  c.flash = small_flash(channels, dies_per_channel, Precondition::Fill);
+  c.flash.nand.cache_read = false;
   return c;
 }
 

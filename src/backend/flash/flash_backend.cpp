@@ -38,15 +38,6 @@ uint64_t buffer_units(const ftl::Layout& layout, const FtlConfig& cfg) {
          (layout.slc_blocks_per_die ? layout.program_unit_units(true) : 0);
 }
 
-const char* precondition_name(Precondition p) {
-  switch (p) {
-    case Precondition::None: return "none";
-    case Precondition::Namespaces: return "namespaces";
-    case Precondition::Fill: return "fill";
-    case Precondition::Steady: return "steady";
-  }
-  return "none";
-}
 
 }  // namespace
 
@@ -475,7 +466,7 @@ FlashStats FlashBackend::stats() const {
   s.write_buffer_peak_units = std::max(buffer_units_peak_, write_buffer_.peak());
   s.read_modify_writes = read_modify_writes_;
 
-  s.precondition = precondition_name(cfg_.precondition);
+  s.precondition = to_string(cfg_.precondition);
   s.precondition_units_written = precondition_.fill_units + precondition_.random_units;
   s.precondition_waf = precondition_.waf;
   s.precondition_steady_waf = precondition_.steady_waf;
