@@ -189,7 +189,8 @@ TEST(Profiles, QlcHasAFoldedPslcCache) {
   EXPECT_EQ(c.flash.ftl.slc_cache_permille, 100u);
   EXPECT_EQ(c.flash.ftl.fold_policy, scnvme::FoldPolicy::WhenFull);
   // Slower than the default TLC on every page type and in the millisecond range to program.
-  const ControllerConfig& tlc = controller(parse({}));
+  const SimOptions defaults = parse({});
+  const ControllerConfig& tlc = controller(defaults);
   for (std::size_t t = 0; t < 3; ++t) EXPECT_GT(c.flash.nand.read_us[t], tlc.flash.nand.read_us[t]) << t;
   EXPECT_GE(c.flash.nand.program_us, 1000u);
   EXPECT_GE(c.flash.nand.interface_mts, 1600u);
