@@ -46,14 +46,6 @@ ControllerConfig formats_config() {
   return cfg;
 }
 
-std::vector<uint32_t> changed_list(Bench& h) {
-  const LogRead r = read_log(h, lg::kChangedNamespaceList, 4096, 0, 0, 0);
-  EXPECT_STATUS(r.cqe, st::kSuccess);
-  std::vector<uint32_t> ids;
-  for (std::size_t i = 0; i < 1024 && spec::get_le32(&r.bytes[4 * i]); ++i) ids.push_back(spec::get_le32(&r.bytes[4 * i]));
-  return ids;
-}
-
 
 }  // namespace
 
@@ -175,7 +167,7 @@ TEST(FormatNvm, ChangedFormatRaisesNamespaceAttributeChanged) {
     EXPECT_STATUS(format(h, 1, 0), st::kSuccess);
     wait_us(50);
     EXPECT_FALSE(h.cqe_available(0));
-    EXPECT_TRUE(changed_list(h).empty());
+    EXPECT_TRUE(changed_namespace_list(h).empty());
     // Another format: the notice, and NSID 1 in the Changed Namespace List.
     h.submit(0, format_sqe(1, format_cdw10(1)), 0x21);
     std::map<uint16_t, spec::Cqe> got;
@@ -185,7 +177,7 @@ TEST(FormatNvm, ChangedFormatRaisesNamespaceAttributeChanged) {
     }
     EXPECT_STATUS(got[0x21], st::kSuccess);
     EXPECT_EQ(got[0xE1].dw0(), ae::dw0(ae::kNotice, ae::notice::kNamespaceAttributeChanged, lg::kChangedNamespaceList));
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{1});
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{1});
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "integration/nvm_host.h"
+#include "support/config_verdict.h"
 #include "support/small_flash.h"
 #include "scnvme/spec/nvme_async_event.h"
 
@@ -189,25 +190,17 @@ TEST(Health, PercentageUsedBelowTheRating) {
 }
 
 TEST(Health, ConfigurationIsValidated) {
-  auto field_of = [](ControllerConfig c) -> std::string {
-    try {
-      c.validate();
-    } catch (const ConfigError& e) {
-      return e.field();
-    }
-    return "";
-  };
   ControllerConfig c;
   c.thermal_time_constant_ms = 0;
-  EXPECT_EQ(field_of(c), "thermal_time_constant_ms");
+  expect_config_verdict([&] { c.validate(); }, "thermal_time_constant_ms");
   c = ControllerConfig{};
   c.thermal_heat_k_per_gbps = 1001;
-  EXPECT_EQ(field_of(c), "thermal_heat_k_per_gbps");
+  expect_config_verdict([&] { c.validate(); }, "thermal_heat_k_per_gbps");
   c = ControllerConfig{};
   c.available_spare_threshold = 101;
-  EXPECT_EQ(field_of(c), "available_spare_threshold");
+  expect_config_verdict([&] { c.validate(); }, "available_spare_threshold");
   c = ControllerConfig{};
   c.flash.enabled = true;
   c.flash.nand.rated_pe_cycles = 0;
-  EXPECT_EQ(field_of(c), "nand.rated_pe_cycles");
+  expect_config_verdict([&] { c.validate(); }, "nand.rated_pe_cycles");
 }

@@ -98,6 +98,18 @@ inline LogRead read_log(Bench& h, uint8_t lid, uint32_t len, uint64_t offset = 0
   return r;
 }
 
+/// The NSIDs a Changed Namespace List read returns (RAE set with `retain`: the list is kept).
+inline std::vector<uint32_t> changed_namespace_list(Bench& h, bool retain = false) {
+  spec::Sqe s = get_log_sqe(spec::log::kChangedNamespaceList, 4096);
+  if (retain) s.set_dw(10, s.cdw10() | (1u << 15));
+  const uint64_t buf = h.alloc(4096);
+  s.set_prp1(buf);
+  EXPECT_STATUS(h.admin(s), spec::status::kSuccess);
+  std::vector<uint32_t> ids;
+  for (uint64_t i = 0; i < 1024 && spec::get_le32(h.mem.at(buf + 4 * i)); ++i) ids.push_back(spec::get_le32(h.mem.at(buf + 4 * i)));
+  return ids;
+}
+
 /// Writes the CQ head doorbell with the host's current head (after wait_cqe(..., ring = false)).
 inline void ring_cq(Bench& h, uint16_t cqid) {
   h.wr32(spec::reg::cq_head_doorbell(cqid, h.nvme.config().doorbell_stride), h.cqs.at(cqid).index);

@@ -3,6 +3,7 @@
 // (Feature 0Bh bit 8), the Changed Namespace List, I/O to removed namespaces and Identify after a
 // resize; bad requests return false or throw ConfigError.
 #include "integration/nvm_host.h"
+#include "support/config_verdict.h"
 #include "scnvme/spec/nvme_async_event.h"
 
 using namespace scnvme;
@@ -15,14 +16,6 @@ namespace ae = spec::async_event;
 namespace {
 
 constexpr uint64_t kMiB = 1ull << 20;
-
-std::vector<uint32_t> changed_list(Bench& h) {
-  const LogRead r = read_log(h, lg::kChangedNamespaceList, 4096, 0, 0, 0);
-  EXPECT_STATUS(r.cqe, st::kSuccess);
-  std::vector<uint32_t> ids;
-  for (std::size_t i = 0; i < 1024 && spec::get_le32(&r.bytes[4 * i]); ++i) ids.push_back(spec::get_le32(&r.bytes[4 * i]));
-  return ids;
-}
 
 void expect_notice(Bench& h, uint16_t cid) {
   const spec::Cqe e = h.wait_cqe(0);
@@ -52,7 +45,7 @@ TEST(NamespaceHotplug, AddRemoveAndResizeRaiseNotices) {
     NamespaceConfig two(2, 8 * kMiB, 4096);
     EXPECT_TRUE(h.nvme.add_namespace(two));
     expect_notice(h, 0xE1);
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{2});
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{2});
     EXPECT_EQ(spec::get_le64(identify_ns(h, 2).data() + in::kNsze), 2048u);
     const auto data = pattern(8 * 4096, 3);
     EXPECT_STATUS(write_blocks(h, buf, 2, 0, 8, data), st::kSuccess);
@@ -61,7 +54,7 @@ TEST(NamespaceHotplug, AddRemoveAndResizeRaiseNotices) {
     h.submit(0, make_sqe(op::kAsyncEventRequest), 0xE2);
     EXPECT_TRUE(h.nvme.resize_namespace(2, 12 * kMiB));
     expect_notice(h, 0xE2);
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{2});
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{2});
     const auto id = identify_ns(h, 2);
     EXPECT_EQ(spec::get_le64(id.data() + in::kNsze), 3072u);
     EXPECT_EQ(spec::get_le64(id.data() + in::kNcap), 3072u);
@@ -82,7 +75,7 @@ TEST(NamespaceHotplug, AddRemoveAndResizeRaiseNotices) {
     expect_notice(h, 0xE3);
     EXPECT_STATUS(read1(h, buf, 2), st::kInvalidNamespaceOrFormat);
     EXPECT_TRUE(all_zero(identify_ns(h, 2)));
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{2});
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{2});
     EXPECT_STATUS(read1(h, buf, 1), st::kSuccess) << "NSID 1 unaffected";
   });
 }
@@ -95,7 +88,7 @@ TEST(NamespaceHotplug, NoticeIsGatedByFeature0Bh) {
     EXPECT_TRUE(h.nvme.add_namespace(NamespaceConfig(5, 4 * kMiB)));
     wait_us(50);
     EXPECT_FALSE(h.cqe_available(0)) << "Namespace Attribute notices disabled";
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{5}) << "the list is kept anyway";
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{5}) << "the list is kept anyway";
   });
 }
 
@@ -111,20 +104,12 @@ TEST(NamespaceHotplug, BadRequests) {
     EXPECT_FALSE(h.nvme.remove_namespace(9)) << "not allocated";
     EXPECT_FALSE(h.nvme.resize_namespace(9, 4 * kMiB)) << "not allocated";
     EXPECT_FALSE(h.nvme.resize_namespace(1, 40 * kMiB)) << "beyond the NVM capacity";
-    auto field_of = [](const std::function<void()>& fn) -> std::string {
-      try {
-        fn();
-      } catch (const ConfigError& e) {
-        return e.field();
-      }
-      return "";
-    };
-    EXPECT_EQ(field_of([&] { h.nvme.add_namespace(NamespaceConfig(0, 4 * kMiB)); }), "namespace.nsid");
-    EXPECT_EQ(field_of([&] { h.nvme.add_namespace(NamespaceConfig(300, 4 * kMiB)); }), "namespace.nsid");
-    EXPECT_EQ(field_of([&] { h.nvme.add_namespace(NamespaceConfig(2, 1000, 512)); }), "namespace.size_bytes");
-    EXPECT_EQ(field_of([&] { h.nvme.resize_namespace(1, 0); }), "namespace.size_bytes");
-    EXPECT_EQ(field_of([&] { h.nvme.resize_namespace(1, 513); }), "namespace.size_bytes");
-    EXPECT_TRUE(changed_list(h).empty()) << "nothing changed";
+    expect_config_verdict([&] { h.nvme.add_namespace(NamespaceConfig(0, 4 * kMiB)); }, "namespace.nsid");
+    expect_config_verdict([&] { h.nvme.add_namespace(NamespaceConfig(300, 4 * kMiB)); }, "namespace.nsid");
+    expect_config_verdict([&] { h.nvme.add_namespace(NamespaceConfig(2, 1000, 512)); }, "namespace.size_bytes");
+    expect_config_verdict([&] { h.nvme.resize_namespace(1, 0); }, "namespace.size_bytes");
+    expect_config_verdict([&] { h.nvme.resize_namespace(1, 513); }, "namespace.size_bytes");
+    EXPECT_TRUE(changed_namespace_list(h).empty()) << "nothing changed";
     EXPECT_TRUE(h.nvme.add_namespace(NamespaceConfig(2, 16 * kMiB))) << "exactly the capacity left";
   });
 }

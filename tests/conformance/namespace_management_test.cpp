@@ -91,16 +91,6 @@ uint64_t unvmcap(Bench& h) {
   return spec::get_le64(&id[ic::kUnvmcap]);
 }
 
-std::vector<uint32_t> changed_list(Bench& h, bool retain = false) {
-  spec::Sqe s = get_log_sqe(lg::kChangedNamespaceList, 4096);
-  if (retain) s.set_dw(10, s.cdw10() | (1u << 15));
-  const uint64_t buf = h.alloc(4096);
-  s.set_prp1(buf);
-  EXPECT_STATUS(h.admin(s), st::kSuccess);
-  std::vector<uint8_t> page(h.mem.at(buf), h.mem.at(buf) + 4096);
-  return nsid_list(page);
-}
-
 /// NSID 1 (16 MiB of 512-byte blocks) in 64 MiB of NVM capacity.
 ControllerConfig spare_capacity() {
   ControllerConfig cfg;
@@ -300,7 +290,7 @@ TEST(NamespaceManagement, CapacityAccountingAcrossCreatesAndDeletes) {
     EXPECT_EQ(tnvmcap(h), 64 * kMiB);
     EXPECT_TRUE(nsid_list(identify(h, spec::cns::kAllocatedNamespaceList, 0)).empty());
     EXPECT_TRUE(nsid_list(identify(h, spec::cns::kActiveNamespaceList, 0)).empty());
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{1}) << "only NSID 1 was attached";
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{1}) << "only NSID 1 was attached";
   });
 }
 
@@ -384,15 +374,15 @@ TEST(NamespaceManagement, AttachmentChangesRaiseNamespaceAttributeChanged) {
     bring_up(h);
     ASSERT_STATUS_OK(create_ns(h, blocks(64)));
     ASSERT_STATUS_OK(create_ns(h, blocks(64)));
-    EXPECT_TRUE(changed_list(h).empty()) << "creating does not change this controller's namespaces";
+    EXPECT_TRUE(changed_namespace_list(h).empty()) << "creating does not change this controller's namespaces";
 
     // Notices disabled (Feature 0Bh bit 8 clear): the list still records the change.
     h.submit(0, make_sqe(op::kAsyncEventRequest), 0xE1);
     EXPECT_STATUS(attach(h, 2), st::kSuccess);
     wait_us(50);
     EXPECT_FALSE(h.cqe_available(0)) << "no notice while Feature 0Bh bit 8 is clear";
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{2});
-    EXPECT_TRUE(changed_list(h).empty()) << "read with RAE clear: emptied";
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{2});
+    EXPECT_TRUE(changed_namespace_list(h).empty()) << "read with RAE clear: emptied";
 
     // Enabled: the outstanding request completes with the notice.
     EXPECT_STATUS(h.set_features(spec::feature::kAsyncEventConfiguration, spec::feature::kAecNamespaceAttribute),
@@ -412,10 +402,10 @@ TEST(NamespaceManagement, AttachmentChangesRaiseNamespaceAttributeChanged) {
     EXPECT_STATUS(attach(h, 2, kSelDetach), st::kSuccess);
     wait_us(50);
     EXPECT_FALSE(h.cqe_available(0));
-    EXPECT_EQ(changed_list(h, true), (std::vector<uint32_t>{3, 2})) << "RAE set: kept, still masked";
+    EXPECT_EQ(changed_namespace_list(h, true), (std::vector<uint32_t>{3, 2})) << "RAE set: kept, still masked";
     wait_us(50);
     EXPECT_FALSE(h.cqe_available(0));
-    EXPECT_EQ(changed_list(h), (std::vector<uint32_t>{3, 2}));
+    EXPECT_EQ(changed_namespace_list(h), (std::vector<uint32_t>{3, 2}));
     // Unmasked: deleting the attached NSID 3 detaches it and is reported.
     h.submit(0, make_sqe(op::kNamespaceManagement, kSelDelete, 0, 3), 0x32);
     got.clear();
@@ -426,7 +416,7 @@ TEST(NamespaceManagement, AttachmentChangesRaiseNamespaceAttributeChanged) {
     ASSERT_EQ(got.count(0xE2), 1u);
     EXPECT_STATUS(got[0x32], st::kSuccess);
     EXPECT_EQ(got[0xE2].dw0(), ae::dw0(ae::kNotice, ae::notice::kNamespaceAttributeChanged, lg::kChangedNamespaceList));
-    EXPECT_EQ(changed_list(h), std::vector<uint32_t>{3});
+    EXPECT_EQ(changed_namespace_list(h), std::vector<uint32_t>{3});
   });
 }
 

@@ -3,6 +3,7 @@
 // operational states slow the controller clock, entering a state takes its entry latency, and the
 // I/O command leaving a non-operational state waits for its exit latency.
 #include "integration/nvm_host.h"
+#include "support/config_verdict.h"
 
 using namespace scnvme;
 using namespace scnvme::test;
@@ -116,27 +117,19 @@ TEST(PowerManagement, NonOperationalStateEntryAndExitLatencies) {
 }
 
 TEST(PowerManagement, PowerStateTableIsValidated) {
-  auto field_of = [](ControllerConfig c) -> std::string {
-    try {
-      c.validate();
-    } catch (const ConfigError& e) {
-      return e.field();
-    }
-    return "";
-  };
   ControllerConfig c;
   c.power_states.clear();
-  EXPECT_EQ(field_of(c), "power_states");
+  expect_config_verdict([&] { c.validate(); }, "power_states");
   c = ControllerConfig{};
   c.power_states[0].non_operational = true;
-  EXPECT_EQ(field_of(c), "power_states[0].non_operational");
+  expect_config_verdict([&] { c.validate(); }, "power_states[0].non_operational");
   c = ControllerConfig{};
   c.power_states[1].performance_percent = 0;
-  EXPECT_EQ(field_of(c), "power_states[1].performance_percent");
+  expect_config_verdict([&] { c.validate(); }, "power_states[1].performance_percent");
   c = ControllerConfig{};
   c.power_states[2].relative_read_latency = 5;
-  EXPECT_EQ(field_of(c), "power_states[2].relative_read_latency");
+  expect_config_verdict([&] { c.validate(); }, "power_states[2].relative_read_latency");
   c = ControllerConfig{};
   c.power_states.resize(33);
-  EXPECT_EQ(field_of(c), "power_states");
+  expect_config_verdict([&] { c.validate(); }, "power_states");
 }

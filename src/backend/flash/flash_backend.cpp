@@ -81,10 +81,6 @@ void FlashBackend::place_namespaces(const std::vector<uint64_t>& sizes) {
   preconditioned_ = true;
 }
 
-FlashBackend::Units FlashBackend::units(std::size_t ns, uint64_t offset, uint64_t bytes) const {
-  return units_at(namespace_base(ns), offset, bytes);
-}
-
 FlashBackend::Units FlashBackend::units_at(uint64_t base, uint64_t offset, uint64_t bytes) const {
   const uint64_t ub = unit_bytes();
   Units u;
@@ -194,7 +190,6 @@ void FlashBackend::write(uint64_t first, uint64_t count, bool durable) {
     ops.insert(ops.end(), pad.begin(), pad.end());
   }
   note_write_work();
-  buffer_units_peak_ = std::max(buffer_units_peak_, write_buffer_.in_use());
   // The write waits for buffer space or a program barrier, not for these operations.
   submit(ops, nullptr, SC_ZERO_TIME, false);
 }
@@ -463,7 +458,7 @@ FlashStats FlashBackend::stats() const {
   s.buffer_waits = buffer_waits_;
   s.buffer_wait_time = buffer_wait_time_;
   s.write_buffer_units = write_buffer_.capacity();
-  s.write_buffer_peak_units = std::max(buffer_units_peak_, write_buffer_.peak());
+  s.write_buffer_peak_units = write_buffer_.peak();
   s.read_modify_writes = read_modify_writes_;
 
   s.precondition = to_string(cfg_.precondition);

@@ -67,14 +67,14 @@ class FlashBackend : public sc_core::sc_module {
   /// placement preconditions the drive (flash.precondition).
   void place_namespaces(const std::vector<uint64_t>& sizes);
 
-  /// Mapping units [first, end) covering bytes [offset, offset + bytes) of namespace `ns`.
+  /// Mapping units [first, end) covering bytes of a namespace.
   struct Units {
     uint64_t first = 0, end = 0;
     bool partial_head = false, partial_tail = false;  // first / last unit only partly covered
     uint64_t count() const { return end - first; }
   };
-  Units units(std::size_t ns, uint64_t offset, uint64_t bytes) const;
-  /// The same for a namespace whose first unit is `base` (namespace_base(), allocate_units()).
+  /// The units covering bytes [offset, offset + bytes) of the namespace whose first unit is
+  /// `base` (namespace_base(), allocate_units()).
   Units units_at(uint64_t base, uint64_t offset, uint64_t bytes) const;
   /// First unit of the namespace at position `ns` of place_namespaces().
   uint64_t namespace_base(std::size_t ns) const { return ns < ns_base_.size() ? ns_base_[ns] : 0; }
@@ -151,7 +151,6 @@ class FlashBackend : public sc_core::sc_module {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<uint32_t> free_slots_;
   DataBuffer write_buffer_;
-  uint64_t buffer_units_peak_ = 0;
 
   // Host programs in flight, for durability barriers.
   uint64_t programs_issued_ = 0;
