@@ -24,6 +24,7 @@
 
 #include "scnvme/config.h"
 #include "scnvme/flash_stats.h"
+#include "scnvme/trace.h"
 
 namespace scnvme {
 
@@ -91,8 +92,14 @@ class Controller : public sc_core::sc_module {
   void on_bar0_change(std::function<void(uint64_t address, bool enabled)> callback);
 
   /// Called (inside the simulation, after the CQE write) for every command that completes; the
-  /// simulator's per-stage latency statistics come from here.
+  /// simulator's per-stage latency statistics and command traces come from here. Each call adds
+  /// a callback; they run in the order they were added.
   void on_command_complete(std::function<void(const CommandRecord&)> callback);
+
+  /// Reports the controller's internal activity (queue occupancy, slots, DMA, link, interrupts,
+  /// NAND dies and channels: scnvme/trace.h) to `sink` from now on. Call before sc_start(); the
+  /// sink must outlive the simulation. Several sinks may be attached.
+  void attach_trace(TraceSink& sink);
 
   /// Power loss and restore, as a platform's power model signals it: data not yet durable (in the
   /// volatile write cache) is lost, an unsafe shutdown is counted unless the host completed a

@@ -101,6 +101,7 @@ void ControllerImpl::fetch_thread() {
       continue;
     }
     sq.head = (sq.head + 1) % sq.size;
+    trace.sq_fetched(static_cast<std::size_t>(chosen), arrival);
     ++sq.in_flight;
     ++stats.commands_fetched;
     cmd.fetched_at = arrival;
@@ -108,6 +109,7 @@ void ControllerImpl::fetch_thread() {
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     cmd.claimed_at = sc_core::sc_time_stamp();
     ++busy_slots;
+    trace.slots.set(busy_slots);
     free_slot_list.pop_back();
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
@@ -178,6 +180,7 @@ void ControllerImpl::release(Command& cmd) {
   cmd.buffer_bytes = 0;
   slots_busy += sc_core::sc_time_stamp() - cmd.claimed_at;
   --busy_slots;
+  trace.slots.set(busy_slots);
   cmd.state = Command::State::Free;
   free_slot_list.push_back(static_cast<uint32_t>(&cmd - slots.data()));
   fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
@@ -234,6 +237,7 @@ void ControllerImpl::complete(Command& cmd) {
   const bool ok = dma.land(address, cqe.raw.data(), spec::kCqeSize, cmd.epoch);
   cmd.cqe_landed = true;
   cq.visible_tail = (cq.visible_tail + 1) % cq.size;
+  trace.cq_entries(cqid, (cq.visible_tail + cq.size - cq.head) % cq.size);
   if (stale(cmd)) return;
   if (!ok) {
     controller_fatal("CQE post to CQ " + std::to_string(cqid) + " entry " + std::to_string(slot) + " failed");
@@ -248,7 +252,7 @@ void ControllerImpl::complete(Command& cmd) {
     messages_from_thread = false;
   }
   update_intx();
-  if (command_completed) {
+  if (!command_completed.empty()) {
     CommandRecord r;
     r.sqid = cmd.sqid;
     r.cid = cmd.sqe.cid();
@@ -260,7 +264,7 @@ void ControllerImpl::complete(Command& cmd) {
     r.executed = cmd.executed_at;
     r.posted = sc_core::sc_time_stamp();
     r.interrupt = last_message_at;
-    command_completed(r);
+    for (const auto& callback : command_completed) callback(r);
   }
   if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG) {
     SC_REPORT_INFO_VERB(kMsgCommands,

@@ -45,8 +45,10 @@ void Controller::power_loss() { impl_->power_loss(); }
 bool Controller::add_namespace(const NamespaceConfig& config) { return impl_->hotplug_add(config); }
 bool Controller::remove_namespace(uint32_t nsid) { return impl_->hotplug_remove(nsid); }
 bool Controller::resize_namespace(uint32_t nsid, uint64_t size_bytes) { return impl_->hotplug_resize(nsid, size_bytes); }
+void Controller::attach_trace(TraceSink& sink) { impl_->attach_trace(sink); }
+
 void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
-  impl_->command_completed = std::move(callback);
+  if (callback) impl_->command_completed.push_back(std::move(callback));
 }
 void Controller::on_bar0_change(std::function<void(uint64_t, bool)> callback) { impl_->bar0_changed = std::move(callback); }
 

@@ -278,9 +278,12 @@ void ControllerImpl::controller_reset() {
   ready = false;
   shutting_down = false;
   io_queues_exist = false;
+  for (std::size_t q = 0; q < sqs.size(); ++q)
+    if (sqs[q].valid) trace.sq_dropped(q, sqs[q].pending());
   for (auto& sq : sqs) sq = SubmissionQueue{};
   sq_id_limit = 1;
   for (auto& cq : cqs) cq = CompletionQueue{};
+  for (std::size_t q = 0; q < cqs.size(); ++q) trace.cq_entries(q, 0);
   parked_aers.clear();  // an outstanding Asynchronous Event Request never completes
   async_events.clear();
   dbbuf = DoorbellBuffers{};

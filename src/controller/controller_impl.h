@@ -26,6 +26,7 @@
 #include "controller/arbiter.h"
 #include "controller/async_events.h"
 #include "controller/command.h"
+#include "controller/controller_trace.h"
 #include "controller/data_buffer.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
@@ -190,7 +191,7 @@ class ControllerImpl {
   void update_intx();
   void drive_intx();
   void interrupt_thread();
-  void queue_message(uint64_t address, uint32_t data);
+  void queue_message(uint64_t address, uint32_t data, uint16_t vector);
   void send_message(const InterruptMessage& m);
   /// Set while a slot thread signals its completion: messages may be sent from that thread.
   bool messages_from_thread = false;
@@ -407,8 +408,12 @@ class ControllerImpl {
   sc_core::sc_event intx_changed;
   std::deque<InterruptMessage> messages;
 
+  /// Trace signals (controller_trace.cpp): declared to every sink attached.
+  void attach_trace(TraceSink& sink);
+  ControllerTrace trace;
+
   std::function<void(uint64_t, bool)> bar0_changed;
-  std::function<void(const CommandRecord&)> command_completed;
+  std::vector<std::function<void(const CommandRecord&)>> command_completed;
 };
 
 }  // namespace scnvme::detail

@@ -11,6 +11,8 @@
 
 #include <systemc>
 
+#include "trace/trace_signal.h"
+
 namespace scnvme::detail {
 
 class DataBuffer {
@@ -41,6 +43,7 @@ class DataBuffer {
       account();
       in_use_ += bytes;
       peak_ = std::max(peak_, in_use_);
+      if (trace_) trace_->set(in_use_ / trace_unit_);
       return true;
     }
     if (std::find(waiting_.begin(), waiting_.end(), who) == waiting_.end()) waiting_.push_back(who);
@@ -57,7 +60,14 @@ class DataBuffer {
     if (bytes == 0) return;
     account();
     in_use_ -= std::min(bytes, in_use_);
+    if (trace_) trace_->set(in_use_ / trace_unit_);
     if (!waiting_.empty()) changed_.notify(sc_core::SC_ZERO_TIME);  // only a waiter cares
+  }
+
+  /// Reports the occupancy (in units of `unit` bytes) to `signal` from now on.
+  void trace_to(const TraceSignal* signal, uint64_t unit = 1) {
+    trace_ = signal && signal->on() ? signal : nullptr;
+    trace_unit_ = unit ? unit : 1;
   }
 
   /// Integral of the occupancy over simulated time, up to now (byte-seconds).
@@ -78,6 +88,8 @@ class DataBuffer {
   uint64_t peak_ = 0;
   std::deque<const void*> waiting_;
   sc_core::sc_event changed_;
+  const TraceSignal* trace_ = nullptr;
+  uint64_t trace_unit_ = 1;
   double byte_units_ = 0;  // byte x time-resolution units
   sc_core::sc_time since_;
 };

@@ -89,6 +89,10 @@ class DmaPort {
 
   uint64_t transactions() const { return transactions_; }
   const std::vector<TimedResource>& engines() const { return engines_; }
+  /// Reports every engine's transfers to `signal` (its value: engines busy).
+  void trace_to(const TraceSignal* signal) {
+    for (auto& e : engines_) e.trace_to(signal, "transfer");
+  }
 
   uint64_t dmi_accesses() const { return dmi_accesses_; }
 

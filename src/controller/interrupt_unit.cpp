@@ -26,7 +26,7 @@ void ControllerImpl::signal_vector(uint16_t vector) {
       msix.set_pending(vector, true);
       return;
     }
-    queue_message(msix.address(vector), msix.data(vector));
+    queue_message(msix.address(vector), msix.data(vector), vector);
     return;
   }
   if (pci.msi_enabled()) {
@@ -42,7 +42,7 @@ void ControllerImpl::signal_vector(uint16_t vector) {
     }
     // Multiple message MSI: the vector number replaces the low bits of the message data.
     const uint32_t data = (pci.msi_data() & ~(n - 1)) | v;
-    queue_message(pci.msi_address(), data);
+    queue_message(pci.msi_address(), data, static_cast<uint16_t>(v));
     return;
   }
   update_intx();
@@ -53,7 +53,7 @@ void ControllerImpl::deliver_pending_msix() {
   for (unsigned v = 0; v < msix.vectors(); ++v) {
     if (msix.pending(v) && !msix.masked(v)) {
       msix.set_pending(v, false);
-      queue_message(msix.address(v), msix.data(v));
+      queue_message(msix.address(v), msix.data(v), static_cast<uint16_t>(v));
     }
   }
 }
@@ -81,6 +81,7 @@ void ControllerImpl::update_intx() {
   const bool out = level && !pci.intx_disabled();
   if (out != intx_level) {
     intx_level = out;
+    trace.intx.set(out);
     // The pin is driven from one process only (a signal allows a single driver).
     intx_changed.notify(sc_core::SC_ZERO_TIME);
     SC_REPORT_INFO_VERB(kMsgInterrupts, (name + ": INTx " + (out ? "asserted" : "deasserted")).c_str(), sc_core::SC_DEBUG);
@@ -91,12 +92,13 @@ void ControllerImpl::drive_intx() {
   if (owner.intx.size() > 0) owner.intx->write(intx_level);
 }
 
-void ControllerImpl::queue_message(uint64_t address, uint32_t data) {
+void ControllerImpl::queue_message(uint64_t address, uint32_t data, uint16_t vector) {
   // Interrupt generation, then the message: a 4-byte posted write upstream. Its place on the link
   // is taken now, right behind the CQE write that caused it.
   const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
   const sc_core::sc_time send_at = link.enabled() ? link.write(address, 4, pci.max_payload_bytes(), generated) : generated;
   last_message_at = send_at;
+  if (vector < trace.vectors.size()) trace.vectors[vector].busy(send_at, send_at + clock, "message");
   if (messages_from_thread && messages.empty()) {
     // A command slot's thread (after its CQE landed) sends the message itself, loosely timed: the
     // write carries the time until it arrives as its annotated delay.

@@ -180,6 +180,7 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
     }
     if (sq.rung_at.size() != sq.size) sq.rung_at.assign(sq.size, sc_core::SC_ZERO_TIME);
     for (uint32_t i = sq.tail; i != value; i = (i + 1) % sq.size) sq.rung_at[i] = sc_core::sc_time_stamp();
+    trace.sq_rung(qid, (value + sq.size - sq.tail) % sq.size);
     sq.tail = value;
     if (busy_slots < slots.size()) fetch_wakeup.notify(sc_core::SC_ZERO_TIME);  // else a freed slot wakes it
     return;
@@ -200,6 +201,7 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
     return;
   }
   cq.head = value;
+  trace.cq_entries(qid, (cq.visible_tail + cq.size - cq.head) % cq.size);
   cq_space_event.notify(sc_core::SC_ZERO_TIME);
   update_intx();
 }

@@ -36,6 +36,11 @@ class PcieLink {
   /// Extra delay of a host MMIO access of `bytes` to the device through the link.
   sc_core::sc_time mmio(bool is_read, unsigned bytes) const;
 
+  /// Reports the TLPs each direction carries to the signals as busy intervals.
+  void trace_to(const TraceSignal* upstream, const TraceSignal* downstream) {
+    up_.trace_to(upstream, "TLP");
+    down_.trace_to(downstream, "TLP");
+  }
   const InterleavedResource& upstream() const { return up_; }
   const InterleavedResource& downstream() const { return down_; }
   uint64_t tlps_up() const { return tlps_up_; }

@@ -18,6 +18,8 @@
 
 #include <systemc>
 
+#include "trace/trace_signal.h"
+
 namespace scnvme::detail {
 
 class TimedResource {
@@ -27,7 +29,13 @@ class TimedResource {
     const sc_core::sc_time start = std::max(earliest, free_at_);
     free_at_ = start + duration;
     busy_ += duration;
+    if (trace_) trace_->busy(start, free_at_, what_);
     return free_at_;
+  }
+  /// Reports every reservation to `signal` as a busy interval named `what` (static text).
+  void trace_to(const TraceSignal* signal, const char* what) {
+    trace_ = signal && signal->on() ? signal : nullptr;
+    what_ = what;
   }
   sc_core::sc_time free_at() const { return free_at_; }
   /// Total time reserved so far (utilisation = busy / elapsed).
@@ -36,6 +44,8 @@ class TimedResource {
  private:
   sc_core::sc_time free_at_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time busy_ = sc_core::SC_ZERO_TIME;
+  const TraceSignal* trace_ = nullptr;
+  const char* what_ = nullptr;
 };
 
 class InterleavedResource {
@@ -62,6 +72,7 @@ class InterleavedResource {
       const sc_core::sc_time take = bounded ? std::min(remaining, busy_[i].start - t) : remaining;
       const sc_core::sc_time end = t + take;
       remaining -= take;
+      if (trace_) trace_->busy(t, end, what_);
       const bool joins_before = i > first_ && busy_[i - 1].end == t;
       const bool joins_after = bounded && busy_[i].start == end;
       if (joins_before && joins_after) {
@@ -90,11 +101,17 @@ class InterleavedResource {
     while (i < busy_.size() && busy_[i].end <= earliest) ++i;
     if (i == busy_.size() || busy_[i].start > earliest) return reserve(earliest, duration);
     busy_time_ += duration;
+    if (trace_) trace_->busy(busy_.back().end, busy_.back().end + duration, what_);
     busy_.back().end += duration;  // the backlog moves back by the packet
     return earliest + std::min(busy_[i].end - earliest, max_wait) + duration;
   }
   /// Total time reserved so far (utilisation = busy / elapsed).
   sc_core::sc_time busy() const { return busy_time_; }
+  /// Reports the time it fills to `signal` as busy intervals named `what` (static text).
+  void trace_to(const TraceSignal* signal, const char* what) {
+    trace_ = signal && signal->on() ? signal : nullptr;
+    what_ = what;
+  }
 
  private:
   struct Interval {
@@ -112,6 +129,8 @@ class InterleavedResource {
   std::vector<Interval> busy_;  // from first_ on: disjoint, not touching, in time order
   std::size_t first_ = 0;
   sc_core::sc_time busy_time_ = sc_core::SC_ZERO_TIME;
+  const TraceSignal* trace_ = nullptr;
+  const char* what_ = nullptr;
 };
 
 }  // namespace scnvme::detail

@@ -90,7 +90,7 @@ TEST(NandStress, MixedOperationsAllCompleteDeterministically) {
   uint64_t reads = 0, programs = 0, erases = 0, suspends = 0, retries = 0;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const NandTransaction& t = ops[i];
-    ASSERT_EQ(t.engine.stage, detail::Stage::Done) << i;
+    ASSERT_EQ(t.engine.stage, nand::detail::Stage::Done) << i;
     ASSERT_LE(t.time.submitted, t.time.started) << i;
     ASSERT_LE(t.time.started, t.time.array_start) << i;
     ASSERT_LT(t.time.array_start, t.time.array_end) << i;

@@ -122,6 +122,12 @@ class FlashBackend : public sc_core::sc_module {
   FlashStats stats() const;
   const ftl::Ftl& ftl() const { return *ftl_; }
   const nand::FlashArray& array() const { return *array_; }
+  /// Declares the NAND array's signals and `<prefix>.write_buffer.units` to `sink`.
+  void attach_trace(TraceSink& sink, const std::string& prefix) {
+    array_->attach_trace(sink, prefix);
+    write_buffer_trace_.declare(sink, prefix + ".write_buffer.units", 32);
+    write_buffer_.trace_to(&write_buffer_trace_);
+  }
 
  private:
   struct Slot {
@@ -151,6 +157,7 @@ class FlashBackend : public sc_core::sc_module {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<uint32_t> free_slots_;
   DataBuffer write_buffer_;
+  detail::TraceSignal write_buffer_trace_;
 
   // Host programs in flight, for durability barriers.
   uint64_t programs_issued_ = 0;

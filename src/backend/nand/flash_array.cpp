@@ -152,12 +152,14 @@ void FlashArray::service_channel(uint32_t c) {
   const BusRequest& r = ch.start();
   const sc_time now = sc_time_stamp();
   if (r.op == BusOp::DataOut || r.op == BusOp::DataIn) r.txn->time.transfer_start = now;
+  if (!channel_trace_.empty()) channel_trace_[c].begin(now, bus_op_name(r.op));
   events_.push(now + r.duration, EventKind::ChannelDone, c);
 }
 
 void FlashArray::bus_done(uint32_t c) {
   const BusRequest r = channels_[c].finish();
   channel_stats_[c].busy += r.duration;
+  if (!channel_trace_.empty()) channel_trace_[c].end(sc_time_stamp());
   mark_channel(c);
   NandTransaction& t = *r.txn;
   const uint32_t d = t.engine.die;

@@ -49,6 +49,7 @@
 #include "backend/nand/nand_transaction.h"
 #include "backend/nand/power_budget.h"
 #include "backend/nand/read_retry.h"
+#include "trace/trace_signal.h"
 
 namespace scnvme::nand {
 
@@ -72,6 +73,9 @@ class FlashArray : public sc_core::sc_module {
   const NandTiming& timing() const { return timing_; }
   NandStats stats() const;
   std::size_t in_flight() const { return in_flight_count_; }
+  /// Declares `<prefix>.ch<C>.bus` and `<prefix>.ch<C>.die<D>.array` (D counted within the
+  /// channel) to `sink`: bus transfers and array operations are reported as busy intervals.
+  void attach_trace(TraceSink& sink, const std::string& prefix);
 
  private:
   struct Die {
@@ -114,6 +118,10 @@ class FlashArray : public sc_core::sc_module {
   void set_array(Die& die, NandTransaction* t);
   void release_register(uint32_t d);
 
+  // Trace names (flash_array_trace.cpp): "read", "program", "erase" ("gc ..." for background work).
+  static const char* array_op_name(const NandTransaction& t);
+  static const char* bus_op_name(BusOp op);
+
   // Bus and completion (flash_array.cpp).
   void bus(NandTransaction& t, BusOp op, const sc_core::sc_time& duration);
   void service_channel(uint32_t c);
@@ -136,6 +144,7 @@ class FlashArray : public sc_core::sc_module {
   bool running_ = false;
   std::size_t in_flight_count_ = 0;
   DepthTracker in_flight_;
+  std::vector<scnvme::detail::TraceSignal> die_trace_, channel_trace_;  // empty: no trace attached
   NandStats totals_;  // counters only; dies, channels and depths are filled in by stats()
 };
 

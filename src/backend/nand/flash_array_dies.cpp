@@ -147,6 +147,7 @@ void FlashArray::start_array(NandTransaction& t, const sc_time& duration) {
   t.engine.stage = Stage::Array;
   die.in_array = true;
   die.array_started = now;
+  if (!die_trace_.empty()) die_trace_[d].begin(now, array_op_name(t));
   die.array_end_at = now + duration;
   events_.push(die.array_end_at, EventKind::ArrayDone, d, die.gen);
   if (t.op != NandOp::Read) mark(d);  // queued reads may suspend it, a next program may load
@@ -158,6 +159,7 @@ void FlashArray::array_done(uint32_t d) {
   NandTransaction& t = *die.array;
   die.in_array = false;
   die.stats.array_busy += now - die.array_started;
+  if (!die_trace_.empty()) die_trace_[d].end(now);
   t.time.array_end = now;
   release_token();
   if (t.op != NandOp::Read) {
@@ -225,6 +227,7 @@ void FlashArray::suspend_done(uint32_t d) {
   NandTransaction& owner = *die.array;
   die.in_array = false;
   die.stats.array_busy += sc_time_stamp() - die.array_started;
+  if (!die_trace_.empty()) die_trace_[d].end(sc_time_stamp());
   owner.engine.stage = Stage::Suspended;
   die.suspended = &owner;
   set_array(die, nullptr);

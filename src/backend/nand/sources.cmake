@@ -6,4 +6,5 @@ target_sources(scnvme PRIVATE
   backend/nand/nand_scheduler.cpp
   backend/nand/flash_array.cpp
   backend/nand/flash_array_dies.cpp
+  backend/nand/flash_array_trace.cpp
 )

@@ -75,6 +75,7 @@ void ControllerImpl::admin_delete_cq(Command& cmd) {
   if (qid == 0 || qid >= cqs.size() || !cqs[qid].valid) return cmd.fail(st::kInvalidQueueIdentifier, 40);
   if (cqs[qid].sq_count > 0) return cmd.fail(st::kInvalidQueueDeletion, 40);
   cqs[qid] = CompletionQueue{};
+  trace.cq_entries(qid, 0);
   update_intx();
 }
 
@@ -87,6 +88,7 @@ void ControllerImpl::admin_delete_sq(Command& cmd) {
   if (stale(cmd)) return;
   CompletionQueue& cq = cqs[sq.cqid];
   if (cq.valid && cq.sq_count > 0) --cq.sq_count;
+  trace.sq_dropped(qid, sq.pending());
   sq = SubmissionQueue{};
 }
 
