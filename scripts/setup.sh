@@ -12,6 +12,20 @@ packages=(
   googletest
   libboost-program-options-dev
   nlohmann-json3-dev
+  # plots and parameter sweeps (scripts/plot.py, scripts/sweep, scripts/slurm-local.sh)
+  python3
+  python3-matplotlib
+  parallel
+  munge
+  slurm-wlm
+  slurmctld
+  slurmd
+  slurm-client
+  # waveforms: vcd2fst checks a VCD, gtkwave under xvfb-run renders one (scripts/vcd2png)
+  gtkwave
+  xvfb
+  xauth
+  imagemagick
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -11,6 +12,8 @@
 #include "options.h"
 #include "progress.h"
 #include "report.h"
+#include "timeseries.h"
+#include "trace_outputs.h"
 #include "workload.h"
 
 using namespace scnvme;
@@ -36,6 +39,7 @@ int sc_main(int argc, char* argv[]) {
   sim::RunResult run;
   try {
     platform::ReferencePlatform top("top", opt.platform);
+    sim::TraceOutputs traces(opt, top.controller(0));
     const auto built = std::chrono::steady_clock::now();
     sim::schedule_namespace_events(top, opt.namespace_events);
     uint64_t total_ios = 0;
@@ -46,6 +50,7 @@ int sc_main(int argc, char* argv[]) {
                         [&progress](uint64_t now_ns, uint64_t ios) { progress.update(now_ns, ios); });
     sc_core::sc_start();
     progress.finish();
+    traces.close();
     const auto stats = top.controller(0).stats();
     const ControllerConfig& cc = top.controller(0).config();
     sim::ControllerFigures ctrl;
@@ -71,7 +76,18 @@ int sc_main(int argc, char* argv[]) {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     host.peak_rss_bytes = static_cast<uint64_t>(ru.ru_maxrss) * 1024;
-    if (run.ok) sim::print_summary(std::cout, opt, run, ctrl, host);
+    if (run.ok) {
+      sim::print_summary(std::cout, opt, run, ctrl, host);
+      traces.print(std::cout);
+    }
+    if (!opt.timeseries_path.empty()) {
+      std::string error;
+      const double interval = opt.timeseries_interval_s > 0 ? opt.timeseries_interval_s : std::max(run.sim_time_s / 100, 1e-6);
+      if (!sim::write_timeseries(opt.timeseries_path, run, interval, error)) {
+        std::cerr << "scnvme-sim: --timeseries: " << error << "\n";
+        return 2;
+      }
+    }
     if (!opt.json_path.empty()) {
       std::string error;
       if (!sim::write_json(opt.json_path, opt, run, ctrl, host, error)) {

@@ -13,6 +13,7 @@
 #include "job_file.h"
 #include "job_options.h"
 #include "option_table.h"
+#include "replay.h"
 
 namespace po = boost::program_options;
 
@@ -102,6 +103,45 @@ std::string option_for_field(const std::string& field, const std::vector<uint32_
 
 namespace {
 constexpr unsigned kMaxNamespaceOptions = 8;
+}  // namespace
+
+namespace {
+
+/// --vcd, --vcd_signals, --perfetto, --perfetto_max_mb, --timeseries, --timeseries_interval.
+bool parse_trace_outputs(const po::variables_map& vm, SimOptions& opt, std::ostream& err) {
+  try {
+    if (vm.count("vcd")) opt.vcd_path = vm["vcd"].as<std::string>();
+    if (vm.count("perfetto")) opt.perfetto_path = vm["perfetto"].as<std::string>();
+    if (vm.count("timeseries")) opt.timeseries_path = vm["timeseries"].as<std::string>();
+    if (vm.count("vcd_signals")) {
+      const std::string list = vm["vcd_signals"].as<std::string>();
+      std::size_t start = 0;
+      for (;;) {
+        const std::size_t comma = list.find(',', start);
+        const std::string pattern = list.substr(start, comma - start);
+        if (pattern.empty())
+          throw BadValue{"--vcd_signals=" + list + ": expected comma-separated patterns such as '*.link.*,*.sq1.*' (an empty one was given)"};
+        opt.vcd_signals.push_back(pattern);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      if (opt.vcd_path.empty()) throw BadValue{"--vcd_signals=" + list + ": selects signals of --vcd, which was not given"};
+    }
+    uint64_t mib = 0;
+    number("perfetto_max_mb", mib, 0, 1ull << 20)(vm["perfetto_max_mb"].as<std::string>());
+    opt.perfetto_max_bytes = mib << 20;
+    const std::string interval = vm["timeseries_interval"].as<std::string>();
+    real("timeseries_interval", opt.timeseries_interval_s, 0, 3600)(interval);
+    if (opt.timeseries_interval_s > 0 && opt.timeseries_interval_s < 1e-6)
+      throw BadValue{"--timeseries_interval=" + interval + ": expected 0 (automatic) or a number in [1e-06, 3600]"};
+  } catch (const BadValue& b) {
+    err << "scnvme-sim: " << b.message << "\n";
+    return false;
+  }
+  opt.workload.keep_completions = !opt.timeseries_path.empty();
+  return true;
+}
+
 }  // namespace
 
 ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& opt, std::ostream& out, std::ostream& err) {
@@ -291,6 +331,15 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       "jobfile", po::value<std::string>(), "fio job file (also the positional argument)")(
       "progress", po::value<std::string>()->default_value("auto"),
       "progress line on stderr: auto (when stderr is a terminal), always or never")(
+      "vcd", po::value<std::string>(), "write a VCD waveform (gtkwave; scripts/scnvme.gtkw) of the controller's signals to this file")(
+      "vcd_signals", po::value<std::string>(),
+      "comma-separated patterns (* and ?) of the signal paths --vcd writes, e.g. '*.link.*,*.flash.ch0.*' (default: all)")(
+      "perfetto", po::value<std::string>(), "write a Perfetto / Chrome trace-event JSON of commands and resources to this file")(
+      "perfetto_max_mb", po::value<std::string>()->default_value("256"),
+      "size cap of the --perfetto file in MiB (0..1048576; 0: none): later events are counted, not written")(
+      "timeseries", po::value<std::string>(), "write IOPS, bandwidth, mean and p99 latency per interval as CSV to this file")(
+      "timeseries_interval", po::value<std::string>()->default_value("0"),
+      "--timeseries interval in simulated seconds (1e-6..3600; 0: a hundredth of the measured period)")(
       "namespace_event", po::value<std::vector<std::string>>()->composing(),
       "hot-plug scenario (repeatable): add:NSID:SIZE@SECONDS, remove:NSID@SECONDS or resize:NSID:SIZE@SECONDS");
   po::options_description model_desc("Model (--section.key=value; also in --profile)");
@@ -303,6 +352,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   }
   po::options_description all;
   all.add(general).add(model_desc).add(wl_desc);
+  all.add(replay_options());
   po::positional_options_description pos;
   pos.add("jobfile", 1);
 
@@ -382,6 +432,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       return ParseOutcome::BadInput;
     }
   }
+  if (!apply_replay_options(vm, cli, opt, err)) return ParseOutcome::BadInput;  // --replay (replay.cpp)
   for (const auto& j : w.jobs) {
     if (j.iodepth >= opt.driver.io_queue_entries) {
       err << "scnvme-sim: --iodepth=" << j.iodepth << ": at most --driver.queue_entries - 1 = " << opt.driver.io_queue_entries - 1
@@ -424,6 +475,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   opt.driver.irq_mode = irq == "msix" ? NVME_IRQ_MSIX : irq == "msi" ? NVME_IRQ_MSI : irq == "intx" ? NVME_IRQ_INTX
                         : irq == "poll" ? NVME_IRQ_POLL : NVME_IRQ_AUTO;
   if (vm.count("json")) opt.json_path = vm["json"].as<std::string>();
+  if (!parse_trace_outputs(vm, opt, err)) return ParseOutcome::BadInput;
   if (vm.count("namespace_event")) {
     for (const std::string& text : vm["namespace_event"].as<std::vector<std::string>>()) {
       NamespaceEvent e;

@@ -19,6 +19,11 @@ struct SimOptions {
   nvme_driver_options driver{};
   WorkloadOptions workload;
   std::string json_path;
+  // Traces and time series (trace_outputs.h, timeseries.h); empty path: not written.
+  std::string vcd_path, perfetto_path, timeseries_path;
+  std::vector<std::string> vcd_signals;        // patterns of the signals wanted (empty: all)
+  uint64_t perfetto_max_bytes = 256ull << 20;  // 0: no cap
+  double timeseries_interval_s = 0;            // 0: a hundredth of the measured period
   std::string log_level = "warn";
   std::string progress = "auto";  // progress line on stderr: auto (a terminal), always, never
   uint64_t seed = 1;

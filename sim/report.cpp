@@ -13,6 +13,7 @@ namespace {
 
 struct Totals {
   LatencyStats read, write, all;
+  Moments read_slat, read_clat, write_slat, write_clat;
   uint64_t bytes_read = 0, bytes_written = 0;
 };
 
@@ -20,6 +21,10 @@ Totals totals(const RunResult& run) {
   Totals t;
   for (const auto& j : run.jobs) {
     t.read.merge(j.read);
+    t.read_slat.merge(j.read_slat);
+    t.read_clat.merge(j.read_clat);
+    t.write_slat.merge(j.write_slat);
+    t.write_clat.merge(j.write_clat);
     t.write.merge(j.write);
     t.bytes_read += j.bytes_read;
     t.bytes_written += j.bytes_written;
@@ -35,12 +40,22 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-void print_direction(std::ostream& os, const char* label, const LatencyStats& s, uint64_t bytes, double seconds) {
+void print_moments(std::ostream& os, const char* label, const Moments& m) {
+  if (m.count() == 0) return;
+  os << "    " << label << " (ns): min=" << m.min() << ", max=" << m.max() << ", avg=" << fmt("%.1f", m.mean())
+     << ", stdev=" << fmt("%.1f", m.stdev()) << "\n";
+}
+
+/// fio's three latencies: slat (prepared -> doorbell), clat (doorbell -> reaped), lat (the sum).
+void print_direction(std::ostream& os, const char* label, const LatencyStats& s, const Moments& slat, const Moments& clat,
+                     uint64_t bytes, double seconds) {
   if (s.count() == 0) return;
   const double iops = seconds > 0 ? s.count() / seconds : 0;
   const double bw = seconds > 0 ? bytes / seconds : 0;
   os << "  " << label << ": IOPS=" << fmt("%.0f", iops) << ", BW=" << fmt("%.1f", bw / 1048576.0) << "MiB/s ("
      << fmt("%.1f", bw / 1e6) << "MB/s)(" << fmt("%.1f", bytes / 1048576.0) << "MiB/" << fmt("%.3f", seconds * 1e3) << "ms)\n";
+  print_moments(os, "slat", slat);
+  print_moments(os, "clat", clat);
   os << "    lat (ns): min=" << s.min() << ", max=" << s.max() << ", avg=" << fmt("%.1f", s.mean()) << ", stdev=" << fmt("%.1f", s.stdev())
      << "\n";
   os << "    lat percentiles (ns): 50.00th=[" << s.percentile(50) << "], 90.00th=[" << s.percentile(90) << "], 99.00th=["
@@ -60,12 +75,33 @@ nlohmann::json stage_json(const LatencyStats& s) {
   return j;
 }
 
-nlohmann::json direction_json(const LatencyStats& s, uint64_t bytes, double seconds) {
+nlohmann::json moments_json(const Moments& m) {
+  return {{"min", m.min()}, {"mean", m.mean()}, {"stdev", m.stdev()}, {"max", m.max()}};
+}
+
+nlohmann::json stages_json(const StageStats& s) {
+  return {{"doorbell_to_fetched", latency_json(s.fetch)},
+          {"fetched_to_executed", latency_json(s.execute)},
+          {"executed_to_cqe", latency_json(s.complete)},
+          {"doorbell_to_cqe", latency_json(s.device)},
+          {"cqe_to_interrupt", stage_json(s.interrupt)}};
+}
+
+/// Every I/O command's stages: the jobs' and the rest.
+StageStats all_stages(const RunResult& run) {
+  StageStats all = run.stages;
+  for (const auto& j : run.jobs) all.merge(j.stages);
+  return all;
+}
+
+nlohmann::json direction_json(const LatencyStats& s, const Moments& slat, const Moments& clat, uint64_t bytes, double seconds) {
   return {{"ios", s.count()},
           {"bytes", bytes},
           {"iops", seconds > 0 ? s.count() / seconds : 0.0},
           {"bandwidth_bytes_per_s", seconds > 0 ? bytes / seconds : 0.0},
-          {"latency_ns", latency_json(s)}};
+          {"latency_ns", latency_json(s)},
+          {"slat_ns", moments_json(slat)},
+          {"clat_ns", moments_json(clat)}};
 }
 
 /// The job's keys that are not at their defaults, beyond rw, bs, iodepth and nsid.
@@ -221,6 +257,48 @@ nlohmann::json flash_json(const FlashStats& f) {
 
 }  // namespace
 
+namespace {
+
+/// --replay: the trace, how it was replayed and how closely its times were kept (the replay
+/// job's header line in the summary).
+void print_replay(std::ostream& os, const SimOptions& opt, const RunResult& run) {
+  const ReplayResult& r = run.replay;
+  const ReplayOptions& o = opt.workload.replay;
+  const JobOptions& j = opt.workload.jobs.front();
+  os << "replay: " << r.path << " (" << r.format << (r.detected ? ", detected" : "") << "): " << r.records << " records x "
+     << o.loops << " loop(s), " << r.skipped << " lines skipped; timing "
+     << (o.faithful ? "faithful (speed " + fmt("%g", o.speed) + ")" : std::string("afap")) << ", lba "
+     << (o.wrap ? "wrap" : "scale") << ", iodepth=" << j.iodepth << ", nsid=" << j.nsid << "\n";
+  os << "    issued " << r.replayed << " records as " << r.commands << " commands; " << r.deallocates << " deallocates ("
+     << fmt("%.1f", r.deallocated_bytes / 1048576.0) << " MiB)";
+  if (o.faithful)
+    os << "; late " << r.late << " records (mean " << fmt("%.1f", r.mean_lateness_ns / 1e3) << " us, max "
+       << fmt("%.1f", r.max_lateness_ns / 1e3) << " us)";
+  os << "\n";
+}
+
+nlohmann::json replay_json(const SimOptions& opt, const ReplayResult& r) {
+  const ReplayOptions& o = opt.workload.replay;
+  return {{"path", r.path},
+          {"format", r.format},
+          {"format_detected", r.detected},
+          {"timing", o.faithful ? "faithful" : "afap"},
+          {"speed", o.speed},
+          {"lba", o.wrap ? "wrap" : "scale"},
+          {"loops", o.loops},
+          {"records", r.records},
+          {"skipped_lines", r.skipped},
+          {"replayed", r.replayed},
+          {"commands", r.commands},
+          {"late", r.late},
+          {"mean_lateness_ns", r.mean_lateness_ns},
+          {"max_lateness_ns", r.max_lateness_ns},
+          {"deallocates", r.deallocates},
+          {"deallocated_bytes", r.deallocated_bytes}};
+}
+
+}  // namespace
+
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
                    const HostFigures& host) {
   const auto& w = opt.workload;
@@ -231,28 +309,32 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
        << fmt("%.2f", static_cast<double>(ns.blocks) * ns.block_size / (1ull << 30)) << " GiB)\n";
   for (const auto& r : run.jobs) {
     const JobOptions& o = w.jobs.at(r.job);
-    os << r.name << ": (rw=" << o.rw << ", " << (o.bssplit.empty() ? "bs=" : "bssplit=") << o.bs_text() << ", iodepth=" << o.iodepth
-       << ", nsid=" << r.nsid << job_extras(o) << ")\n";
-    print_direction(os, "read ", r.read, r.bytes_read, r.time_s);
-    print_direction(os, "write", r.write, r.bytes_written, r.time_s);
+    if (!run.replay.path.empty())
+      print_replay(os, opt, run);
+    else
+      os << r.name << ": (rw=" << o.rw << ", " << (o.bssplit.empty() ? "bs=" : "bssplit=") << o.bs_text() << ", iodepth=" << o.iodepth
+         << ", nsid=" << r.nsid << job_extras(o) << ")\n";
+    print_direction(os, "read ", r.read, r.read_slat, r.read_clat, r.bytes_read, r.time_s);
+    print_direction(os, "write", r.write, r.write_slat, r.write_clat, r.bytes_written, r.time_s);
     if (r.ramp_ios) os << "    ramp: " << r.ramp_ios << " I/Os not counted\n";
   }
   const Totals t = totals(run);
   os << "all jobs:\n";
-  print_direction(os, "read ", t.read, t.bytes_read, run.sim_time_s);
-  print_direction(os, "write", t.write, t.bytes_written, run.sim_time_s);
-  if (run.stages.device.count()) {
+  print_direction(os, "read ", t.read, t.read_slat, t.read_clat, t.bytes_read, run.sim_time_s);
+  print_direction(os, "write", t.write, t.write_slat, t.write_clat, t.bytes_written, run.sim_time_s);
+  const StageStats stages = all_stages(run);
+  if (stages.device.count()) {
     auto stage = [&os](const char* label, const LatencyStats& st) {
       os << "    " << label << " mean=" << fmt("%.1f", st.mean()) << ", p50=" << st.percentile(50) << ", p99=" << st.percentile(99)
          << ", max=" << st.max() << "\n";
     };
     os << "controller stages (ns, I/O commands):\n";
-    stage("doorbell -> SQE fetched:   ", run.stages.fetch);
-    stage("fetched -> executed (data):", run.stages.execute);
-    stage("executed -> CQE written:   ", run.stages.complete);
-    stage("doorbell -> CQE written:   ", run.stages.device);
-    if (run.stages.interrupt.count())
-      stage("CQE written -> interrupt:  ", run.stages.interrupt);
+    stage("doorbell -> SQE fetched:   ", stages.fetch);
+    stage("fetched -> executed (data):", stages.execute);
+    stage("executed -> CQE written:   ", stages.complete);
+    stage("doorbell -> CQE written:   ", stages.device);
+    if (stages.interrupt.count())
+      stage("CQE written -> interrupt:  ", stages.interrupt);
     else
       os << "    CQE written -> interrupt:   none sent with a completion (coalesced, masked, INTx or polled)\n";
   }
@@ -310,12 +392,13 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
                     {"ios", j.read.count() + j.write.count()},
                     {"ios_by_bs", by_bs},
                     {"ramp_ios", j.ramp_ios},
-                    {"read", direction_json(j.read, j.bytes_read, j.time_s)},
-                    {"write", direction_json(j.write, j.bytes_written, j.time_s)},
+                    {"read", direction_json(j.read, j.read_slat, j.read_clat, j.bytes_read, j.time_s)},
+                    {"write", direction_json(j.write, j.write_slat, j.write_clat, j.bytes_written, j.time_s)},
                     {"flushes", j.flushes},
                     {"errors", j.errors},
                     {"verified_reads", j.verified_reads},
-                    {"verify_failures", j.verify_failures}});
+                    {"verify_failures", j.verify_failures},
+                    {"stages_ns", stages_json(j.stages)}});
   }
   uint64_t verify_failures = 0;
   for (const auto& j : run.jobs) verify_failures += j.verify_failures;
@@ -332,15 +415,10 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"bandwidth_bytes_per_s", s > 0 ? (t.bytes_read + t.bytes_written) / s : 0.0},
         {"latency_ns", latency_json(t.all)},
         {"sim_time_ns", static_cast<uint64_t>(s * 1e9 + 0.5)},
-        {"read", direction_json(t.read, t.bytes_read, s)},
-        {"write", direction_json(t.write, t.bytes_written, s)},
+        {"read", direction_json(t.read, t.read_slat, t.read_clat, t.bytes_read, s)},
+        {"write", direction_json(t.write, t.write_slat, t.write_clat, t.bytes_written, s)},
         {"jobs", jobs},
-        {"stages_ns",
-         {{"doorbell_to_fetched", latency_json(run.stages.fetch)},
-          {"fetched_to_executed", latency_json(run.stages.execute)},
-          {"executed_to_cqe", latency_json(run.stages.complete)},
-          {"doorbell_to_cqe", latency_json(run.stages.device)},
-          {"cqe_to_interrupt", stage_json(run.stages.interrupt)}}},
+        {"stages_ns", stages_json(all_stages(run))},
         {"verify", {{"mode", verify_text(opt.workload)}, {"failures", verify_failures}}},
         {"power_loss",
          {{"happened", run.power_loss.happened},
@@ -367,6 +445,7 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"build_time_s", host.build_time_s},
         {"ios_per_wall_second", ios_per_wall_second(t.all.count(), host)}}}};
   doc["results"]["flash"] = flash_json(ctrl.flash);
+  if (!run.replay.path.empty()) doc["results"]["replay"] = replay_json(opt, run.replay);
   nlohmann::json events = nlohmann::json::array();
   for (const NamespaceEvent& e : opt.namespace_events)
     events.push_back({{"event", e.text}, {"at_s", e.at_s}, {"done", e.done}, {"accepted", e.accepted}, {"error", e.error}});

@@ -11,6 +11,8 @@
 
 #include <systemc>
 
+#include "replay.h"
+
 namespace scnvme::sim {
 
 bool parse_size(const std::string& text, uint64_t& out) {
@@ -95,6 +97,7 @@ struct InFlight {
   uint64_t units = 0;                  // units covered
   std::vector<uint32_t> generations;   // per unit: written (write) or expected (read)
   uint64_t submitted_ns = 0;
+  uint64_t rung_ns = 0;                // the doorbell covering it was written
   unsigned buffer = 0;
   std::vector<std::pair<uint64_t, uint32_t>> flushed;  // for a Flush: writes it makes durable
 };
@@ -204,6 +207,8 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
   uint64_t since_think = 0;
   bool think_pending = false, flush_outstanding = false;
   std::vector<nvme_completion> cpl(o.iodepth + 1);
+  std::vector<int> batch;  // CIDs prepared since the last doorbell
+  batch.reserve(o.iodepth + 1);
 
   auto start_measuring = [&] {
     measuring = true;
@@ -256,6 +261,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         flush_outstanding = true;
         ++issued;
         ++prepared;
+        batch.push_back(cid);
       }
     }
     while (!think_pending && !free_buffers.empty() && may_issue(now) && rate_allows(now)) {
@@ -315,12 +321,18 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         used_bytes += bytes;
       }
       ++prepared;
+      batch.push_back(cid);
       if (o.thinktime_us && ++since_think >= o.thinktime_blocks) {
         since_think = 0;
         think_pending = true;
       }
     }
-    if (prepared) nvme_io_ring(&drv, q);
+    if (prepared) {
+      nvme_io_ring(&drv, q);
+      const uint64_t rung = scnvme_hal_now_ns(dev);
+      for (const int cid : batch) inflight[static_cast<unsigned>(cid)].rung_ns = rung;
+      batch.clear();
+    }
     if (completed == issued) {
       // Nothing in flight: held back by the rate cap.
       if (more && !rate_allows(now)) scnvme_hal_delay_ns(dev, start_ns + data_issued * rate_period_ns - now);
@@ -385,6 +397,9 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
       }
       if (measuring) {
         (write ? out.write : out.read).add(t - f.submitted_ns);
+        (write ? out.write_slat : out.read_slat).add(f.rung_ns - f.submitted_ns);
+        (write ? out.write_clat : out.read_clat).add(t - f.rung_ns);
+        if (wl.keep_completions) out.completions.push_back({t, t - f.submitted_ns, static_cast<uint32_t>(bytes), write});
         (write ? out.bytes_written : out.bytes_read) += bytes;
         ++out.ios_by_bs[bytes];
         last_counted_ns = t;
@@ -488,11 +503,13 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     auto ns = [](const sc_core::sc_time& a, const sc_core::sc_time& b) {
       return b > a ? static_cast<uint64_t>((b - a).to_seconds() * 1e9 + 0.5) : 0;
     };
-    result.stages.fetch.add(ns(r.doorbell, r.fetched));
-    result.stages.execute.add(ns(r.fetched, r.executed));
-    result.stages.complete.add(ns(r.executed, r.posted));
-    result.stages.device.add(ns(r.doorbell, r.posted));
-    if (r.interrupt != sc_core::SC_ZERO_TIME) result.stages.interrupt.add(ns(r.posted, r.interrupt));
+    // Job instance i owns I/O queue pair i + 1.
+    StageStats& s = r.sqid <= result.jobs.size() ? result.jobs[r.sqid - 1u].stages : result.stages;
+    s.fetch.add(ns(r.doorbell, r.fetched));
+    s.execute.add(ns(r.fetched, r.executed));
+    s.complete.add(ns(r.executed, r.posted));
+    s.device.add(ns(r.doorbell, r.posted));
+    if (r.interrupt != sc_core::SC_ZERO_TIME) s.interrupt.add(ns(r.posted, r.interrupt));
   });
   if (wl.power_loss_at_s > 0) {
     platform.cpu().run("power", [&platform, &result, at = wl.power_loss_at_s] {
@@ -518,6 +535,15 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     static const char* const kModes[] = {"auto", "MSI-X", "MSI", "INTx", "polling"};
     result.interrupt_mode = kModes[drv->irq];
     result.namespaces.assign(drv->ns, drv->ns + drv->namespaces);
+    if (!wl.replay.path.empty()) {  // --replay: the trace instead of the jobs (replay.cpp)
+      run_replay(*drv, wl, result, progress);
+      if (nvme_shutdown(drv.get()) && result.ok) {
+        result.ok = false;
+        result.error = drv->error;
+      }
+      sc_core::sc_stop();
+      return;
+    }
     const unsigned instances = wl.instances();
     std::vector<Job> jobs(instances);
     std::vector<JobResult> results(instances);
@@ -570,6 +596,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
                                            ("job" + std::to_string(j)).c_str()));
       join.wait();
       result.sim_time_s = clock.last > clock.first ? (clock.last - clock.first) / 1e9 : 0;
+      result.measure_start_ns = clock.first;
       if (result.power_loss.happened) {
         // The jobs stopped at the power loss; what counts is what the controller kept.
         result.ok = true;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,17 +55,56 @@ struct JobOptions {
   bool random() const { return rw.rfind("rand", 0) == 0; }
 };
 
+struct Trace;  // trace_replay.h
+
+/// --replay: a block trace replayed on I/O queue pair 1 instead of the jobs (sim/replay.h); the
+/// first job's iodepth and nsid apply.
+struct ReplayOptions {
+  std::string path;                    // "": no replay
+  std::shared_ptr<const Trace> trace;  // parsed when the options are read
+  bool faithful = true;                // issue at the trace's times (false: as fast as iodepth allows)
+  double speed = 1;                    // faithful: times divided by this
+  bool wrap = false;                   // LBA mapping: offset modulo the namespace (false: scale)
+  unsigned loops = 1;
+};
+
 struct WorkloadOptions {
   std::vector<JobOptions> jobs{JobOptions{}};
+  ReplayOptions replay;
   double power_loss_at_s = 0;    // simulated time of a power loss (0: none); then recover and verify
   bool writes_durable = false;   // the controller has no volatile write cache
   uint64_t seed = 1;
+  bool keep_completions = false; // record every counted completion (for --timeseries)
   unsigned instances() const;    // the sum of every job's numjobs: the I/O queue pairs needed
 };
 
 /// Parses fio's size syntax: 4096, 4k, 128K, 1m, 2g (powers of 1024). Returns false if invalid.
 bool parse_size(const std::string& text, uint64_t& out);
 bool valid_rw(const std::string& rw);
+
+/// Per-stage latencies of the controller's I/O commands (from Controller::on_command_complete):
+/// doorbell -> SQE fetched (arbitration and fetch), fetched -> executed (execution and data
+/// transfer), executed -> CQE written (completion post), doorbell -> CQE written (the device's
+/// share of the total), and CQE written -> interrupt message sent (only commands whose completion
+/// sent one: not coalesced, masked, INTx or polled).
+struct StageStats {
+  LatencyStats fetch, execute, complete, device, interrupt;
+  void merge(const StageStats& o) {
+    fetch.merge(o.fetch);
+    execute.merge(o.execute);
+    complete.merge(o.complete);
+    device.merge(o.device);
+    interrupt.merge(o.interrupt);
+  }
+};
+
+/// One counted completion, kept with WorkloadOptions::keep_completions.
+struct Completion {
+  uint64_t at_ns = 0;        // simulated time the host reaped it
+  uint64_t latency_ns = 0;   // submission to reap (lat)
+  uint32_t bytes = 0;
+  bool write = false;
+};
 
 struct JobResult {
   std::string name;                // as reported: the section's name (name.N with numjobs > 1), or job<N>
@@ -74,7 +114,11 @@ struct JobResult {
   double time_s = 0;               // measured period: first I/O (or the ramp's end) to the last counted completion
   uint64_t ramp_ios = 0;           // completed during the ramp, not counted
   std::map<uint64_t, uint64_t> ios_by_bs;  // counted I/Os per block size
-  LatencyStats read, write;
+  LatencyStats read, write;        // lat: submission (prepared) to completion reaped
+  Moments read_slat, write_slat;   // slat: prepared to the doorbell written
+  Moments read_clat, write_clat;   // clat: the doorbell written to completion reaped
+  std::vector<Completion> completions;  // with keep_completions
+  StageStats stages;               // the controller's stages of the commands on its queue pair
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t flushes = 0;
   uint64_t errors = 0;
@@ -91,13 +135,21 @@ struct PowerLossResult {
   uint64_t mismatches = 0;         // chunks not holding their last durable data
 };
 
-/// Per-stage latencies of the controller's I/O commands (from Controller::on_command_complete):
-/// doorbell -> SQE fetched (arbitration and fetch), fetched -> executed (execution and data
-/// transfer), executed -> CQE written (completion post), doorbell -> CQE written (the device's
-/// share of the total), and CQE written -> interrupt message sent (only commands whose completion
-/// sent one: not coalesced, masked, INTx or polled).
-struct StageStats {
-  LatencyStats fetch, execute, complete, device, interrupt;
+
+/// What --replay replayed and how closely it kept the trace's times.
+struct ReplayResult {
+  std::string path;                // "": no replay
+  std::string format;              // blkparse, msr, csv
+  bool detected = false;           // by --replay_format=auto
+  uint64_t records = 0;            // I/O records in the trace (one pass)
+  uint64_t skipped = 0;            // lines not replayed: comments, headers, other actions, empty I/Os
+  uint64_t replayed = 0;           // records issued, every loop
+  uint64_t commands = 0;           // NVMe commands issued (records split at the maximum transfer, preflushes)
+  uint64_t late = 0;               // records issued after their time because iodepth commands were in flight
+  double mean_lateness_ns = 0;     // over the late records
+  uint64_t max_lateness_ns = 0;
+  uint64_t deallocates = 0;        // Dataset Management (deallocate) commands completed
+  uint64_t deallocated_bytes = 0;
 };
 
 struct RunResult {
@@ -105,6 +157,7 @@ struct RunResult {
   std::string error;               // why the run failed (driver or I/O error)
   std::vector<JobResult> jobs;
   double sim_time_s = 0;           // from the first counted submission (or ramp end) to the last completion
+  uint64_t measure_start_ns = 0;   // simulated time that period starts
   uint64_t ios_done = 0;           // completions so far, ramp included (progress)
   std::string controller_model, controller_serial;
   unsigned io_queues = 0;
@@ -112,6 +165,7 @@ struct RunResult {
   std::vector<nvme_namespace> namespaces;
   PowerLossResult power_loss;
   StageStats stages;
+  ReplayResult replay;
 };
 
 /// Called after completions are reaped: simulated time (ns) and I/Os completed so far.
