@@ -43,7 +43,8 @@ bool parse_job_file(std::istream& in, const std::string& path, JobFile& out, std
     if (t.empty() || t[0] == ';' || t[0] == '#') continue;
     const std::string at = path + ":" + std::to_string(n) + ": ";
     if (t.front() == '[') {
-      const std::string name = t.back() == ']' ? trim(t.substr(1, t.size() - 2)) : "";
+      const std::string h = trim(strip_comment(t));  // a comment may follow the header too
+      const std::string name = h.back() == ']' ? trim(h.substr(1, h.size() - 2)) : "";
       if (name.empty() || name.find_first_of("[]") != std::string::npos) {
         error = at + "malformed section header \"" + t + "\" (expected [global] or [JOBNAME])";
         return false;

@@ -159,6 +159,9 @@ std::vector<JobKey> make_keys() {
        }},
       {"fsync", "issue a Flush after this many writes (0: never)", "0", false, false,
        job_number("fsync", &JobOptions::fsync, 0, UINT32_MAX)},
+      {"stonewall", "start this job when every job before it in the job file has finished (also wait_for_previous)",
+       "false", true, false,
+       [](JobOptions& j, WorkloadOptions&, const std::string& v) { boolean("stonewall", j.stonewall)(v); }},
       {"power_loss_at", "power loss at this simulated time (seconds; 0: none), then recover and verify", "0", false, true,
        [](JobOptions&, WorkloadOptions& w, const std::string& v) {
          if (!parse_time(v, 1, w.power_loss_at_s))
@@ -183,6 +186,7 @@ const JobKey* find_job_key(const std::string& name) {
 std::string canonical_job_key(const std::string& name) {
   if (name == "readwrite") return "rw";
   if (name == "blocksize") return "bs";
+  if (name == "wait_for_previous") return "stonewall";
   return name;
 }
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 #include <random>
-#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -106,6 +106,7 @@ struct InFlight {
 /// results; shared with the recovery pass after a power loss.
 struct Job {
   unsigned index = 0;  // over every instance: its queue pair is index + 1
+  unsigned group = 0;  // stonewall group: groups run one after another
   const JobOptions* opt = nullptr;
   const nvme_namespace* ns = nullptr;
   uint64_t unit = 0, unit_blocks = 0, base_unit = 0, units = 0;
@@ -116,21 +117,23 @@ struct Job {
 
 bool writes(const JobOptions& o) { return o.rw != "read" && o.rw != "randread"; }
 
-/// Lays the instances out: those on one namespace with the same offset follow each other; the
-/// ones without a size share what their explicit neighbours leave. Overlapping regions are an
-/// error only where verification would read another instance's writes.
+/// Lays the instances out: those of one stonewall group on one namespace with the same offset
+/// follow each other; the ones without a size share what their explicit neighbours leave.
+/// Overlapping regions are an error only where verification would read another instance's
+/// writes (in one group), or a later group's job would read what an earlier one wrote.
 bool place_jobs(std::vector<Job>& jobs, RunResult& run) {
-  std::map<std::pair<uint32_t, uint64_t>, std::pair<uint64_t, unsigned>> groups;  // (nsid, offset) -> explicit bytes, auto count
+  using Key = std::tuple<unsigned, uint32_t, uint64_t>;  // (group, nsid, offset)
+  std::map<Key, std::pair<uint64_t, unsigned>> groups;  // -> explicit bytes, auto count
   for (const Job& j : jobs) {
-    auto& g = groups[{j.ns->nsid, j.opt->offset}];
+    auto& g = groups[{j.group, j.ns->nsid, j.opt->offset}];
     if (j.opt->size) g.first += j.opt->size;
     else ++g.second;
   }
-  std::map<std::pair<uint32_t, uint64_t>, uint64_t> cursor;
+  std::map<Key, uint64_t> cursor;
   for (Job& j : jobs) {
     const JobOptions& o = *j.opt;
     const uint64_t ns_bytes = j.ns->blocks * j.ns->block_size;
-    const auto key = std::make_pair(j.ns->nsid, o.offset);
+    const Key key{j.group, j.ns->nsid, o.offset};
     const auto& g = groups[key];
     uint64_t& at = cursor.try_emplace(key, o.offset).first->second;
     at = (at + j.unit - 1) / j.unit * j.unit;
@@ -147,12 +150,17 @@ bool place_jobs(std::vector<Job>& jobs, RunResult& run) {
   }
   for (std::size_t a = 0; a < jobs.size(); ++a)
     for (std::size_t b = a + 1; b < jobs.size(); ++b) {
-      const Job &x = jobs[a], &y = jobs[b];
-      const bool verified = (writes(*x.opt) && y.opt->verify != VerifyMode::None) || (writes(*y.opt) && x.opt->verify != VerifyMode::None);
+      const Job &x = jobs[a], &y = jobs[b];  // x is not in a later group than y
+      const bool verified = x.group == y.group ? (writes(*x.opt) && y.opt->verify != VerifyMode::None) ||
+                                                     (writes(*y.opt) && x.opt->verify != VerifyMode::None)
+                                               : writes(*x.opt) && y.opt->verify != VerifyMode::None;
       if (x.ns == y.ns && verified && x.begin_byte() < y.end_byte() && y.begin_byte() < x.end_byte()) {
         run.ok = false;
         run.error = "jobs " + std::to_string(a) + " and " + std::to_string(b) + " overlap on namespace " +
-                    std::to_string(x.ns->nsid) + " and one writes what the other verifies: give them disjoint offset/size or verify=0";
+                    std::to_string(x.ns->nsid) +
+                    (x.group == y.group ? " and one writes what the other verifies"
+                                        : " and the later one (after stonewall) would verify what the earlier one wrote") +
+                    ": give them disjoint offset/size or verify=0";
         return false;
       }
     }
@@ -196,7 +204,13 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
   std::vector<unsigned> free_buffers;
   for (unsigned i = o.iodepth; i > 0; --i) free_buffers.push_back(i - 1);
   std::vector<InFlight> inflight(drv.sq[q].size);
-  std::set<uint64_t> busy_chunks;
+  // The unit ranges of the data I/Os in flight, by buffer (at most iodepth: a scan beats a tree).
+  std::vector<std::pair<uint64_t, uint64_t>> busy_ranges(o.iodepth, {0, 0});
+  auto in_flight = [&](uint64_t first, uint64_t count) {
+    for (const auto& [b, n] : busy_ranges)
+      if (first < b + n && b < first + count) return true;
+    return false;
+  };
   std::vector<std::pair<uint64_t, uint32_t>> since_flush;  // completed writes not yet covered by a Flush
   uint64_t issued = 0, completed = 0, next_seq = 0, writes_since_flush = 0;
   uint64_t data_issued = 0, inflight_bytes = 0, inflight_ios = 0;
@@ -277,8 +291,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         } else {
           chunk = next_seq + k > job.units ? 0 : next_seq;
         }
-        found = true;
-        for (uint64_t u = chunk; u < chunk + k && found; ++u) found = !busy_chunks.count(u);
+        found = !in_flight(chunk, k);
         if (!random) break;
       }
       if (!found) break;  // everything nearby is in flight; reap first
@@ -294,19 +307,20 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
       f.units = k;
       f.generations.clear();
       // Unit state exists for units written in this run (a read of another one expects
-      // generation 0: never written).
-      for (uint64_t u = chunk; u < chunk + k; ++u) {
-        const auto known = job.state.find(u);
-        if (write) {
-          const uint32_t g = (known == job.state.end() ? 0 : known->second.issued) + 1;
-          job.state[u].issued = g;
-          f.generations.push_back(g);
-          fill_block(o.verify, buffers[b] + (u - chunk) * job.unit, job.unit, nsid, lba_of(u), g, wl.seed);
-        } else {
-          f.generations.push_back(known == job.state.end() ? 0 : known->second.written);
+      // generation 0: never written). Unverified reads need none of it.
+      if (write || o.verify != VerifyMode::None)
+        for (uint64_t u = chunk; u < chunk + k; ++u) {
+          if (write) {
+            ChunkState& cs = job.state[u];
+            const uint32_t g = ++cs.issued;
+            f.generations.push_back(g);
+            fill_block(o.verify, buffers[b] + (u - chunk) * job.unit, job.unit, nsid, lba_of(u), g, wl.seed);
+          } else {
+            const auto known = job.state.find(u);
+            f.generations.push_back(known == job.state.end() ? 0 : known->second.written);
+          }
         }
-        busy_chunks.insert(u);
-      }
+      busy_ranges[b] = {chunk, k};
       free_buffers.pop_back();
       f.submitted_ns = now;
       f.buffer = b;
@@ -380,7 +394,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         continue;
       }
       const uint64_t bytes = f.units * job.unit;
-      for (uint64_t u = f.chunk; u < f.chunk + f.units; ++u) busy_chunks.erase(u);
+      busy_ranges[f.buffer] = {0, 0};
       free_buffers.push_back(f.buffer);
       --inflight_ios;
       inflight_bytes -= bytes;
@@ -407,7 +421,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
       } else {
         ++out.ramp_ios;
       }
-      for (uint64_t u = f.chunk; u < f.chunk + f.units; ++u) {
+      for (uint64_t u = f.chunk; u < f.chunk + f.units && (write || o.verify != VerifyMode::None); ++u) {
         const uint32_t g = f.generations[u - f.chunk];
         if (write) {
           ChunkState& cs = job.state[u];
@@ -500,8 +514,9 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
   auto drv = std::make_shared<nvme_driver>();
   platform.controller(0).on_command_complete([&result](const CommandRecord& r) {
     if (r.sqid == 0) return;  // I/O commands only
+    static const double ns_per_unit = sc_core::sc_get_time_resolution().to_seconds() * 1e9;
     auto ns = [](const sc_core::sc_time& a, const sc_core::sc_time& b) {
-      return b > a ? static_cast<uint64_t>((b - a).to_seconds() * 1e9 + 0.5) : 0;
+      return b > a ? static_cast<uint64_t>(static_cast<double>((b - a).value()) * ns_per_unit + 0.5) : 0;
     };
     // Job instance i owns I/O queue pair i + 1.
     StageStats& s = r.sqid <= result.jobs.size() ? result.jobs[r.sqid - 1u].stages : result.stages;
@@ -554,8 +569,10 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     }
     // Instance i uses queue pair i + 1; a job's instances on nsid=all go round robin over the
     // active namespaces.
+    unsigned group = 0;
     for (unsigned s = 0, i = 0; s < wl.jobs.size() && result.ok; ++s) {
       const JobOptions& o = wl.jobs[s];
+      if (s > 0 && o.stonewall) ++group;
       std::vector<const nvme_namespace*> targets;
       for (unsigned n = 0; n < drv->namespaces; ++n)
         if (o.nsid == 0 || drv->ns[n].nsid == o.nsid) targets.push_back(&drv->ns[n]);
@@ -576,6 +593,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
           }
         Job& job = jobs[i];
         job.index = i;
+        job.group = group;
         job.opt = &o;
         job.ns = &ns;
         job.unit = o.min_bs();
@@ -590,11 +608,17 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     if (result.ok) {
       result.jobs = std::move(results);
       Clock clock;
-      sc_core::sc_join join;
-      for (unsigned j = 0; j < instances; ++j)
-        join.add_process(sc_core::sc_spawn([&, j] { run_job(*drv, jobs[j], wl, result.jobs[j], result, clock, progress); },
-                                           ("job" + std::to_string(j)).c_str()));
-      join.wait();
+      // Stonewall groups one after another; the instances of a group together.
+      for (unsigned first = 0; first < instances && result.ok;) {
+        unsigned end = first;
+        while (end < instances && jobs[end].group == jobs[first].group) ++end;
+        sc_core::sc_join join;
+        for (unsigned j = first; j < end; ++j)
+          join.add_process(sc_core::sc_spawn([&, j] { run_job(*drv, jobs[j], wl, result.jobs[j], result, clock, progress); },
+                                             ("job" + std::to_string(j)).c_str()));
+        join.wait();
+        first = end;
+      }
       result.sim_time_s = clock.last > clock.first ? (clock.last - clock.first) / 1e9 : 0;
       result.measure_start_ns = clock.first;
       if (result.power_loss.happened) {

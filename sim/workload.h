@@ -46,6 +46,7 @@ struct JobOptions {
   uint64_t rate_iops = 0;        // per instance; 0 = no cap
   VerifyMode verify = VerifyMode::Crc32c;  // how reads are checked against what this run wrote
   uint32_t fsync = 0;            // issue a Flush after this many writes (0: never)
+  bool stonewall = false;        // wait for every job before it to finish (fio's stonewall): a new group
   std::vector<std::pair<std::string, std::string>> effective;  // key -> value used, for the report
 
   uint64_t min_bs() const;

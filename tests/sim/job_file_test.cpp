@@ -130,7 +130,7 @@ TEST(JobFileParser, SectionsCommentsSpacingAndBareKeys) {
                          "rw=write\n"
                          "[global]\n"
                          "iodepth=4 # later globals apply to later jobs only\n"
-                         "[rand-reader]\n"
+                         "[rand-reader]   ; a comment after a header\n"
                          "rw =randread\n",
                          f, error))
       << error;
@@ -392,6 +392,37 @@ TEST_F(JobFileTest, TwoJobSectionsWithDifferentRwInOneRun) {
   EXPECT_EQ(j["results"]["jobs"][2]["instance"], 2);
 }
 
+TEST_F(JobFileTest, StonewallRunsTheJobsAfterItOnceTheEarlierOnesFinished) {
+  // A preconditioning pass, then the measured job: with stonewall the fill covers the whole
+  // namespace (it does not share it with the later job) and the second job starts after it.
+  const std::string body = "[global]\nverify=0\n"
+                           "[fill]\nrw=write\nbs=128k\niodepth=8\n"
+                           "[measure]\n%srw=randread\nbs=4k\niodepth=4\nnumber_ios=200\n";
+  auto file = [&](const char* extra) {
+    char text[256];
+    std::snprintf(text, sizeof text, body.c_str(), extra);
+    return write(std::string(extra[0] ? "wall" : "nowall") + ".fio", text);
+  };
+  const std::string ns = "--ns1.size=16m ";
+  nlohmann::json walled, shared;
+  std::string out, err;
+  ASSERT_EQ(run(kFast + ns + file("stonewall\n"), &walled, &out, &err), 0) << err;
+  ASSERT_EQ(run(kFast + ns + file(""), &shared, &out, &err), 0) << err;
+  const auto& w = walled["results"]["jobs"];
+  const auto& s = shared["results"]["jobs"];
+  EXPECT_EQ(w[0]["write"]["bytes"], 16u << 20);  // the whole namespace
+  EXPECT_EQ(s[0]["write"]["bytes"], 8u << 20);   // half of it, the other half is the reader's
+  EXPECT_EQ(w[1]["read"]["ios"], 200);
+  // One after the other: the run spans both jobs' measured periods.
+  const double fill = w[0]["time_ns"].get<double>(), measure = w[1]["time_ns"].get<double>();
+  EXPECT_GE(walled["results"]["sim_time_ns"].get<double>(), fill + measure);
+  EXPECT_LT(shared["results"]["sim_time_ns"].get<double>(), s[0]["time_ns"].get<double>() + s[1]["time_ns"].get<double>());
+  // A later job may not verify what an earlier one wrote (its expectations start empty).
+  const std::string bad = write("bad.fio", "[fill]\nrw=write\nbs=128k\nverify=0\n[check]\nstonewall\nrw=randread\nnumber_ios=10\n");
+  EXPECT_EQ(run(kFast + ns + bad, &walled, &out, &err), 1);
+  EXPECT_NE(err.find("the later one (after stonewall) would verify what the earlier one wrote"), std::string::npos) << err;
+}
+
 TEST_F(JobFileTest, BssplitProportions) {
   const nlohmann::json j = ok(kFast + "--rw=randrw --bssplit=4k/50:16k/40:64k/10 --iodepth=8 --number_ios=4000 --size=16m");
   const auto& by = j["results"]["jobs"][0]["ios_by_bs"];
@@ -474,6 +505,22 @@ TEST_F(JobFileTest, ExampleJobFileRuns) {
   EXPECT_NE(out.find("reader.1: (rw=randread"), std::string::npos) << out;
   EXPECT_EQ(j["results"]["jobs"].size(), 3u);
   EXPECT_EQ(j["results"]["verify"]["failures"], 0);
+}
+
+TEST_F(JobFileTest, PreconditionJobFileRunsItsPhasesInOrder) {
+  nlohmann::json j;
+  std::string out, err;
+  ASSERT_EQ(run("--log-level=error --flash.precondition=none --ns1.size=16m '" SCNVME_SOURCE_DIR
+                "/sim/jobs/precondition.fio'",
+                &j, &out, &err),
+            0)
+      << err;
+  const auto& jobs = j["results"]["jobs"];
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0]["name"], "fill");
+  EXPECT_EQ(jobs[0]["write"]["bytes"], 16u << 20);
+  EXPECT_EQ(jobs[1]["write"]["bytes"], 16u << 20);  // one capacity of random 4 KiB writes
+  EXPECT_GT(jobs[2]["write"]["ios"].get<uint64_t>(), 0u);
 }
 
 // ---- Progress ----
