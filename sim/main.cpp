@@ -39,6 +39,7 @@ int sc_main(int argc, char* argv[]) {
   sim::RunResult run;
   try {
     platform::ReferencePlatform top("top", opt.platform);
+    for (std::size_t i = 0; i < opt.platform.controllers.size(); ++i) top.controller(i).set_log_filter(opt.log_patterns);
     sim::TraceOutputs traces(opt, top.controller(0));
     const auto built = std::chrono::steady_clock::now();
     sim::schedule_namespace_events(top, opt.namespace_events);
@@ -57,6 +58,7 @@ int sc_main(int argc, char* argv[]) {
     ctrl.commands_completed = stats.commands_completed;
     ctrl.interrupts_sent = stats.interrupts_sent;
     ctrl.guest_errors = stats.guest_errors;
+    ctrl.guest_error_records = top.controller(0).guest_errors();
     ctrl.command_slots = cc.command_slots;
     ctrl.dma_engines = cc.dma_engines;
     ctrl.data_buffer_bytes = static_cast<uint64_t>(cc.data_buffer_kib) * 1024;

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "job_options.h"
 #include "option_table.h"
 #include "replay.h"
+#include "scnvme/diagnostics.h"
 
 namespace po = boost::program_options;
 
@@ -140,6 +142,30 @@ bool parse_trace_outputs(const po::variables_map& vm, SimOptions& opt, std::ostr
   }
   opt.workload.keep_completions = !opt.timeseries_path.empty();
   return true;
+}
+
+/// --log=PATTERN[,PATTERN]: names or patterns of the diagnostics catalogue (scnvme/diagnostics.h).
+bool parse_log_patterns(const po::variables_map& vm, SimOptions& opt, std::ostream& err) {
+  if (!vm.count("log")) return true;
+  const std::string list = vm["log"].as<std::string>();
+  const std::vector<std::string> names = catalogue_names();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = list.find(',', start);
+    const std::string pattern = list.substr(start, comma - start);
+    if (pattern.empty()) {
+      err << "scnvme-sim: --log=" << list << ": expected comma-separated names or patterns such as 'cmd.*,guest.*' (an empty one was given)\n";
+      return false;
+    }
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return name_matches(pattern, n); })) {
+      err << "scnvme-sim: --log=" << list << ": '" << pattern
+          << "' matches no trace point or guest error (groups: reg.*, cfg.*, cmd.*, irq.*, ctrl.*, queue.*, guest.*; see README, Diagnosing a driver)\n";
+      return false;
+    }
+    opt.log_patterns.push_back(pattern);
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
 }
 
 }  // namespace
@@ -328,6 +354,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       "profile", po::value<std::string>(), "INI profile with [section] key = value model options")(
       "json", po::value<std::string>(), "write results as JSON to this file")(
       "log-level", po::value<std::string>()->default_value("warn"), "error, warn, info or debug (model and driver logs)")(
+      "log", po::value<std::string>(),
+      "comma-separated names or patterns (* and ?) of trace points and guest errors to report at any --log-level, "
+      "e.g. 'cmd.*,guest.*' (groups: reg, cfg, cmd, irq, ctrl, queue, guest)")(
       "jobfile", po::value<std::string>(), "fio job file (also the positional argument)")(
       "progress", po::value<std::string>()->default_value("auto"),
       "progress line on stderr: auto (when stderr is a terminal), always or never")(
@@ -476,6 +505,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
                         : irq == "poll" ? NVME_IRQ_POLL : NVME_IRQ_AUTO;
   if (vm.count("json")) opt.json_path = vm["json"].as<std::string>();
   if (!parse_trace_outputs(vm, opt, err)) return ParseOutcome::BadInput;
+  if (!parse_log_patterns(vm, opt, err)) return ParseOutcome::BadInput;
   if (vm.count("namespace_event")) {
     for (const std::string& text : vm["namespace_event"].as<std::vector<std::string>>()) {
       NamespaceEvent e;

@@ -25,6 +25,7 @@ struct SimOptions {
   uint64_t perfetto_max_bytes = 256ull << 20;  // 0: no cap
   double timeseries_interval_s = 0;            // 0: a hundredth of the measured period
   std::string log_level = "warn";
+  std::vector<std::string> log_patterns;       // --log: trace points and guest errors to report (empty: none)
   std::string progress = "auto";  // progress line on stderr: auto (a terminal), always, never
   uint64_t seed = 1;
   std::vector<NamespaceEvent> namespace_events;  // --namespace_event, in the order given

@@ -299,6 +299,62 @@ nlohmann::json replay_json(const SimOptions& opt, const ReplayResult& r) {
 
 }  // namespace
 
+namespace {
+
+/// Guest errors per kind, in the order the kinds first happened: the count over every subject
+/// and the kind's first occurrence.
+struct GuestErrorKind {
+  const GuestErrorRecord* first;
+  uint64_t count = 0;
+  std::vector<const GuestErrorRecord*> subjects;
+};
+
+std::vector<GuestErrorKind> guest_errors_by_kind(const std::vector<GuestErrorRecord>& records) {
+  std::vector<GuestErrorKind> kinds;
+  for (const GuestErrorRecord& r : records) {
+    auto it = std::find_if(kinds.begin(), kinds.end(), [&](const GuestErrorKind& k) { return k.first->kind == r.kind; });
+    if (it == kinds.end()) it = kinds.insert(kinds.end(), GuestErrorKind{&r, 0, {}});
+    it->count += r.count;
+    it->subjects.push_back(&r);
+  }
+  return kinds;
+}
+
+std::string hex_text(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+/// The "guest errors:" block of the summary (nothing when the host made no mistake).
+void print_guest_errors(std::ostream& os, const std::vector<GuestErrorRecord>& records) {
+  if (records.empty()) return;
+  os << "\nguest errors (host mistakes: kind, count, first occurrence):";
+  for (const GuestErrorKind& k : guest_errors_by_kind(records)) {
+    const GuestErrorRecord& f = *k.first;
+    os << "\n    " << guest_error_name(f.kind) << ": " << k.count << " (first" << (f.subject.empty() ? "" : " on " + f.subject)
+       << " at " << fmt("%.6f", f.first_time.to_seconds() * 1e6) << " us, value " << hex_text(f.first_value) << ": " << f.first_message << ")";
+  }
+}
+
+nlohmann::json guest_errors_json(const std::vector<GuestErrorRecord>& records) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const GuestErrorKind& k : guest_errors_by_kind(records)) {
+    nlohmann::json subjects = nlohmann::json::object();
+    for (const GuestErrorRecord* r : k.subjects) subjects[r->subject] = r->count;
+    const GuestErrorRecord& f = *k.first;
+    j[guest_error_name(f.kind)] = {{"count", k.count},
+                                   {"first", f.first_value},
+                                   {"first_subject", f.subject},
+                                   {"first_time_ns", static_cast<uint64_t>(f.first_time.to_seconds() * 1e9 + 0.5)},
+                                   {"first_message", f.first_message},
+                                   {"subjects", subjects}};
+  }
+  return j;
+}
+
+}  // namespace
+
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
                    const HostFigures& host) {
   const auto& w = opt.workload;
@@ -363,6 +419,7 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
      << fmt("%.1f", 100 * peak) << "% (" << fmt("%.1f", ctrl.data_buffer_peak_bytes / 1024.0) << " KiB) of "
      << ctrl.data_buffer_bytes / 1024 << " KiB";
   if (ctrl.flash.enabled) print_flash(os, ctrl.flash);
+  print_guest_errors(os, ctrl.guest_error_records);
   for (const NamespaceEvent& e : opt.namespace_events) {
     os << "\nnamespace event " << e.text << ": "
        << (!e.done ? "not reached (the run ended first)" : e.accepted ? "done" : "refused: " + e.error);
@@ -445,6 +502,7 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"build_time_s", host.build_time_s},
         {"ios_per_wall_second", ios_per_wall_second(t.all.count(), host)}}}};
   doc["results"]["flash"] = flash_json(ctrl.flash);
+  doc["results"]["guest_errors"] = guest_errors_json(ctrl.guest_error_records);
   if (!run.replay.path.empty()) doc["results"]["replay"] = replay_json(opt, run.replay);
   nlohmann::json events = nlohmann::json::array();
   for (const NamespaceEvent& e : opt.namespace_events)

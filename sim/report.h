@@ -5,6 +5,7 @@
 #include <string>
 
 #include "options.h"
+#include "scnvme/diagnostics.h"
 #include "scnvme/flash_stats.h"
 #include "workload.h"
 
@@ -20,6 +21,7 @@ struct ControllerFigures {
   uint64_t commands_completed = 0;
   uint64_t interrupts_sent = 0;
   uint64_t guest_errors = 0;
+  std::vector<GuestErrorRecord> guest_error_records;  // per kind and subject (Controller::guest_errors())
   double link_upstream_utilisation = 0;    // busy time / simulated time of the whole run
   double link_downstream_utilisation = 0;
   // Internal resources over the same period as the link: busy time / (simulated time x count).

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -23,6 +25,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "scnvme/config.h"
+#include "scnvme/diagnostics.h"
 #include "scnvme/flash_stats.h"
 #include "scnvme/trace.h"
 
@@ -38,7 +41,8 @@ struct ControllerStats {
   uint64_t commands_completed = 0;
   uint64_t commands_failed = 0;       // completed with a non-success status
   uint64_t interrupts_sent = 0;       // MSI and MSI-X messages written on `msi`
-  uint64_t guest_errors = 0;          // host mistakes reported under scnvme/guest-error
+  uint64_t guest_errors = 0;          // host mistakes reported under scnvme/guest-error (every
+                                      // occurrence; per kind: Controller::guest_errors())
   uint64_t controller_resets = 0;
   uint64_t subsystem_resets = 0;
   sc_core::sc_time link_upstream_busy;    // time the PCIe link carried TLPs device -> host
@@ -95,6 +99,17 @@ class Controller : public sc_core::sc_module {
   /// simulator's per-stage latency statistics and command traces come from here. Each call adds
   /// a callback; they run in the order they were added.
   void on_command_complete(std::function<void(const CommandRecord&)> callback);
+
+  /// Host mistakes seen so far (scnvme/diagnostics.h): one record per kind and subject (a queue
+  /// such as "SQ1", a register such as "CC", ...) in the order they first happened, with the
+  /// count and the first occurrence's value. Resets do not clear them.
+  std::vector<GuestErrorRecord> guest_errors() const;
+  /// Occurrences of one kind over every subject.
+  uint64_t guest_error_count(GuestError kind) const;
+  /// Enables the named trace points (and per-occurrence guest-error lines) whose names match one
+  /// of `patterns` ('*' any text, '?' one character; e.g. {"cmd.*", "guest.*"}); an empty list,
+  /// the default, disables them all. Callable at any time. ConfigError for an empty pattern.
+  void set_log_filter(const std::vector<std::string>& patterns);
 
   /// Reports the controller's internal activity (queue occupancy, slots, DMA, link, interrupts,
   /// NAND dies and channels: scnvme/trace.h) to `sink` from now on. Call before sc_start(); the

@@ -97,13 +97,14 @@ void ControllerImpl::fetch_thread() {
     }
     if (!ok) {
       cmd.state = Command::State::Free;
-      controller_fatal("SQE fetch from SQ " + std::to_string(chosen) + " entry " + std::to_string(entry) + " failed");
+      controller_fatal(GuestError::DmaSqeFetchFailed, queue_subject(false, chosen), sq.base + uint64_t{entry} * spec::kSqeSize, "SQE fetch from SQ " + std::to_string(chosen) + " entry " + std::to_string(entry) + " failed");
       continue;
     }
     sq.head = (sq.head + 1) % sq.size;
     trace.sq_fetched(static_cast<std::size_t>(chosen), arrival);
     ++sq.in_flight;
     ++stats.commands_fetched;
+    if (diag.on(TracePoint::CmdFetched)) trace_fetched(cmd);
     cmd.fetched_at = arrival;
     cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sc_core::sc_time_stamp();
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
@@ -218,6 +219,7 @@ void ControllerImpl::complete(Command& cmd) {
   cmd.cqe_built = true;
   cq.tail = (cq.tail + 1) % cq.size;
   if (cq.tail == 0) cq.phase = !cq.phase;
+  if (cmd.status.is(st::kPrpOffsetInvalid)) prp_offset_invalid(cmd);
   if (!cmd.status.ok())
     errors.record(cmd.sqid, cmd.sqe.cid(), cmd.status, phase, cmd.error_location, cmd.error_lba, cmd.sqe.nsid());
 
@@ -240,7 +242,7 @@ void ControllerImpl::complete(Command& cmd) {
   trace.cq_entries(cqid, (cq.visible_tail + cq.size - cq.head) % cq.size);
   if (stale(cmd)) return;
   if (!ok) {
-    controller_fatal("CQE post to CQ " + std::to_string(cqid) + " entry " + std::to_string(slot) + " failed");
+    controller_fatal(GuestError::DmaCqeWriteFailed, queue_subject(true, cqid), address, "CQE post to CQ " + std::to_string(cqid) + " entry " + std::to_string(slot) + " failed");
     return;
   }
   ++stats.commands_completed;
@@ -266,6 +268,7 @@ void ControllerImpl::complete(Command& cmd) {
     r.interrupt = last_message_at;
     for (const auto& callback : command_completed) callback(r);
   }
+  if (diag.on(TracePoint::CmdCompleted)) trace_completed(cmd);
   if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG) {
     SC_REPORT_INFO_VERB(kMsgCommands,
                         (name + ": SQ" + std::to_string(cmd.sqid) + " CID " + std::to_string(cmd.sqe.cid()) + " opcode " +

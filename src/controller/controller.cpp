@@ -46,6 +46,9 @@ bool Controller::add_namespace(const NamespaceConfig& config) { return impl_->ho
 bool Controller::remove_namespace(uint32_t nsid) { return impl_->hotplug_remove(nsid); }
 bool Controller::resize_namespace(uint32_t nsid, uint64_t size_bytes) { return impl_->hotplug_resize(nsid, size_bytes); }
 void Controller::attach_trace(TraceSink& sink) { impl_->attach_trace(sink); }
+std::vector<GuestErrorRecord> Controller::guest_errors() const { return impl_->diag.records(); }
+uint64_t Controller::guest_error_count(GuestError kind) const { return impl_->diag.count(kind); }
+void Controller::set_log_filter(const std::vector<std::string>& patterns) { impl_->diag.set_filter(patterns); }
 
 void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
   if (callback) impl_->command_completed.push_back(std::move(callback));

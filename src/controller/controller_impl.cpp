@@ -11,7 +11,6 @@
 namespace scnvme::detail {
 
 namespace {
-constexpr const char* kGuestError = "scnvme/guest-error";
 constexpr const char* kMsgController = "scnvme/controller";
 
 sc_core::sc_time clock_period(const ControllerConfig& cfg) {
@@ -79,15 +78,11 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
   start_threads();
 }
 
-void ControllerImpl::guest_error(const std::string& what) {
-  ++stats.guest_errors;
-  SC_REPORT_WARNING(kGuestError, (name + ": " + what).c_str());
-}
-
-void ControllerImpl::controller_fatal(const std::string& why) {
+void ControllerImpl::controller_fatal(GuestError kind, const std::string& subject, uint64_t value, const std::string& why) {
   set_csts_bits(spec::reg::csts::kCfs, true);
   ready = false;
-  guest_error("controller fatal status: " + why);
+  guest_error(kind, subject, value, "controller fatal status: " + why);
+  diag.trace(TracePoint::CtrlFatal, "CSTS.CFS = 1: " + why);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,8 +103,8 @@ void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_ti
     return;
   }
   if (trans.get_streaming_width() < len || !aligned_access(addr, len)) {
-    guest_error("BAR0 access at 0x" + [&] { std::ostringstream o; o << std::hex << addr; return o.str(); }() +
-                " of " + std::to_string(len) + " bytes is not a naturally aligned 1/2/4/8-byte access");
+    guest_error(GuestError::RegisterMisalignedAccess, "BAR0", addr, "BAR0 access at " + hex(addr) + " of " + std::to_string(len) +
+                " bytes is not a naturally aligned 1/2/4/8-byte access");
     trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
@@ -118,7 +113,7 @@ void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_ti
     return;
   }
   if (!pci.memory_space_enabled()) {
-    guest_error("BAR0 access while Memory Space Enable is clear");
+    guest_error(GuestError::RegisterMemorySpaceDisabled, "BAR0", addr, "BAR0 access at " + hex(addr) + " while Memory Space Enable is clear");
     if (!is_write) std::memset(data, 0xFF, len);
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
@@ -138,12 +133,13 @@ void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_ti
   }
   if (off < spec::reg::kDoorbellBase) {
     access_delay = delay;
+    check_register_access(off, len, be, be_len, is_write);
     if (is_write) regs.write(off, data, len, be, be_len);
     else regs.read(off, data, len, be, be_len);
   } else if (off < cfg.doorbell_area_end()) {
     if (is_write) {
       if (len < 4 || (be && be_len)) {
-        guest_error("doorbell written with a partial (" + std::to_string(len) + "-byte or byte-enabled) access; ignored");
+        guest_error(GuestError::DoorbellPartialWrite, doorbell_subject(off), off, "doorbell " + bar0_name(off) + " written with a partial (" + std::to_string(len) + "-byte or byte-enabled) access; ignored");
       } else {
         for (unsigned i = 0; i < len; i += 4) {
           const uint32_t value = spec::get_le32(data + i);
@@ -163,9 +159,13 @@ void ControllerImpl::bar0_access(tlm::tlm_generic_payload& trans, sc_core::sc_ti
     }
   } else if (cfg.pci.msix && off >= pba && off + len <= pba + msix.pba_bytes()) {
     if (!is_write) msix.pba_read(off - static_cast<uint32_t>(pba), data, len);  // PBA is read-only
+    else guest_error(GuestError::RegisterReadOnlyWrite, "MSI-X PBA", off, "write to the MSI-X PBA at " + hex(off) + "; ignored");
   } else if (!is_write) {
     std::memset(data, 0, len);  // reserved: reads 0, writes ignored
+  } else {
+    guest_error(GuestError::RegisterReservedWrite, "BAR0", off, "write to reserved BAR0 offset " + hex(off) + "; ignored");
   }
+  if (diag.on(is_write ? TracePoint::RegWrite : TracePoint::RegRead)) trace_register(off, data, len, is_write, delay);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -210,12 +210,15 @@ void ControllerImpl::cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_tim
     return;
   }
   if (len == 0 || len > 4 || (addr % 4) + len > 4 || trans.get_streaming_width() < len) {
+    guest_error(GuestError::ConfigMisalignedAccess, "config", addr, "configuration access at " + hex(addr) + " of " + std::to_string(len) +
+                " bytes is not within one dword");
     trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
   const uint32_t off = static_cast<uint32_t>(addr);
   if (trans.get_command() == tlm::TLM_READ_COMMAND) {
     pci.read(off, data, len, be, be_len);
+    if (diag.on(TracePoint::CfgRead)) trace_config(off, data, len, false, delay);
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
     return;
   }
@@ -231,6 +234,7 @@ void ControllerImpl::cfg_access(tlm::tlm_generic_payload& trans, sc_core::sc_tim
     flr = (data[i] & 0x80) && (!be || !be_len || be[i % be_len]);
   }
   pci.write(off, data, len, be, be_len);
+  if (diag.on(TracePoint::CfgWrite)) trace_config(off, data, len, true, delay);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 
   const uint16_t cmd_after = pci.command();
@@ -303,6 +307,7 @@ void ControllerImpl::controller_reset() {
     if (e == epoch && !(regs.value(spec::reg::kCc) & spec::reg::cc::kEn)) set_csts_bits(spec::reg::csts::kRdy, false);
   });
   SC_REPORT_INFO_VERB(kMsgController, (name + ": controller reset").c_str(), sc_core::SC_HIGH);
+  diag.trace(TracePoint::CtrlReset, "controller reset");
 }
 
 void ControllerImpl::function_level_reset() { reset_function(false); }
@@ -319,6 +324,7 @@ void ControllerImpl::reset_function(bool conventional) {
   if (bar0_changed) bar0_changed(pci.bar0_address(), pci.memory_space_enabled());
   SC_REPORT_INFO_VERB(kMsgController, (name + (conventional ? ": conventional reset" : ": function level reset")).c_str(),
                       sc_core::SC_HIGH);
+  diag.trace(TracePoint::CtrlFlr, conventional ? "conventional reset" : "function level reset");
 }
 
 void ControllerImpl::power_loss() {
@@ -334,6 +340,7 @@ void ControllerImpl::power_loss() {
   firmware_reset(FirmwareState::Reset::PowerCycle);
   set_csts_bits(r::csts::kNssro, false);
   SC_REPORT_INFO_VERB(kMsgController, (name + ": power lost and restored").c_str(), sc_core::SC_HIGH);
+  diag.trace(TracePoint::CtrlPowerLoss, "power lost and restored");
 }
 
 void ControllerImpl::subsystem_reset() {
@@ -342,6 +349,7 @@ void ControllerImpl::subsystem_reset() {
   firmware_reset(FirmwareState::Reset::Subsystem);
   set_csts_bits(spec::reg::csts::kNssro, true);
   SC_REPORT_INFO_VERB(kMsgController, (name + ": NVM subsystem reset").c_str(), sc_core::SC_HIGH);
+  diag.trace(TracePoint::CtrlNssr, "NVM subsystem reset");
 }
 
 }  // namespace scnvme::detail

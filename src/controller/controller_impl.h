@@ -28,6 +28,7 @@
 #include "controller/command.h"
 #include "controller/controller_trace.h"
 #include "controller/data_buffer.h"
+#include "controller/diagnostics.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
 #include "controller/interrupt_coalescing.h"
@@ -156,8 +157,34 @@ class ControllerImpl {
   /// Reset (conventional = false) keeps the link-level state of the configuration space.
   void reset_function(bool conventional);
   void start_shutdown();
-  void controller_fatal(const std::string& why);
-  void guest_error(const std::string& what);
+  /// Sets CSTS.CFS because of a host mistake of `kind` (reported as a guest error).
+  void controller_fatal(GuestError kind, const std::string& subject, uint64_t value, const std::string& why);
+
+  // --- diagnostics (controller_diagnostics.cpp; the catalogue in diagnostics.cpp) ---
+  /// A host mistake: counted in stats.guest_errors and reported by Diagnostics' rule.
+  void guest_error(GuestError kind, const std::string& subject, uint64_t value, const std::string& what);
+  /// Reports enabled trace point `p` at now + delay (through `actions` when later than now).
+  void trace_at(TracePoint p, const sc_core::sc_time& delay, std::string text);
+  /// The name of what is at BAR0 `offset`: "CC", "CAP+4", "SQ1TDBL", "MSI-X entry 3+8", ...
+  std::string bar0_name(uint32_t offset) const;
+  /// "SQ1" / "CQ1" for a doorbell offset ("BAR0" between strided doorbells).
+  std::string doorbell_subject(uint32_t offset) const;
+  /// Width and byte-enable rules of a register access (carried out either way).
+  void check_register_access(uint32_t offset, unsigned len, const uint8_t* be, unsigned be_len, bool is_write);
+  /// RegisterFile::on_ignored_write: read-only registers, reserved bits and offsets.
+  void register_write_ignored(const RegisterSpec* reg, uint32_t offset, uint64_t written, uint64_t ignored);
+  /// CC written while an enable or reset is still in progress (CSTS.RDY != CC.EN).
+  void check_cc_write(uint32_t old_value, uint32_t new_value);
+  /// An I/O queue was created (trace point, memory overlap check) or is being deleted.
+  void queue_created(bool is_cq, uint16_t qid);
+  void queue_deleted(bool is_cq, uint16_t qid);
+  /// A command completes with PRP Offset Invalid: the guest error with the offending entry.
+  void prp_offset_invalid(const Command& cmd);
+  void trace_register(uint32_t offset, const uint8_t* data, unsigned len, bool is_write, const sc_core::sc_time& delay);
+  void trace_config(uint32_t offset, const uint8_t* data, unsigned len, bool is_write, const sc_core::sc_time& delay);
+  void trace_fetched(const Command& cmd);
+  void trace_completed(const Command& cmd);
+  void trace_message(uint64_t address, uint32_t data, uint16_t vector, const sc_core::sc_time& send_at);
 
   // --- BAR0 registers (nvme_registers.cpp) ---
   void build_registers();
@@ -341,6 +368,7 @@ class ControllerImpl {
   PowerStates power;
   HealthCounters health;
   ControllerStats stats;
+  Diagnostics diag{name};             // trace-point filter and guest-error counts (kept over resets)
   sc_core::sc_time slots_busy;        // summed slot occupancy (fetch issued to slot freed)
   std::size_t busy_slots = 0;         // slots not Free
 

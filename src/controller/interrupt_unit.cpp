@@ -85,6 +85,7 @@ void ControllerImpl::update_intx() {
     // The pin is driven from one process only (a signal allows a single driver).
     intx_changed.notify(sc_core::SC_ZERO_TIME);
     SC_REPORT_INFO_VERB(kMsgInterrupts, (name + ": INTx " + (out ? "asserted" : "deasserted")).c_str(), sc_core::SC_DEBUG);
+    diag.trace(TracePoint::IrqIntx, out ? "INTx asserted" : "INTx deasserted");
   }
 }
 
@@ -98,6 +99,7 @@ void ControllerImpl::queue_message(uint64_t address, uint32_t data, uint16_t vec
   const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
   const sc_core::sc_time send_at = link.enabled() ? link.write(address, 4, pci.max_payload_bytes(), generated) : generated;
   last_message_at = send_at;
+  if (diag.on(pci.msix_enabled() ? TracePoint::IrqMsix : TracePoint::IrqMsi)) trace_message(address, data, vector, send_at);
   if (vector < trace.vectors.size()) trace.vectors[vector].busy(send_at, send_at + clock, "message");
   if (messages_from_thread && messages.empty()) {
     // A command slot's thread (after its CQE landed) sends the message itself, loosely timed: the
@@ -141,7 +143,7 @@ void ControllerImpl::send_message(const InterruptMessage& m) {
   owner.msi->b_transport(trans, delay);
   ++stats.interrupts_sent;
   if (!trans.is_response_ok())
-    guest_error("interrupt message write to 0x" + std::to_string(m.address) + " failed: " + trans.get_response_string());
+    guest_error(GuestError::MsiWriteFailed, "", m.address, "interrupt message write to " + hex(m.address) + " failed: " + trans.get_response_string());
 }
 
 }  // namespace scnvme::detail

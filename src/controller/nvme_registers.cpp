@@ -15,12 +15,6 @@ namespace r = spec::reg;
 
 namespace {
 constexpr const char* kMsgRegisters = "scnvme/registers";
-
-std::string hex(uint64_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
 }  // namespace
 
 void ControllerImpl::build_registers() {
@@ -32,18 +26,23 @@ void ControllerImpl::build_registers() {
                        (static_cast<uint64_t>(cfg.mps_min) << 48) | (static_cast<uint64_t>(cfg.mps_max) << 52) |
                        (1ull << 59) /* CRMS.CRWMS */;
 
+  regs.on_ignored_write = [this](const RegisterSpec* reg, uint32_t offset, uint64_t written, uint64_t ignored) {
+    register_write_ignored(reg, offset, written, ignored);
+  };
   regs.add({"CAP", r::kCap, 8, cap, 0, 0, 0, false, {}, {}});
   regs.add({"VS", r::kVs, 4, r::kVersion20, 0, 0, 0, false, {}, {}});
   // INTMS/INTMC share one mask; both read it. Writes are ignored while MSI-X is enabled.
   regs.add({"INTMS", r::kIntms, 4, 0, 0, 0, 0, false, [this](uint64_t) { return static_cast<uint64_t>(intms); },
             [this](uint64_t, uint64_t, uint64_t written, uint64_t covered) {
-              if (pci.msix_enabled()) return;
+              if (pci.msix_enabled())
+                return guest_error(GuestError::RegisterIntmWithMsix, "INTMS", written, "INTMS written while MSI-X is enabled; ignored");
               intms |= static_cast<uint32_t>(written & covered);
               actions.at(access_delay, [this] { update_intx(); });
             }});
   regs.add({"INTMC", r::kIntmc, 4, 0, 0, 0, 0, false, [this](uint64_t) { return static_cast<uint64_t>(intms); },
             [this](uint64_t, uint64_t, uint64_t written, uint64_t covered) {
-              if (pci.msix_enabled()) return;
+              if (pci.msix_enabled())
+                return guest_error(GuestError::RegisterIntmWithMsix, "INTMC", written, "INTMC written while MSI-X is enabled; ignored");
               intms &= ~static_cast<uint32_t>(written & covered);
               actions.at(access_delay, [this] {
                 deliver_pending_msi();
@@ -73,11 +72,13 @@ void ControllerImpl::set_csts_bits(uint32_t mask, bool on) { regs.set_bits(r::kC
 void ControllerImpl::on_cc_write(uint32_t old_v, uint32_t new_v) {
   const bool en_old = old_v & r::cc::kEn, en_new = new_v & r::cc::kEn;
   SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": CC <- " + hex(new_v)).c_str(), sc_core::SC_HIGH);
+  check_cc_write(old_v, new_v);
   if (en_old && en_new) {
     // While enabled only SHN may change; the other fields are fixed until the next reset.
     constexpr uint32_t kShnMask = 3u << 14;
     if ((old_v ^ new_v) & ~kShnMask) {
-      guest_error("CC fields other than SHN written while CC.EN = 1 (" + hex(old_v) + " -> " + hex(new_v) + "); ignored");
+      guest_error(GuestError::CcChangedWhileEnabled, "CC", new_v,
+                  "CC fields other than SHN written while CC.EN = 1 (" + hex(old_v) + " -> " + hex(new_v) + "); ignored");
       regs.set(r::kCc, (old_v & ~kShnMask) | (new_v & kShnMask));
     }
   }
@@ -90,6 +91,7 @@ void ControllerImpl::on_cc_write(uint32_t old_v, uint32_t new_v) {
 void ControllerImpl::enable_controller() {
   const uint32_t cc = static_cast<uint32_t>(regs.value(r::kCc));
   if (!(cc & r::cc::kEn)) return;  // disabled again before this took effect
+  diag.trace(TracePoint::CtrlEnable, "CC.EN = 1 (CC " + hex(cc) + ")");
   std::string bad;
   if (r::cc::css(cc) != r::cc::kCssNvm) bad = "CC.CSS = " + std::to_string(r::cc::css(cc)) + " (only 000b, NVM command set, is supported)";
   else if (r::cc::mps(cc) < cfg.mps_min || r::cc::mps(cc) > cfg.mps_max)
@@ -103,7 +105,7 @@ void ControllerImpl::enable_controller() {
     bad = "AQA.ASQS/ACQS = " + std::to_string(r::aqa::asqs(aqa)) + "/" + std::to_string(r::aqa::acqs(aqa)) +
           " (admin queues need at least 2 entries)";
   if (!bad.empty()) {
-    controller_fatal("enable with unsupported configuration: " + bad);
+    controller_fatal(GuestError::CcUnsupportedConfig, "CC", cc, "enable with unsupported configuration: " + bad);
     return;
   }
   arbiter = make_arbiter(r::cc::ams(cc));
@@ -127,6 +129,7 @@ void ControllerImpl::enable_controller() {
     ready = true;
     fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
     SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": CSTS.RDY = 1").c_str(), sc_core::SC_HIGH);
+    diag.trace(TracePoint::CtrlReady, "CSTS.RDY = 1");
   });
 }
 
@@ -134,6 +137,7 @@ void ControllerImpl::start_shutdown() {
   if (r::csts::shst(csts()) != r::csts::kShstNormal) return;
   regs.set(r::kCsts, (csts() & ~r::csts::kShstMask) | (r::csts::kShstProcessing << 2));
   shutting_down = true;
+  diag.trace(TracePoint::CtrlShutdown, "shutdown started (CC.SHN " + std::to_string(r::cc::shn(static_cast<uint32_t>(regs.value(r::kCc)))) + ")");
   const uint64_t e = epoch;
   // Shutdown completes after the modelled delay, once no command is still executing.
   auto finish = std::make_shared<std::function<void()>>();
@@ -148,6 +152,7 @@ void ControllerImpl::start_shutdown() {
     for (NamespaceMedia* m : namespaces.all_media()) m->flush();
     regs.set(r::kCsts, (csts() & ~r::csts::kShstMask) | (r::csts::kShstComplete << 2));
     SC_REPORT_INFO_VERB(kMsgRegisters, (name + ": shutdown complete").c_str(), sc_core::SC_HIGH);
+    diag.trace(TracePoint::CtrlShutdown, "shutdown complete");
   };
   actions.at(sc_core::sc_time(cfg.timing.shutdown_delay_us, sc_core::SC_US), *finish);
 }
@@ -157,24 +162,28 @@ void ControllerImpl::on_doorbell_write(uint32_t offset, uint32_t value) {
   const uint32_t rel = offset - r::kDoorbellBase;
   if (rel % stride) return;  // between doorbells at a stride > 4: reserved
   const uint32_t index = rel / stride;
+  if (diag.on(TracePoint::RegDoorbell)) diag.trace(TracePoint::RegDoorbell, bar0_name(offset) + " = " + std::to_string(value));
   apply_doorbell(static_cast<uint16_t>(index / 2), index & 1, value);
 }
 
 void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
   if (value > 0xFFFF) {
-    guest_error("doorbell " + std::string(is_cq ? "CQ" : "SQ") + std::to_string(qid) + " written with reserved bits set (" + hex(value) + ")");
+    guest_error(GuestError::DoorbellReservedBits, queue_subject(is_cq, qid), value,
+                std::string(is_cq ? "CQ" : "SQ") + std::to_string(qid) + (is_cq ? " head" : " tail") + " doorbell written with reserved bits 31:16 set (" + hex(value) + "); ignored");
     post_async_event(ae::kError, ae::error::kInvalidDoorbellValue, spec::log::kErrorInformation);
     return;
   }
   if (!is_cq) {
     SubmissionQueue& sq = sqs[qid];
     if (!sq.valid) {
-      guest_error("SQ tail doorbell written for non-existent SQ " + std::to_string(qid));
+      guest_error(GuestError::DoorbellNoQueue, queue_subject(false, qid), value,
+                  "SQ tail doorbell written for non-existent SQ " + std::to_string(qid) + " (value " + std::to_string(value) + "); ignored");
       post_async_event(ae::kError, ae::error::kInvalidDoorbellRegister, spec::log::kErrorInformation);
       return;
     }
     if (value >= sq.size) {
-      guest_error("SQ " + std::to_string(qid) + " tail " + std::to_string(value) + " is beyond the queue size " + std::to_string(sq.size));
+      guest_error(GuestError::DoorbellSqTailBeyondSize, queue_subject(false, qid), value,
+                  "SQ " + std::to_string(qid) + " tail " + std::to_string(value) + " is beyond the queue size " + std::to_string(sq.size) + "; ignored");
       post_async_event(ae::kError, ae::error::kInvalidDoorbellValue, spec::log::kErrorInformation);
       return;
     }
@@ -187,7 +196,8 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
   }
   CompletionQueue& cq = cqs[qid];
   if (!cq.valid) {
-    guest_error("CQ head doorbell written for non-existent CQ " + std::to_string(qid));
+    guest_error(GuestError::DoorbellNoQueue, queue_subject(true, qid), value,
+                "CQ head doorbell written for non-existent CQ " + std::to_string(qid) + " (value " + std::to_string(value) + "); ignored");
     post_async_event(ae::kError, ae::error::kInvalidDoorbellRegister, spec::log::kErrorInformation);
     return;
   }
@@ -195,8 +205,9 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
   const uint32_t posted = (cq.visible_tail + cq.size - cq.head) % cq.size;
   const uint32_t advance = (value + cq.size - cq.head) % cq.size;
   if (value >= cq.size || advance > posted) {
-    guest_error("CQ " + std::to_string(qid) + " head " + std::to_string(value) + " is invalid (head " + std::to_string(cq.head) +
-                ", tail " + std::to_string(cq.visible_tail) + ", size " + std::to_string(cq.size) + ")");
+    guest_error(GuestError::DoorbellCqHeadInvalid, queue_subject(true, qid), value,
+                "CQ " + std::to_string(qid) + " head " + std::to_string(value) + " is invalid (head " + std::to_string(cq.head) +
+                    ", tail " + std::to_string(cq.visible_tail) + ", size " + std::to_string(cq.size) + "); ignored");
     post_async_event(ae::kError, ae::error::kInvalidDoorbellValue, spec::log::kErrorInformation);
     return;
   }

@@ -60,9 +60,11 @@ void RegisterFile::peek(uint32_t offset, uint8_t* data, unsigned len) const {
 
 void RegisterFile::write(uint32_t offset, const uint8_t* data, unsigned len, const uint8_t* be, unsigned be_len) {
   unsigned i = 0;
+  bool unbacked = false;  // an enabled byte fell where no register is
   while (i < len) {
     Reg* r = find(offset + i);
     if (!r) {
+      unbacked = unbacked || byte_enabled(i, be, be_len);
       ++i;
       continue;
     }
@@ -75,6 +77,12 @@ void RegisterFile::write(uint32_t offset, const uint8_t* data, unsigned len, con
     }
     if (!covered) continue;
     const uint64_t old = r->value;
+    if (on_ignored_write) {
+      const uint64_t writable = r->spec.rw_mask | r->spec.w1c_mask | r->spec.w1s_mask;
+      const uint64_t stray = written & covered & ~writable & ~old;
+      if (!writable && !r->spec.on_write) on_ignored_write(&r->spec, offset, written, covered);
+      else if (writable && stray) on_ignored_write(&r->spec, offset, written, stray);
+    }
     uint64_t v = old;
     v = (v & ~(r->spec.rw_mask & covered)) | (written & r->spec.rw_mask & covered);
     v &= ~(written & r->spec.w1c_mask & covered);
@@ -82,6 +90,16 @@ void RegisterFile::write(uint32_t offset, const uint8_t* data, unsigned len, con
     r->value = v;
     if (r->spec.on_write) r->spec.on_write(old, v, written, covered);
   }
+  if (unbacked && on_ignored_write) {
+    uint64_t bytes = 0;
+    for (unsigned b = 0; b < len && b < 8; ++b) bytes |= static_cast<uint64_t>(data[b]) << (8 * b);
+    on_ignored_write(nullptr, offset, bytes, ~0ull);
+  }
+}
+
+const RegisterSpec* RegisterFile::spec_at(uint32_t offset) const {
+  const Reg* r = find(offset);
+  return r ? &r->spec : nullptr;
 }
 
 uint64_t RegisterFile::value(uint32_t offset) const {

@@ -43,6 +43,14 @@ class RegisterFile {
   /// Restores reset values of all registers except those marked keep_on_reset.
   void reset();
   void reset_all();
+  /// The register holding `offset` (null: none).
+  const RegisterSpec* spec_at(uint32_t offset) const;
+
+  /// Called for a host write the access rules ignore in whole or in part: any write to a
+  /// register without host-writable bits or write callback (`ignored` = the bytes covered), bits
+  /// set that are neither writable nor already set (`ignored` = those bits), or bytes at offsets
+  /// no register backs (`reg` null, `written` = the access's bytes). Before the write callback.
+  std::function<void(const RegisterSpec* reg, uint32_t offset, uint64_t written, uint64_t ignored)> on_ignored_write;
 
  private:
   struct Reg {

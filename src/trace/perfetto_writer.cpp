@@ -1,5 +1,6 @@
 #include "scnvme/perfetto_writer.h"
 
+#include "scnvme/spec/nvme_command.h"
 #include "trace/change_order.h"
 
 #include <algorithm>
@@ -41,43 +42,7 @@ std::string quoted(const std::string& s) {
   return q + '"';
 }
 
-const char* opcode_name(uint16_t sqid, uint8_t opcode) {
-  if (sqid == 0) {
-    switch (opcode) {
-      case 0x00: return "Delete I/O SQ";
-      case 0x01: return "Create I/O SQ";
-      case 0x02: return "Get Log Page";
-      case 0x04: return "Delete I/O CQ";
-      case 0x05: return "Create I/O CQ";
-      case 0x06: return "Identify";
-      case 0x08: return "Abort";
-      case 0x09: return "Set Features";
-      case 0x0A: return "Get Features";
-      case 0x0C: return "Async Event Request";
-      case 0x0D: return "Namespace Management";
-      case 0x10: return "Firmware Commit";
-      case 0x11: return "Firmware Image Download";
-      case 0x14: return "Device Self-test";
-      case 0x15: return "Namespace Attachment";
-      case 0x18: return "Keep Alive";
-      case 0x7C: return "Doorbell Buffer Config";
-      case 0x80: return "Format NVM";
-      default: return "Admin";
-    }
-  }
-  switch (opcode) {
-    case 0x00: return "Flush";
-    case 0x01: return "Write";
-    case 0x02: return "Read";
-    case 0x04: return "Write Uncorrectable";
-    case 0x05: return "Compare";
-    case 0x08: return "Write Zeroes";
-    case 0x09: return "Dataset Management";
-    case 0x0C: return "Verify";
-    case 0x19: return "Copy";
-    default: return "I/O";
-  }
-}
+const char* opcode_name(uint16_t sqid, uint8_t opcode) { return spec::opcode_name(sqid == 0, opcode); }
 
 }  // namespace
 

@@ -155,6 +155,46 @@ constexpr uint8_t kReservationRelease = 0x15;
 constexpr uint8_t kCopy = 0x19;
 }  // namespace nvm_opcode
 
+/// The specification's name of a command ("Identify", "Read"), by queue: admin (SQ 0) or NVM
+/// I/O; "Admin" / "I/O" for opcodes not listed.
+inline const char* opcode_name(bool admin, uint8_t opcode) {
+  if (admin) {
+    switch (opcode) {
+      case admin_opcode::kDeleteIoSq: return "Delete I/O SQ";
+      case admin_opcode::kCreateIoSq: return "Create I/O SQ";
+      case admin_opcode::kGetLogPage: return "Get Log Page";
+      case admin_opcode::kDeleteIoCq: return "Delete I/O CQ";
+      case admin_opcode::kCreateIoCq: return "Create I/O CQ";
+      case admin_opcode::kIdentify: return "Identify";
+      case admin_opcode::kAbort: return "Abort";
+      case admin_opcode::kSetFeatures: return "Set Features";
+      case admin_opcode::kGetFeatures: return "Get Features";
+      case admin_opcode::kAsyncEventRequest: return "Async Event Request";
+      case admin_opcode::kNamespaceManagement: return "Namespace Management";
+      case admin_opcode::kFirmwareCommit: return "Firmware Commit";
+      case admin_opcode::kFirmwareDownload: return "Firmware Image Download";
+      case admin_opcode::kDeviceSelfTest: return "Device Self-test";
+      case admin_opcode::kNamespaceAttachment: return "Namespace Attachment";
+      case admin_opcode::kKeepAlive: return "Keep Alive";
+      case admin_opcode::kDoorbellBufferConfig: return "Doorbell Buffer Config";
+      case admin_opcode::kFormatNvm: return "Format NVM";
+      default: return "Admin";
+    }
+  }
+  switch (opcode) {
+    case nvm_opcode::kFlush: return "Flush";
+    case nvm_opcode::kWrite: return "Write";
+    case nvm_opcode::kRead: return "Read";
+    case nvm_opcode::kWriteUncorrectable: return "Write Uncorrectable";
+    case nvm_opcode::kCompare: return "Compare";
+    case nvm_opcode::kWriteZeroes: return "Write Zeroes";
+    case nvm_opcode::kDatasetManagement: return "Dataset Management";
+    case nvm_opcode::kVerify: return "Verify";
+    case nvm_opcode::kCopy: return "Copy";
+    default: return "I/O";
+  }
+}
+
 /// Queue creation fields (Create I/O CQ/SQ, NVMe Base 2.0, 5.4 and 5.5).
 namespace queue_cmd {
 constexpr uint16_t qid(uint32_t cdw10) { return static_cast<uint16_t>(cdw10 & 0xFFFF); }

@@ -170,7 +170,8 @@ void ControllerImpl::keep_alive_expired(uint64_t generation, uint64_t for_epoch)
   if (generation != keep_alive_generation || for_epoch != epoch || !ready) return;  // restarted, or reset
   // No Keep Alive within KATO: the error is logged and the controller stops processing commands.
   errors.record(0xFFFF, 0xFFFF, st::kKeepAliveTimerExpired, false, 0xFFFF, 0, 0);
-  controller_fatal("Keep Alive Timer expired (KATO " + std::to_string(features.keep_alive_timeout_ms) + " ms)");
+  controller_fatal(GuestError::KeepAliveExpired, "", features.keep_alive_timeout_ms,
+                   "Keep Alive Timer expired (KATO " + std::to_string(features.keep_alive_timeout_ms) + " ms)");
 }
 
 }  // namespace scnvme::detail

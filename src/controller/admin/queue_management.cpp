@@ -40,6 +40,7 @@ void ControllerImpl::admin_create_cq(Command& cmd) {
   io_queues_exist = true;
   SC_REPORT_INFO_VERB(kMsgQueues, (name + ": created CQ " + std::to_string(qid) + " (" + std::to_string(cq.size) +
                                    " entries, vector " + std::to_string(iv) + ")").c_str(), sc_core::SC_HIGH);
+  queue_created(true, qid);
 }
 
 void ControllerImpl::admin_create_sq(Command& cmd) {
@@ -68,12 +69,14 @@ void ControllerImpl::admin_create_sq(Command& cmd) {
   io_queues_exist = true;
   SC_REPORT_INFO_VERB(kMsgQueues, (name + ": created SQ " + std::to_string(qid) + " -> CQ " + std::to_string(cqid)).c_str(),
                       sc_core::SC_HIGH);
+  queue_created(false, qid);
 }
 
 void ControllerImpl::admin_delete_cq(Command& cmd) {
   const uint16_t qid = qc::qid(cmd.sqe.cdw10());
   if (qid == 0 || qid >= cqs.size() || !cqs[qid].valid) return cmd.fail(st::kInvalidQueueIdentifier, 40);
   if (cqs[qid].sq_count > 0) return cmd.fail(st::kInvalidQueueDeletion, 40);
+  queue_deleted(true, qid);
   cqs[qid] = CompletionQueue{};
   trace.cq_entries(qid, 0);
   update_intx();
@@ -89,6 +92,7 @@ void ControllerImpl::admin_delete_sq(Command& cmd) {
   CompletionQueue& cq = cqs[sq.cqid];
   if (cq.valid && cq.sq_count > 0) --cq.sq_count;
   trace.sq_dropped(qid, sq.pending());
+  queue_deleted(false, qid);
   sq = SubmissionQueue{};
 }
 
