@@ -42,4 +42,11 @@ bool DmaPool::release(uint64_t addr) {
   return true;
 }
 
+bool DmaPool::allocated(uint64_t addr, uint64_t size) const {
+  auto it = allocated_.upper_bound(addr);
+  if (it == allocated_.begin()) return false;
+  --it;
+  return addr - it->first <= it->second && size <= it->second - (addr - it->first);
+}
+
 }  // namespace scnvme::platform

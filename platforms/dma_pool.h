@@ -15,6 +15,8 @@ class DmaPool {
   uint64_t allocate(uint64_t size, uint64_t align);
   /// Returns false for an address that is not an allocated block.
   bool release(uint64_t addr);
+  /// True when [addr, addr + size) lies inside one allocated block.
+  bool allocated(uint64_t addr, uint64_t size) const;
   uint64_t bytes_in_use() const { return in_use_; }
 
  private:

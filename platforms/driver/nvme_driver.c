@@ -12,7 +12,7 @@ enum {
 };
 enum { CC_EN = 1u << 0, CC_SHN_NORMAL = 1u << 14, CC_IOSQES = 6u << 16, CC_IOCQES = 4u << 20 };
 enum { CSTS_RDY = 1u << 0, CSTS_CFS = 1u << 1, CSTS_SHST_MASK = 3u << 2, CSTS_SHST_COMPLETE = 2u << 2 };
-enum { PCI_COMMAND = 0x04, PCI_CLASS = 0x09, PCI_BAR0 = 0x10, PCI_BAR1 = 0x14, PCI_CAP_PTR = 0x34 };
+enum { PCI_VENDOR = 0x00, PCI_COMMAND = 0x04, PCI_CLASS = 0x09, PCI_BAR0 = 0x10, PCI_BAR1 = 0x14, PCI_CAP_PTR = 0x34 };
 enum { PCI_CMD_MEM = 1u << 1, PCI_CMD_BUS_MASTER = 1u << 2, PCI_CMD_INTX_DISABLE = 1u << 10 };
 enum { CAP_MSI = 0x05, CAP_PCIE = 0x10, CAP_MSIX = 0x11 };
 enum { ADM_DELETE_SQ = 0x00, ADM_CREATE_SQ = 0x01, ADM_DELETE_CQ = 0x04, ADM_CREATE_CQ = 0x05, ADM_IDENTIFY = 0x06,
@@ -402,12 +402,12 @@ static int create_io_queues(nvme_driver* drv) {
   }
   /* CIDs: a pool per queue (a CID is free again when its completion is reaped; the controller
    * completes commands in any order, so the SQ slot cannot serve as the CID). */
-  uint64_t cid_bus = 0;
-  uint16_t* cids = (uint16_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)(2u * entries * n), 64, &cid_bus);
+  uint16_t* cids = (uint16_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)(2u * entries * n), 64, &drv->cid_pools_bus);
   if (!cids) {
     fail(drv, "out of memory for CID pools");
     return -1;
   }
+  drv->cid_pools = cids;
   for (unsigned q = 1; q <= n; ++q) {
     nvme_queue* cq = &drv->cq[q];
     nvme_queue* sq = &drv->sq[q];
@@ -591,5 +591,204 @@ int nvme_shutdown(nvme_driver* drv) {
     return -1;
   }
   scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "shutdown complete");
+  return 0;
+}
+
+/* --- release, FLR, hand-over --- */
+
+void nvme_release(nvme_driver* drv) {
+  for (unsigned q = 1; q <= NVME_DRV_MAX_QUEUES; ++q) {
+    scnvme_hal_dma_free(drv->dev, drv->sq[q].entries);
+    scnvme_hal_dma_free(drv->dev, drv->cq[q].entries);
+    drv->sq[q].entries = drv->cq[q].entries = NULL;
+  }
+  scnvme_hal_dma_free(drv->dev, drv->asq.entries);
+  scnvme_hal_dma_free(drv->dev, drv->acq.entries);
+  scnvme_hal_dma_free(drv->dev, drv->prp_lists);
+  scnvme_hal_dma_free(drv->dev, drv->cid_pools);
+  drv->asq.entries = drv->acq.entries = NULL;
+  drv->prp_lists = NULL;
+  drv->cid_pools = NULL;
+  drv->io_queues = 0;
+}
+
+int nvme_function_level_reset(nvme_driver* drv) {
+  scnvme_hal_device* dev = drv->dev;
+  const unsigned pcie = find_capability(drv, CAP_PCIE);
+  if (!pcie || !((scnvme_hal_cfg_read32(dev, pcie + 4) >> 28) & 1)) { /* Device Capabilities: FLR capable */
+    fail(drv, "the function does not support Function Level Reset");
+    return -1;
+  }
+  const uint16_t devctl = scnvme_hal_cfg_read16(dev, pcie + 8);
+  scnvme_hal_cfg_write16(dev, pcie + 8, (uint16_t)(devctl | (1u << 15)));
+  scnvme_hal_delay_ns(dev, 100ull * 1000 * 1000);
+  if (scnvme_hal_cfg_read16(dev, PCI_VENDOR) == 0xFFFF) {
+    fail(drv, "the function did not come back within 100 ms of the Function Level Reset");
+    return -1;
+  }
+  drv->bar0 = 0;
+  drv->io_queues = 0;
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "function level reset done");
+  return 0;
+}
+
+static void save_queue(const nvme_queue* q, nvme_queue_state* s) {
+  s->id = q->id;
+  s->size = q->size;
+  s->bus = q->bus;
+  s->index = q->index;
+  s->phase = q->phase;
+  s->vector = q->vector;
+  s->outstanding = q->outstanding;
+  s->free_count = q->free_count;
+}
+
+static int restore_queue(nvme_driver* drv, nvme_queue* q, const nvme_queue_state* s, uint32_t entry_size, const char* what) {
+  memset(q, 0, sizeof *q);
+  q->id = s->id;
+  q->size = s->size;
+  q->bus = s->bus;
+  q->index = s->index;
+  q->phase = s->phase;
+  q->vector = s->vector;
+  q->outstanding = s->outstanding;
+  q->free_count = s->free_count;
+  if (s->size < 2 || s->size > NVME_DRV_MAX_QUEUE_ENTRIES || s->index >= s->size || s->phase > 1 || s->outstanding >= s->size) {
+    fail(drv, "hand-over state: %s %u is inconsistent (size %u, index %u, phase %u, outstanding %u)", what, s->id, s->size, s->index,
+         s->phase, s->outstanding);
+    return -1;
+  }
+  q->entries = (uint8_t*)scnvme_hal_dma_map(drv->dev, s->bus, (size_t)s->size * entry_size);
+  if (!q->entries) {
+    fail(drv, "hand-over state: %s %u at bus address 0x%llx is not allocated DMA memory", what, s->id, (unsigned long long)s->bus);
+    return -1;
+  }
+  return 0;
+}
+
+int nvme_save_state(nvme_driver* drv, nvme_handover_state* st) {
+  const uint32_t csts = rd32(drv, REG_CSTS);
+  if (!(csts & CSTS_RDY) || (csts & CSTS_CFS)) {
+    fail(drv, "cannot hand over: the controller is not ready (CSTS 0x%x)", csts);
+    return -1;
+  }
+  for (unsigned q = 1; q <= drv->io_queues; ++q) sq_ring(drv, &drv->sq[q]);
+  memset(st, 0, sizeof *st);
+  st->magic = NVME_HANDOVER_MAGIC;
+  st->version = NVME_HANDOVER_VERSION;
+  st->bytes = (uint32_t)sizeof *st;
+  st->opt = drv->opt;
+  st->bar0 = drv->bar0;
+  st->cap = drv->cap;
+  st->ready_timeout_ns = drv->ready_timeout_ns;
+  st->page_size = drv->page_size;
+  st->max_transfer = drv->max_transfer;
+  st->prp_lists_bus = drv->prp_lists_bus;
+  st->list_stride = drv->list_stride;
+  st->cid_pools_bus = drv->cid_pools_bus;
+  st->version_reg = drv->version;
+  st->dstrd = drv->dstrd;
+  st->irq = (uint32_t)drv->irq;
+  st->vectors = drv->vectors;
+  st->io_queues = drv->io_queues;
+  st->nn = drv->nn;
+  st->sgls = drv->sgls;
+  st->sgl = (uint32_t)drv->sgl;
+  st->namespaces = drv->namespaces;
+  st->next_cid = drv->next_cid;
+  st->vid = drv->vid;
+  st->mdts = drv->mdts;
+  memcpy(st->serial, drv->serial, sizeof st->serial);
+  memcpy(st->model, drv->model, sizeof st->model);
+  memcpy(st->firmware, drv->firmware, sizeof st->firmware);
+  save_queue(&drv->asq, &st->asq);
+  save_queue(&drv->acq, &st->acq);
+  for (unsigned q = 1; q <= drv->io_queues; ++q) {
+    save_queue(&drv->sq[q], &st->sq[q]);
+    save_queue(&drv->cq[q], &st->cq[q]);
+  }
+  memcpy(st->ns, drv->ns, sizeof st->ns);
+  unsigned outstanding = 0;
+  for (unsigned q = 1; q <= drv->io_queues; ++q) outstanding += drv->sq[q].outstanding;
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "state saved for hand-over: %u I/O queue pair(s), %u command(s) in flight",
+                 drv->io_queues, outstanding);
+  return 0;
+}
+
+int nvme_restore(nvme_driver* drv, scnvme_hal_device* dev, const nvme_handover_state* st) {
+  memset(drv, 0, sizeof *drv);
+  drv->dev = dev;
+  if (st->magic != NVME_HANDOVER_MAGIC || st->version != NVME_HANDOVER_VERSION || st->bytes != sizeof *st) {
+    fail(drv, "not a hand-over state of this driver (magic 0x%08x, version %u, %u bytes; expected 0x%08x, %u, %u)", st->magic,
+         st->version, st->bytes, NVME_HANDOVER_MAGIC, NVME_HANDOVER_VERSION, (unsigned)sizeof *st);
+    return -1;
+  }
+  if (st->io_queues > NVME_DRV_MAX_QUEUES || st->namespaces > NVME_DRV_MAX_NAMESPACES || st->irq > NVME_IRQ_POLL) {
+    fail(drv, "hand-over state: %u I/O queues, %u namespaces, interrupt mode %u out of range", st->io_queues, st->namespaces, st->irq);
+    return -1;
+  }
+  drv->opt = st->opt;
+  drv->bar0 = st->bar0;
+  drv->cap = st->cap;
+  drv->ready_timeout_ns = st->ready_timeout_ns;
+  drv->page_size = st->page_size;
+  drv->max_transfer = st->max_transfer;
+  drv->prp_lists_bus = st->prp_lists_bus;
+  drv->list_stride = st->list_stride;
+  drv->cid_pools_bus = st->cid_pools_bus;
+  drv->version = st->version_reg;
+  drv->dstrd = st->dstrd;
+  drv->irq = (nvme_irq_mode)st->irq;
+  drv->vectors = st->vectors;
+  drv->nn = st->nn;
+  drv->sgls = st->sgls;
+  drv->sgl = (int)st->sgl;
+  drv->namespaces = st->namespaces;
+  drv->next_cid = st->next_cid;
+  drv->vid = st->vid;
+  drv->mdts = st->mdts;
+  memcpy(drv->serial, st->serial, sizeof drv->serial);
+  memcpy(drv->model, st->model, sizeof drv->model);
+  memcpy(drv->firmware, st->firmware, sizeof drv->firmware);
+  memcpy(drv->ns, st->ns, sizeof drv->ns);
+
+  /* The function must still be configured as the predecessor left it. */
+  const uint64_t bar = ((uint64_t)scnvme_hal_cfg_read32(dev, PCI_BAR1) << 32) | (scnvme_hal_cfg_read32(dev, PCI_BAR0) & ~0xFull);
+  const uint16_t cmd = scnvme_hal_cfg_read16(dev, PCI_COMMAND);
+  if (bar != drv->bar0 || (cmd & (PCI_CMD_MEM | PCI_CMD_BUS_MASTER)) != (PCI_CMD_MEM | PCI_CMD_BUS_MASTER)) {
+    fail(drv, "hand-over: BAR0 0x%llx (saved 0x%llx) or PCI Command 0x%04x changed since the state was saved",
+         (unsigned long long)bar, (unsigned long long)drv->bar0, cmd);
+    return -1;
+  }
+  const uint32_t cc = rd32(drv, REG_CC), csts = rd32(drv, REG_CSTS);
+  if (!(cc & CC_EN) || !(csts & CSTS_RDY) || (csts & CSTS_CFS)) {
+    fail(drv, "hand-over: the controller is no longer enabled and ready (CC 0x%x, CSTS 0x%x)", cc, csts);
+    return -1;
+  }
+  if (restore_queue(drv, &drv->asq, &st->asq, 64, "admin SQ") || restore_queue(drv, &drv->acq, &st->acq, 16, "admin CQ")) return -1;
+  if (st->io_queues) {
+    const uint32_t entries = st->sq[1].size;
+    drv->cid_pools = (uint16_t*)scnvme_hal_dma_map(dev, st->cid_pools_bus, (size_t)2u * entries * st->io_queues);
+    const uint64_t lists = st->list_stride * entries * st->io_queues;
+    drv->prp_lists = (uint8_t*)scnvme_hal_dma_map(dev, st->prp_lists_bus, (size_t)lists);
+    if (!drv->cid_pools || !drv->prp_lists) {
+      fail(drv, "hand-over state: the CID pools (0x%llx) or PRP lists (0x%llx) are not allocated DMA memory",
+           (unsigned long long)st->cid_pools_bus, (unsigned long long)st->prp_lists_bus);
+      return -1;
+    }
+  }
+  for (unsigned q = 1; q <= st->io_queues; ++q) {
+    if (restore_queue(drv, &drv->sq[q], &st->sq[q], 64, "SQ") || restore_queue(drv, &drv->cq[q], &st->cq[q], 16, "CQ")) return -1;
+    if (st->sq[q].size != st->sq[1].size || st->sq[q].free_count >= st->sq[q].size) {
+      fail(drv, "hand-over state: SQ %u's size or free CID count is inconsistent", q);
+      return -1;
+    }
+    drv->sq[q].free_cids = drv->cid_pools + (size_t)(q - 1) * st->sq[q].size;
+  }
+  drv->io_queues = st->io_queues;
+  unsigned outstanding = 0;
+  for (unsigned q = 1; q <= drv->io_queues; ++q) outstanding += drv->sq[q].outstanding;
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "took the controller over: %u I/O queue pair(s), %u command(s) in flight",
+                 drv->io_queues, outstanding);
   return 0;
 }

@@ -90,6 +90,8 @@ typedef struct {
   uint8_t* prp_lists;
   uint64_t prp_lists_bus;
   uint64_t list_stride;
+  uint16_t* cid_pools;  /* the I/O SQs' free CIDs, io_queue_entries per queue */
+  uint64_t cid_pools_bus;
   char error[256];      /* why the last call failed */
 } nvme_driver;
 
@@ -112,6 +114,61 @@ int nvme_io_reap(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned ma
 
 /* Deletes the I/O queues and shuts down with CC.SHN = normal; 0 on success. */
 int nvme_shutdown(nvme_driver* drv);
+
+/* Frees the driver's DMA memory (queues, PRP lists, CID pools). Only once the controller no
+ * longer uses it: after nvme_shutdown() or a reset, never after nvme_save_state(). */
+void nvme_release(nvme_driver* drv);
+
+/* PCIe Function Level Reset (Device Control "Initiate FLR"), then the 100 ms the function may
+ * take before it answers again (PCIe Base 6.6.2). The function returns to its power-on state:
+ * BAR0, bus mastering, interrupts and the controller are unconfigured; nvme_init() brings it up
+ * again. 0 on success, -1 when the function has no FLR capability or does not come back. */
+int nvme_function_level_reset(nvme_driver* drv);
+
+/* --- Driver hand-over without controller reset ---
+ * The "keepalive" servicing flow of hypervisor NVMe drivers: the running instance saves its
+ * state and stops while the controller stays enabled (CC.EN = 1, no reset, queues and commands
+ * in flight untouched); a new instance restores that state and carries on, reaping the
+ * completions of the commands its predecessor submitted. The queues, PRP lists and CID pools stay
+ * where they are in DMA memory. The state holds bus addresses, no pointers: it may be copied as
+ * bytes (to another process, or a file). The caller keeps its own per-command context by CID. */
+#define NVME_HANDOVER_MAGIC 0x4E564D48u /* "NVMH" */
+#define NVME_HANDOVER_VERSION 1u
+
+typedef struct {
+  uint16_t id;
+  uint32_t size;
+  uint64_t bus;
+  uint32_t index;       /* SQ: tail; CQ: head */
+  uint8_t phase;        /* CQ: expected phase tag */
+  uint32_t vector;
+  uint32_t outstanding; /* SQ: submitted, not completed */
+  uint32_t free_count;  /* I/O SQ: CIDs free in the pool */
+} nvme_queue_state;
+
+typedef struct {
+  uint32_t magic, version, bytes; /* NVME_HANDOVER_MAGIC, NVME_HANDOVER_VERSION, sizeof */
+  nvme_driver_options opt;
+  uint64_t bar0, cap, ready_timeout_ns, page_size, max_transfer, prp_lists_bus, list_stride, cid_pools_bus;
+  uint32_t version_reg, dstrd, irq, vectors, io_queues, nn, sgls, sgl, namespaces;
+  uint16_t next_cid, vid;
+  uint8_t mdts;
+  char serial[21], model[41], firmware[9];
+  nvme_queue_state asq, acq;
+  nvme_queue_state sq[NVME_DRV_MAX_QUEUES + 1], cq[NVME_DRV_MAX_QUEUES + 1];
+  nvme_namespace ns[NVME_DRV_MAX_NAMESPACES];
+} nvme_handover_state;
+
+/* Rings every doorbell still pending and records the instance's state in *st; afterwards this
+ * instance must not be used (nor released). No admin command may be in progress. 0 on success,
+ * -1 when the controller is not in a state to hand over (not ready, or CSTS.CFS). */
+int nvme_save_state(nvme_driver* drv, nvme_handover_state* st);
+
+/* Builds a new instance on `dev` from a saved state without touching CC: checks that the state
+ * is one (magic, version, size), that BAR0 is still where it was with memory space and bus
+ * mastering on, that the controller is still enabled and ready (CC.EN, CSTS.RDY, no CSTS.CFS),
+ * and maps the queues' memory (scnvme_hal_dma_map). 0 on success, -1 with drv->error set. */
+int nvme_restore(nvme_driver* drv, scnvme_hal_device* dev, const nvme_handover_state* st);
 
 const char* nvme_status_string(uint16_t status);
 

@@ -92,6 +92,11 @@ void scnvme_hal_dma_free(scnvme_hal_device* d, void* cpu_ptr) {
   d->pool.release(static_cast<uint64_t>(static_cast<uint8_t*>(cpu_ptr) - d->ram) + d->ram_base);
 }
 
+void* scnvme_hal_dma_map(scnvme_hal_device* d, uint64_t bus_addr, size_t size) {
+  if (!d->pool.allocated(bus_addr, size)) return nullptr;
+  return d->ram + (bus_addr - d->ram_base);
+}
+
 int scnvme_hal_msi_message(scnvme_hal_device* d, unsigned vector, uint64_t* address, uint32_t* data) {
   if (vector >= d->vector_count) return -1;
   if (address) *address = d->msi_address;

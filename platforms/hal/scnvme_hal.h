@@ -43,6 +43,10 @@ uint64_t scnvme_hal_bus_errors(scnvme_hal_device* dev);
  * memory is zeroed. align must be a power of two. */
 void* scnvme_hal_dma_alloc(scnvme_hal_device* dev, size_t size, size_t align, uint64_t* bus_addr);
 void scnvme_hal_dma_free(scnvme_hal_device* dev, void* cpu_ptr);
+/* The CPU pointer of DMA memory allocated earlier, by bus address: how a driver instance that
+ * takes a device over reaches the queues its predecessor left in memory. NULL unless
+ * [bus_addr, bus_addr + size) lies inside one block that is still allocated. */
+void* scnvme_hal_dma_map(scnvme_hal_device* dev, uint64_t bus_addr, size_t size);
 
 /* Interrupts. Device-local vector v of MSI-X/MSI is raised by the message that
  * scnvme_hal_msi_message() gives for v; INTx arrives as vector 0. */
