@@ -167,6 +167,27 @@ std::vector<JobKey> make_keys() {
          if (!parse_time(v, 1, w.power_loss_at_s))
            throw BadValue{"--power_loss_at=" + v + ": expected seconds >= 0 (e.g. 0.0002)"};
        }},
+      {"handover_at",
+       "replace the host driver at this simulated time (seconds; 0: never), the way --handover says; the jobs pause and go on",
+       "0", false, true,
+       [](JobOptions&, WorkloadOptions& w, const std::string& v) {
+         if (!parse_time(v, 1, w.handover.at_s))
+           throw BadValue{"--handover_at=" + v + ": expected seconds >= 0 (e.g. 0.0005)"};
+       }},
+      {"handover",
+       "how --handover_at replaces the driver: keepalive (state handed over, controller stays enabled, commands in flight "
+       "complete on the new instance) or reset (drain, shutdown, FLR, re-initialisation)",
+       "keepalive", false, true,
+       [](JobOptions&, WorkloadOptions& w, const std::string& v) {
+         if (v != "keepalive" && v != "reset") throw BadValue{"--handover=" + v + ": expected keepalive or reset"};
+         w.handover.keepalive = v == "keepalive";
+       }},
+      {"handover_gap", "time with no driver during --handover_at (seconds, or with a unit: 100us)", "100us", false, true,
+       [](JobOptions&, WorkloadOptions& w, const std::string& v) {
+         double s = 0;
+         if (!parse_time(v, 1, s) || s > 10) throw BadValue{"--handover_gap=" + v + ": expected a time from 0 to 10 s (e.g. 100us)"};
+         w.handover.gap_s = s;
+       }},
   };
 }
 

@@ -43,6 +43,7 @@ int sc_main(int argc, char* argv[]) {
     sim::TraceOutputs traces(opt, top.controller(0));
     const auto built = std::chrono::steady_clock::now();
     sim::schedule_namespace_events(top, opt.namespace_events);
+    sim::schedule_faults(top, opt.faults);
     uint64_t total_ios = 0;
     double end_sim_s = 0;
     sim::Progress::bounds(opt.workload, total_ios, end_sim_s);
@@ -52,6 +53,12 @@ int sc_main(int argc, char* argv[]) {
     sc_core::sc_start();
     progress.finish();
     traces.close();
+    sim::collect_fault_counts(top, opt.faults);
+    for (const sim::FaultSpec& f : opt.faults)
+      if (!f.error.empty()) {
+        std::cerr << "scnvme-sim: " << f.source << "=" << f.text << ": " << f.error << "\n";
+        return 2;
+      }
     const auto stats = top.controller(0).stats();
     const ControllerConfig& cc = top.controller(0).config();
     sim::ControllerFigures ctrl;
@@ -81,6 +88,9 @@ int sc_main(int argc, char* argv[]) {
     if (run.ok) {
       sim::print_summary(std::cout, opt, run, ctrl, host);
       traces.print(std::cout);
+    } else if (!opt.faults.empty()) {
+      sim::print_faults(std::cout, opt.faults);  // what was injected before the run failed
+      std::cout << "\n";
     }
     if (!opt.timeseries_path.empty()) {
       std::string error;

@@ -30,7 +30,7 @@ constexpr unsigned kMaxQueuePairs = 64;  // the reference driver's
 bool apply_job_file(const JobFile& file, const std::map<std::string, std::string>& cli, SimOptions& opt, std::string& error) {
   WorkloadOptions& w = opt.workload;
   w.jobs.clear();
-  std::string power_loss_text = "0";
+  std::map<std::string, std::string> run_wide;  // run-wide keys given (power_loss_at, handover*)
   for (const auto& section : file.jobs) {
     JobOptions j;
     j.name = section.name;
@@ -59,7 +59,7 @@ bool apply_job_file(const JobFile& file, const std::map<std::string, std::string
         return false;
       }
       used[key] = e.value;
-      if (k->run_wide) power_loss_text = e.value;
+      if (k->run_wide) run_wide[key] = e.value;
     }
     for (const auto& [key, value] : cli) {
       try {
@@ -69,7 +69,7 @@ bool apply_job_file(const JobFile& file, const std::map<std::string, std::string
         return false;
       }
       used[key] = value;
-      if (find_job_key(key)->run_wide) power_loss_text = value;
+      if (find_job_key(key)->run_wide) run_wide[key] = value;
     }
     if (!j.bssplit.empty() && !cli.count("bssplit") && cli.count("bs")) j.bssplit.clear();  // --bs wins over the file's split
     for (const auto& k : job_keys()) {
@@ -81,7 +81,8 @@ bool apply_job_file(const JobFile& file, const std::map<std::string, std::string
   }
   // The configuration's workload keys: the first job's (each job's are in the report).
   for (const auto& [key, value] : w.jobs.front().effective) opt.effective[key] = value;
-  opt.effective["power_loss_at"] = power_loss_text;
+  for (const auto& k : job_keys())
+    if (k.run_wide) opt.effective[k.name] = run_wide.count(k.name) ? run_wide[k.name] : k.default_text;
   return true;
 }
 
@@ -159,7 +160,7 @@ bool parse_log_patterns(const po::variables_map& vm, SimOptions& opt, std::ostre
     }
     if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return name_matches(pattern, n); })) {
       err << "scnvme-sim: --log=" << list << ": '" << pattern
-          << "' matches no trace point or guest error (groups: reg.*, cfg.*, cmd.*, irq.*, ctrl.*, queue.*, guest.*; see README, Diagnosing a driver)\n";
+          << "' matches no trace point or guest error (groups: reg.*, cfg.*, cmd.*, irq.*, ctrl.*, queue.*, fault.*, guest.*; see README, Diagnosing a driver)\n";
       return false;
     }
     opt.log_patterns.push_back(pattern);
@@ -356,7 +357,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       "log-level", po::value<std::string>()->default_value("warn"), "error, warn, info or debug (model and driver logs)")(
       "log", po::value<std::string>(),
       "comma-separated names or patterns (* and ?) of trace points and guest errors to report at any --log-level, "
-      "e.g. 'cmd.*,guest.*' (groups: reg, cfg, cmd, irq, ctrl, queue, guest)")(
+      "e.g. 'cmd.*,guest.*' (groups: reg, cfg, cmd, irq, ctrl, queue, fault, guest)")(
       "jobfile", po::value<std::string>(), "fio job file (also the positional argument)")(
       "progress", po::value<std::string>()->default_value("auto"),
       "progress line on stderr: auto (when stderr is a terminal), always or never")(
@@ -370,7 +371,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       "timeseries_interval", po::value<std::string>()->default_value("0"),
       "--timeseries interval in simulated seconds (1e-6..3600; 0: a hundredth of the measured period)")(
       "namespace_event", po::value<std::vector<std::string>>()->composing(),
-      "hot-plug scenario (repeatable): add:NSID:SIZE@SECONDS, remove:NSID@SECONDS or resize:NSID:SIZE@SECONDS");
+      "hot-plug scenario (repeatable): add:NSID:SIZE@SECONDS, remove:NSID@SECONDS or resize:NSID:SIZE@SECONDS")(
+      "fault", po::value<std::vector<std::string>>()->composing(),
+      "fault injection on controller 0 (repeatable; also `fault = SPEC` lines in a profile's [faults] section): "
+      "KIND[:key=value,...] with KIND fail, media, delay, hang, drop_irq, spurious_irq, fatal or remove, and at=TIME "
+      "(e.g. fail:opcode=2,sqid=1,count=3,status=0x281; see README, Fault injection)");
   po::options_description model_desc("Model (--section.key=value; also in --profile)");
   for (const auto& o : model) model_desc.add_options()(o.name.c_str(), po::value<std::string>()->default_value(o.default_text), o.help.c_str());
   po::options_description wl_desc("Workload (fio option names; on the command line they apply to every job of a job file)");
@@ -404,6 +409,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       }
       po::options_description profile_desc;
       for (const auto& o : model) profile_desc.add_options()(o.name.c_str(), po::value<std::string>(), "");
+      profile_desc.add_options()("faults.fault", po::value<std::vector<std::string>>()->composing(), "");  // repeatable
       try {
         po::store(po::parse_config_file(ini, profile_desc), profile);
       } catch (const po::error& e) {
@@ -462,6 +468,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     }
   }
   if (!apply_replay_options(vm, cli, opt, err)) return ParseOutcome::BadInput;  // --replay (replay.cpp)
+  if (w.handover.at_s > 0 && w.power_loss_at_s > 0) {
+    err << "scnvme-sim: --handover_at with --power_loss_at: one disruption per run (the power loss's recovery pass "
+           "assumes the driver that ran the jobs)\n";
+    return ParseOutcome::BadInput;
+  }
   for (const auto& j : w.jobs) {
     if (j.iodepth >= opt.driver.io_queue_entries) {
       err << "scnvme-sim: --iodepth=" << j.iodepth << ": at most --driver.queue_entries - 1 = " << opt.driver.io_queue_entries - 1
@@ -515,6 +526,21 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
         return ParseOutcome::BadInput;
       }
       opt.namespace_events.push_back(e);
+    }
+  }
+  // Fault specs (fault_options.h): the profile's, then the command line's.
+  for (const auto& [key, source] : {std::pair<const char*, std::string>{"faults.fault", "--profile " + profile_path + " [faults] fault"},
+                                    std::pair<const char*, std::string>{"fault", "--fault"}}) {
+    const po::variables_map& from = std::string(key) == "fault" ? vm : profile;
+    if (!from.count(key)) continue;
+    for (const std::string& text : from[key].as<std::vector<std::string>>()) {
+      FaultSpec f;
+      std::string error;
+      if (!parse_fault_spec(text, source, f, error)) {
+        err << "scnvme-sim: " << error << "\n";
+        return ParseOutcome::BadInput;
+      }
+      opt.faults.push_back(f);
     }
   }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "driver/nvme_driver.h"
+#include "fault_options.h"
 #include "namespace_events.h"
 #include "reference_platform.h"
 #include "workload.h"
@@ -29,6 +30,7 @@ struct SimOptions {
   std::string progress = "auto";  // progress line on stderr: auto (a terminal), always, never
   uint64_t seed = 1;
   std::vector<NamespaceEvent> namespace_events;  // --namespace_event, in the order given
+  std::vector<FaultSpec> faults;                 // [faults] fault = ... of --profile, then --fault
   std::map<std::string, std::string> effective;  // every option with the value used
 };
 

@@ -407,6 +407,14 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
     os << "power loss at " << fmt("%.6f", run.power_loss.at_s) << " s: after recovery " << run.power_loss.chunks_checked
        << " written blocks checked, " << run.power_loss.lost_writes << " newest writes lost (not yet durable), "
        << run.power_loss.mismatches << " blocks without their durable data\n";
+  if (opt.workload.handover.at_s > 0) {
+    const HandoverResult& h = run.handover;
+    if (!h.happened)
+      os << "hand-over at " << fmt("%.6f", opt.workload.handover.at_s) << " s: not reached (the jobs ended first)\n";
+    else
+      os << "hand-over (" << h.mode << ") at " << fmt("%.6f", h.at_s) << " s: " << h.jobs_paused << " jobs paused for "
+         << fmt("%.1f", h.paused_ns / 1e3) << " us, " << h.in_flight << " commands in flight handed over; every command completed once\n";
+  }
   os << "simulated time " << fmt("%.3f", run.sim_time_s * 1e3) << " ms; " << t.all.count() << " I/Os; controller completed "
      << ctrl.commands_completed << " commands, sent " << ctrl.interrupts_sent << " interrupts";
   if (ctrl.guest_errors) os << ", reported " << ctrl.guest_errors << " guest errors";
@@ -420,6 +428,7 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
      << ctrl.data_buffer_bytes / 1024 << " KiB";
   if (ctrl.flash.enabled) print_flash(os, ctrl.flash);
   print_guest_errors(os, ctrl.guest_error_records);
+  print_faults(os, opt.faults);
   for (const NamespaceEvent& e : opt.namespace_events) {
     os << "\nnamespace event " << e.text << ": "
        << (!e.done ? "not reached (the run ended first)" : e.accepted ? "done" : "refused: " + e.error);
@@ -477,6 +486,13 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"jobs", jobs},
         {"stages_ns", stages_json(all_stages(run))},
         {"verify", {{"mode", verify_text(opt.workload)}, {"failures", verify_failures}}},
+        {"handover",
+         {{"happened", run.handover.happened},
+          {"mode", opt.workload.handover.keepalive ? "keepalive" : "reset"},
+          {"at_s", opt.workload.handover.at_s},
+          {"jobs_paused", run.handover.jobs_paused},
+          {"in_flight", run.handover.in_flight},
+          {"paused_ns", run.handover.paused_ns}}},
         {"power_loss",
          {{"happened", run.power_loss.happened},
           {"at_s", run.power_loss.at_s},
@@ -508,6 +524,7 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
   for (const NamespaceEvent& e : opt.namespace_events)
     events.push_back({{"event", e.text}, {"at_s", e.at_s}, {"done", e.done}, {"accepted", e.accepted}, {"error", e.error}});
   doc["results"]["namespace_events"] = events;
+  doc["results"]["faults"] = faults_json(opt.faults);
   std::ofstream out(path);
   if (!out) {
     error = "cannot write " + path;

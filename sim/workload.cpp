@@ -11,6 +11,7 @@
 
 #include <systemc>
 
+#include "handover.h"
 #include "replay.h"
 
 namespace scnvme::sim {
@@ -172,9 +173,14 @@ struct Clock {
   uint64_t first = 0, last = 0;
 };
 
-void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& out, RunResult& run, Clock& clock,
+void run_job(DriverSlot& slot, Job& job, const WorkloadOptions& wl, JobResult& out, RunResult& run, Clock& clock,
              const ProgressHook& progress) {
-  scnvme_hal_device* dev = drv.dev;
+  slot.enter();
+  struct Leave {
+    DriverSlot& slot;
+    ~Leave() { slot.leave(); }
+  } leave{slot};
+  scnvme_hal_device* dev = slot.driver().dev;
   const JobOptions& o = *job.opt;
   const unsigned q = job.index + 1;
   const uint32_t nsid = job.ns->nsid;
@@ -203,7 +209,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
   }
   std::vector<unsigned> free_buffers;
   for (unsigned i = o.iodepth; i > 0; --i) free_buffers.push_back(i - 1);
-  std::vector<InFlight> inflight(drv.sq[q].size);
+  std::vector<InFlight> inflight(slot.driver().sq[q].size);
   // The unit ranges of the data I/Os in flight, by buffer (at most iodepth: a scan beats a tree).
   std::vector<std::pair<uint64_t, uint64_t>> busy_ranges(o.iodepth, {0, 0});
   auto in_flight = [&](uint64_t first, uint64_t count) {
@@ -249,10 +255,14 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
   auto lba_of = [&](uint64_t unit) { return (job.base_unit + unit) * job.unit_blocks; };
 
   for (;;) {
+    // --handover_at: pause here (the driver instance may change meanwhile); a reset hand-over
+    // first lets what is in flight complete, submitting nothing new.
+    if (slot.requested() && slot.pause_if_requested(completed == issued)) continue;
+    nvme_driver& drv = slot.driver();
     uint64_t now = scnvme_hal_now_ns(dev);
     if (!measuring && now >= ramp_end_ns) start_measuring();
-    const bool more = may_issue(now);
-    if (!more && completed == issued) break;
+    const bool more = !slot.requested() && may_issue(now);
+    if (!more && completed == issued && !slot.requested()) break;
     if (think_pending && completed == issued) {
       // fio's thinktime: the I/Os of the batch have completed; think, then go on.
       scnvme_hal_delay_ns(dev, o.thinktime_us * 1000);
@@ -261,7 +271,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
     }
     unsigned prepared = 0;
     // A Flush every `fsync` completed writes (fio's fsync=N), one at a time.
-    if (o.fsync && writes_since_flush >= o.fsync && !flush_outstanding && !think_pending) {
+    if (!slot.requested() && o.fsync && writes_since_flush >= o.fsync && !flush_outstanding && !think_pending) {
       const int cid = nvme_io_prepare(&drv, q, kOpFlush, nsid, 0, 0, 0, 0);
       if (cid >= 0) {
         InFlight& f = inflight[static_cast<unsigned>(cid)];
@@ -278,7 +288,7 @@ void run_job(nvme_driver& drv, Job& job, const WorkloadOptions& wl, JobResult& o
         batch.push_back(cid);
       }
     }
-    while (!think_pending && !free_buffers.empty() && may_issue(now) && rate_allows(now)) {
+    while (more && !think_pending && !free_buffers.empty() && may_issue(now) && rate_allows(now)) {
       const bool write = writes_only || (mixed && (rng() % 100) >= o.rwmixread);
       const uint64_t bytes = pick_bs();
       const uint64_t k = bytes / job.unit;
@@ -511,7 +521,7 @@ void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driv
 
 void start_workload(platform::ReferencePlatform& platform, const nvme_driver_options& driver_opt, const WorkloadOptions& wl,
                     RunResult& result, ProgressHook progress) {
-  auto drv = std::make_shared<nvme_driver>();
+  auto slot = std::make_shared<DriverSlot>(std::make_unique<nvme_driver>());
   platform.controller(0).on_command_complete([&result](const CommandRecord& r) {
     if (r.sqid == 0) return;  // I/O commands only
     static const double ns_per_unit = sc_core::sc_get_time_resolution().to_seconds() * 1e9;
@@ -536,9 +546,22 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       }
     });
   }
-  platform.cpu().run("driver", [&platform, drv, driver_opt, wl, &result, progress] {
+  if (wl.handover.at_s > 0) {
+    platform.cpu().run("handover", [&platform, slot, &result, opt = wl.handover] {
+      sc_core::wait(sc_core::sc_time(opt.at_s, sc_core::SC_SEC));
+      if (!slot->wait_for_jobs()) return;  // the workload ended first
+      std::string error;
+      if (!slot->hand_over(opt, platform.hal(0), result.handover, error)) {
+        result.ok = false;
+        result.error = error;
+        sc_core::sc_stop();
+      }
+    });
+  }
+  platform.cpu().run("driver", [&platform, slot, driver_opt, wl, &result, progress] {
     scnvme_hal_device* dev = platform.hal(0);
-    if (nvme_init(drv.get(), dev, &driver_opt)) {
+    nvme_driver* drv = &slot->driver();
+    if (nvme_init(drv, dev, &driver_opt)) {
       result.ok = false;
       result.error = drv->error;
       sc_core::sc_stop();
@@ -552,7 +575,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     result.namespaces.assign(drv->ns, drv->ns + drv->namespaces);
     if (!wl.replay.path.empty()) {  // --replay: the trace instead of the jobs (replay.cpp)
       run_replay(*drv, wl, result, progress);
-      if (nvme_shutdown(drv.get()) && result.ok) {
+      if (nvme_shutdown(drv) && result.ok) {
         result.ok = false;
         result.error = drv->error;
       }
@@ -574,8 +597,8 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       const JobOptions& o = wl.jobs[s];
       if (s > 0 && o.stonewall) ++group;
       std::vector<const nvme_namespace*> targets;
-      for (unsigned n = 0; n < drv->namespaces; ++n)
-        if (o.nsid == 0 || drv->ns[n].nsid == o.nsid) targets.push_back(&drv->ns[n]);
+      for (const nvme_namespace& n : result.namespaces)  // (not the driver's: a hand-over replaces it)
+        if (o.nsid == 0 || n.nsid == o.nsid) targets.push_back(&n);
       if (targets.empty()) {
         result.ok = false;
         result.error = o.nsid ? "namespace " + std::to_string(o.nsid) + " is not active on the controller"
@@ -607,6 +630,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     if (result.ok) place_jobs(jobs, result);
     if (result.ok) {
       result.jobs = std::move(results);
+      slot->jobs_started();
       Clock clock;
       // Stonewall groups one after another; the instances of a group together.
       for (unsigned first = 0; first < instances && result.ok;) {
@@ -614,11 +638,13 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
         while (end < instances && jobs[end].group == jobs[first].group) ++end;
         sc_core::sc_join join;
         for (unsigned j = first; j < end; ++j)
-          join.add_process(sc_core::sc_spawn([&, j] { run_job(*drv, jobs[j], wl, result.jobs[j], result, clock, progress); },
+          join.add_process(sc_core::sc_spawn([&, j] { run_job(*slot, jobs[j], wl, result.jobs[j], result, clock, progress); },
                                              ("job" + std::to_string(j)).c_str()));
         join.wait();
         first = end;
       }
+      slot->jobs_ended();
+      drv = &slot->driver();  // a hand-over may have replaced the instance
       result.sim_time_s = clock.last > clock.first ? (clock.last - clock.first) / 1e9 : 0;
       result.measure_start_ns = clock.first;
       if (result.power_loss.happened) {
@@ -628,7 +654,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
         recover_and_check(*drv, dev, driver_opt, jobs, wl, result);
       }
     }
-    if (nvme_shutdown(drv.get()) && result.ok) {
+    if (nvme_shutdown(drv) && result.ok) {
       result.ok = false;
       result.error = drv->error;
     }

@@ -13,6 +13,7 @@
 #include "driver/nvme_driver.h"
 #include "reference_platform.h"
 #include "distributions.h"
+#include "handover.h"
 #include "statistics.h"
 #include "verify.h"
 
@@ -73,6 +74,7 @@ struct WorkloadOptions {
   std::vector<JobOptions> jobs{JobOptions{}};
   ReplayOptions replay;
   double power_loss_at_s = 0;    // simulated time of a power loss (0: none); then recover and verify
+  HandoverOptions handover;      // --handover_at: the driver replaced mid-run (sim/handover.h)
   bool writes_durable = false;   // the controller has no volatile write cache
   uint64_t seed = 1;
   bool keep_completions = false; // record every counted completion (for --timeseries)
@@ -165,6 +167,7 @@ struct RunResult {
   std::string interrupt_mode;
   std::vector<nvme_namespace> namespaces;
   PowerLossResult power_loss;
+  HandoverResult handover;
   StageStats stages;
   ReplayResult replay;
 };

@@ -13,6 +13,7 @@
 // specification prescribes; nothing the host does aborts the simulation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +27,7 @@
 
 #include "scnvme/config.h"
 #include "scnvme/diagnostics.h"
+#include "scnvme/faults.h"
 #include "scnvme/flash_stats.h"
 #include "scnvme/trace.h"
 
@@ -118,7 +120,8 @@ class Controller : public sc_core::sc_module {
 
   /// Power loss and restore, as a platform's power model signals it: data not yet durable (in the
   /// volatile write cache) is lost, an unsafe shutdown is counted unless the host completed a
-  /// shutdown, and the controller and its PCI function return to their power-on state.
+  /// shutdown, and the controller and its PCI function return to their power-on state (this also
+  /// ends a surprise_remove()).
   void power_loss();
 
   /// Namespace hot-plug, as a platform's storage changes: callable from a SystemC process or
@@ -137,6 +140,32 @@ class Controller : public sc_core::sc_module {
   bool add_namespace(const NamespaceConfig& config);
   bool remove_namespace(uint32_t nsid);
   bool resize_namespace(uint32_t nsid, uint64_t size_bytes);
+
+  /// Fault injection (scnvme/faults.h), callable from a SystemC process or between sc_start()
+  /// calls; each fault applies from the current simulation time. inject() arms a fault and returns
+  /// its id (the index in FaultStats::fired); ConfigError for a bad field (a probability outside
+  /// [0, 1], a success status, a zero delay, a namespace or LBA range that does not exist).
+  /// - CommandFailure: matching commands complete with the status, without executing.
+  /// - MediaError: the LBA range fails reads with Unrecovered Read Error until rewritten.
+  /// - CommandDelay: matching commands are held back (or forever); Abort and resets end them.
+  /// - InterruptDrop: the next MSI/MSI-X messages (of a vector) are lost.
+  /// Probabilistic choices draw from a generator seeded from ControllerConfig::seed.
+  std::size_t inject(const CommandFailure& fault);
+  std::size_t inject(const MediaError& fault);
+  std::size_t inject(const CommandDelay& fault);
+  std::size_t inject(const InterruptDrop& fault);
+  /// Sends an MSI/MSI-X message for `vector` with no new CQE behind it (left pending when the
+  /// vector is masked; nothing in INTx mode or for a vector that is not enabled).
+  void send_spurious_interrupt(uint16_t vector);
+  /// Sets CSTS.CFS: fetching stops and the commands in flight never complete, until a Controller
+  /// Level Reset (CC.EN 1 -> 0, FLR, NSSR) or power loss clears it.
+  void raise_fatal_status();
+  /// Surprise removal: from now on BAR0 and configuration reads return all ones and writes are
+  /// ignored, no DMA or interrupt leaves the device and the commands in flight never complete.
+  /// power_loss() re-inserts it in its power-on state.
+  void surprise_remove();
+  /// How often each kind of fault, and each injection, fired so far.
+  FaultStats fault_stats() const;
 
   const char* kind() const override { return "scnvme::Controller"; }
 

@@ -72,8 +72,9 @@ enum class TracePoint : uint8_t {
   CtrlFatal,      // ctrl.fatal     CSTS.CFS set
   QueueCreated,   // queue.created  I/O SQ or CQ created
   QueueDeleted,   // queue.deleted  I/O SQ or CQ deleted
+  FaultInjected,  // fault.injected an injected fault fired (scnvme/faults.h): kind and subject
 };
-constexpr std::size_t kTracePoints = static_cast<std::size_t>(TracePoint::QueueDeleted) + 1;
+constexpr std::size_t kTracePoints = static_cast<std::size_t>(TracePoint::FaultInjected) + 1;
 
 /// One catalogue entry: the stable name and what it means.
 struct CatalogueEntry {

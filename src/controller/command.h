@@ -38,6 +38,12 @@ struct Command {
   bool post_completion = true;  // false: the command completes later (AER) or never
   uint16_t error_location = 0xFFFF;  // Parameter Error Location: byte << 0 | bit << 8
   uint64_t error_lba = 0;
+  // An injected CommandDelay (controller/faults.cpp): held in its slot for `fault_delay`, or
+  // forever, before it executes.
+  bool fault_hold = false;
+  bool fault_never = false;
+  uint32_t fault_id = 0;
+  sc_core::sc_time fault_delay;
 
   void fail(spec::Status s, uint16_t byte_offset = 0xFFFF, uint8_t bit = 0) {
     status = s;

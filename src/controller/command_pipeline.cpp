@@ -108,6 +108,7 @@ void ControllerImpl::fetch_thread() {
     cmd.fetched_at = arrival;
     cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sc_core::sc_time_stamp();
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
+    if (faults.commands_armed() && cmd.status.ok()) fault_on_fetch(cmd);  // injected failure or delay
     cmd.claimed_at = sc_core::sc_time_stamp();
     ++busy_slots;
     trace.slots.set(busy_slots);
@@ -120,7 +121,7 @@ void ControllerImpl::slot_thread(unsigned index) {
   Command& cmd = slots[index];
   for (;;) {
     sc_core::wait(*slot_events[index]);
-    if (stale(cmd)) {
+    if (stale(cmd) || (cmd.fault_hold && !fault_hold(cmd))) {
       release(cmd);
       continue;
     }
@@ -143,6 +144,8 @@ void ControllerImpl::slot_thread(unsigned index) {
         release(cmd);
         continue;
       }
+      // An Abort or Delete I/O SQ may name a command an injected delay holds: it looks again.
+      if (!io && faults.held > 0) faults.wake.notify(sc_core::SC_ZERO_TIME);
       if (sqs[cmd.sqid].deleting) cmd.status = st::kAbortedSqDeletion;
       else io ? execute_io(cmd) : execute_admin(cmd);
     }
@@ -194,6 +197,7 @@ void ControllerImpl::complete(Command& cmd) {
   if (!cmd.status.ok()) {
     ++stats.commands_failed;
     cmd.status.more = true;  // details are in the Error Information log
+    if (faults.media_armed() && cmd.status.is(st::kUnrecoveredReadError)) fault_media_hit(cmd);
   }
   // A full CQ holds the completion back; so does a cleared Bus Master Enable (no writes upstream).
   while (!stale(cmd) && cqs[cqid].valid && (cqs[cqid].full() || !pci.bus_master_enabled())) {

@@ -41,7 +41,10 @@ FlashStats Controller::flash_stats() const { return impl_->flash ? impl_->flash-
 
 uint64_t Controller::bar0_address() const { return impl_->pci.bar0_address(); }
 bool Controller::memory_space_enabled() const { return impl_->pci.memory_space_enabled(); }
-void Controller::power_loss() { impl_->power_loss(); }
+void Controller::power_loss() {
+  impl_->faults.removed = false;  // power comes back with the device in its slot
+  impl_->power_loss();
+}
 bool Controller::add_namespace(const NamespaceConfig& config) { return impl_->hotplug_add(config); }
 bool Controller::remove_namespace(uint32_t nsid) { return impl_->hotplug_remove(nsid); }
 bool Controller::resize_namespace(uint32_t nsid, uint64_t size_bytes) { return impl_->hotplug_resize(nsid, size_bytes); }
@@ -50,15 +53,35 @@ std::vector<GuestErrorRecord> Controller::guest_errors() const { return impl_->d
 uint64_t Controller::guest_error_count(GuestError kind) const { return impl_->diag.count(kind); }
 void Controller::set_log_filter(const std::vector<std::string>& patterns) { impl_->diag.set_filter(patterns); }
 
+std::size_t Controller::inject(const CommandFailure& fault) { return impl_->faults.add(fault); }
+std::size_t Controller::inject(const MediaError& fault) { return impl_->inject_media(fault); }
+std::size_t Controller::inject(const CommandDelay& fault) { return impl_->faults.add(fault); }
+std::size_t Controller::inject(const InterruptDrop& fault) { return impl_->faults.add(fault); }
+void Controller::send_spurious_interrupt(uint16_t vector) { impl_->send_spurious_interrupt(vector); }
+void Controller::raise_fatal_status() { impl_->raise_fatal_status(); }
+void Controller::surprise_remove() { impl_->surprise_remove(); }
+FaultStats Controller::fault_stats() const { return impl_->faults.stats(); }
+
 void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
   if (callback) impl_->command_completed.push_back(std::move(callback));
 }
 void Controller::on_bar0_change(std::function<void(uint64_t, bool)> callback) { impl_->bar0_changed = std::move(callback); }
 
-void Controller::bar0_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) { impl_->bar0_access(trans, delay); }
-unsigned Controller::bar0_transport_dbg(tlm::tlm_generic_payload& trans) { return impl_->bar0_debug(trans); }
-void Controller::cfg_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) { impl_->cfg_access(trans, delay); }
-unsigned Controller::cfg_transport_dbg(tlm::tlm_generic_payload& trans) { return impl_->cfg_debug(trans); }
+// After a surprise removal nothing answers but the all-ones reads (ControllerImpl::removed_access).
+void Controller::bar0_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (impl_->faults.removed) return impl_->removed_access(trans, delay);
+  impl_->bar0_access(trans, delay);
+}
+unsigned Controller::bar0_transport_dbg(tlm::tlm_generic_payload& trans) {
+  return impl_->faults.removed ? impl_->removed_debug(trans) : impl_->bar0_debug(trans);
+}
+void Controller::cfg_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (impl_->faults.removed) return impl_->removed_access(trans, delay);
+  impl_->cfg_access(trans, delay);
+}
+unsigned Controller::cfg_transport_dbg(tlm::tlm_generic_payload& trans) {
+  return impl_->faults.removed ? impl_->removed_debug(trans) : impl_->cfg_debug(trans);
+}
 
 // Registers have side effects on every access: no DMI.
 bool Controller::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {

@@ -313,9 +313,14 @@ void ControllerImpl::controller_reset() {
 void ControllerImpl::function_level_reset() { reset_function(false); }
 
 void ControllerImpl::reset_function(bool conventional) {
+  // CSTS.NSSRO changes only with an NVM Subsystem Reset (NVMe Base 2.0, 3.1.3.6: its initial value
+  // is set by the last one) or the host's write-1-to-clear: a Function Level Reset keeps it. The
+  // conventional resets (NVM Subsystem Reset, power loss) set it themselves.
+  const bool nssro = csts() & spec::reg::csts::kNssro;
   controller_reset();
   --stats.controller_resets;
   regs.reset_all();
+  if (!conventional && nssro) set_csts_bits(spec::reg::csts::kNssro, true);
   if (conventional) firmware_reset(FirmwareState::Reset::Conventional);
   pci.reset(conventional);
   msix.reset();

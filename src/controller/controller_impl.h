@@ -5,6 +5,7 @@
 //   nvme_registers.cpp    the BAR0 register table, CC/CSTS state machine, doorbells
 //   command_pipeline.cpp  arbitration + SQE fetch, command slots, CQE posting
 //   interrupt_unit.cpp    MSI-X / MSI / INTx signalling
+//   faults.cpp            injected faults (scnvme/faults.h; the choices in fault_injector.h)
 //   admin/*.cpp           admin command set
 #pragma once
 
@@ -31,6 +32,7 @@
 #include "controller/diagnostics.h"
 #include "controller/dma_port.h"
 #include "controller/error_log.h"
+#include "controller/fault_injector.h"
 #include "controller/interrupt_coalescing.h"
 #include "controller/msix_table.h"
 #include "controller/namespace_table.h"
@@ -234,6 +236,27 @@ class ControllerImpl {
   void coalescing_timer(uint16_t vector, uint64_t for_epoch);
   VectorAggregation& aggregation(uint16_t vector);
 
+  // --- fault injection (faults.cpp; scnvme/faults.h) ---
+  /// Marks the range unreadable (ConfigError for a namespace or range that does not exist).
+  std::size_t inject_media(const MediaError& m);
+  /// An SQE was fetched while command faults are armed: fails it, or marks it to be held.
+  void fault_on_fetch(Command& cmd);
+  /// Holds a command marked by fault_on_fetch until its delay ends, an Abort names it or its SQ is
+  /// being deleted; false when a reset made it stale meanwhile.
+  bool fault_hold(Command& cmd);
+  /// A command failed with Unrecovered Read Error: counts it if an injected range caused it.
+  void fault_media_hit(const Command& cmd);
+  /// True when an armed InterruptDrop swallows this message of `vector`.
+  bool fault_drop_message(uint16_t vector);
+  void send_spurious_interrupt(uint16_t vector);
+  void raise_fatal_status();
+  void surprise_remove();
+  /// BAR0 / configuration accesses after a surprise removal: reads return all ones, writes vanish.
+  void removed_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned removed_debug(tlm::tlm_generic_payload& trans);
+  /// Logs a fault that fired (scnvme/fault, trace point fault.injected).
+  void fault_report(std::size_t id, const std::string& text);
+
   // --- NVM command set (nvm/*.cpp) ---
   void execute_io(Command& cmd);
   NamespaceMedia* namespace_media(uint32_t nsid);
@@ -369,6 +392,7 @@ class ControllerImpl {
   HealthCounters health;
   ControllerStats stats;
   Diagnostics diag{name};             // trace-point filter and guest-error counts (kept over resets)
+  FaultInjector faults{cfg.seed};     // armed faults (kept over resets; power loss ends a removal)
   sc_core::sc_time slots_busy;        // summed slot occupancy (fetch issued to slot freed)
   std::size_t busy_slots = 0;         // slots not Free
 

@@ -77,6 +77,7 @@ constexpr CatalogueEntry kTracePointTable[] = {
     {"ctrl.fatal", "CSTS.CFS set, and why"},
     {"queue.created", "I/O SQ or CQ created: id, base, entries, CQ or vector"},
     {"queue.deleted", "I/O SQ or CQ deleted"},
+    {"fault.injected", "an injected fault fired (scnvme/faults.h): kind, command or vector, status"},
 };
 
 static_assert(std::size(kGuestErrorTable) == kGuestErrorKinds, "a guest-error kind without a catalogue entry");

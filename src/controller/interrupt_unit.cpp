@@ -78,7 +78,7 @@ void ControllerImpl::update_intx() {
       }
   }
   pci.set_interrupt_status(level);
-  const bool out = level && !pci.intx_disabled();
+  const bool out = level && !pci.intx_disabled() && !faults.removed;
   if (out != intx_level) {
     intx_level = out;
     trace.intx.set(out);
@@ -96,6 +96,7 @@ void ControllerImpl::drive_intx() {
 void ControllerImpl::queue_message(uint64_t address, uint32_t data, uint16_t vector) {
   // Interrupt generation, then the message: a 4-byte posted write upstream. Its place on the link
   // is taken now, right behind the CQE write that caused it.
+  if (faults.interrupts_armed() && fault_drop_message(vector)) return;  // injected: lost
   const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
   const sc_core::sc_time send_at = link.enabled() ? link.write(address, 4, pci.max_payload_bytes(), generated) : generated;
   last_message_at = send_at;
@@ -122,7 +123,7 @@ void ControllerImpl::interrupt_thread() {
 }
 
 void ControllerImpl::send_message(const InterruptMessage& m) {
-  if (owner.msi.size() == 0) return;  // interrupt port left unbound
+  if (owner.msi.size() == 0 || faults.removed) return;  // interrupt port left unbound, or device gone
   uint8_t data[4];
   spec::put_le32(data, m.data);
   // One payload object serves every message (constructing one allocates); a second one is made

@@ -1,0 +1,101 @@
+#include "handover.h"
+
+#include <cstring>
+#include <vector>
+
+#include "hal/scnvme_hal.h"
+
+namespace scnvme::sim {
+
+void DriverSlot::jobs_started() {
+  started_ = true;
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void DriverSlot::jobs_ended() {
+  while (requested_) sc_core::wait(resumed_);
+  ended_ = true;
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool DriverSlot::wait_for_jobs() {
+  while (!started_ && !ended_) sc_core::wait(changed_);
+  return !ended_;
+}
+
+void DriverSlot::enter() {
+  while (requested_) sc_core::wait(resumed_);  // a job starting during a hand-over waits for it
+  ++running_;
+}
+
+void DriverSlot::leave() {
+  --running_;
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool DriverSlot::pause_if_requested(bool drained) {
+  if (!requested_ || (!keepalive_ && !drained)) return false;
+  ++paused_;
+  changed_.notify(sc_core::SC_ZERO_TIME);
+  while (requested_) sc_core::wait(resumed_);
+  return true;
+}
+
+bool DriverSlot::hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, HandoverResult& result, std::string& error) {
+  const uint64_t start = scnvme_hal_now_ns(dev);
+  requested_ = true;
+  keepalive_ = opt.keepalive;
+  paused_ = 0;
+  while (paused_ < running_) sc_core::wait(changed_);
+  result.happened = true;
+  result.mode = opt.keepalive ? "keepalive" : "reset";
+  result.at_s = opt.at_s;
+  result.jobs_paused = paused_;
+  const nvme_driver_options driver_opt = drv_->opt;
+  const unsigned io_queues = drv_->io_queues;
+  const uint64_t gap_ns = static_cast<uint64_t>(opt.gap_s * 1e9 + 0.5);
+  auto next = std::make_unique<nvme_driver>();
+  if (opt.keepalive) {
+    nvme_handover_state state{};
+    if (nvme_save_state(drv_.get(), &state)) {
+      error = std::string("hand-over: ") + drv_->error;
+      return false;
+    }
+    for (unsigned q = 1; q <= state.io_queues; ++q) result.in_flight += state.sq[q].outstanding;
+    // The state travels as bytes; the old instance is gone (wiped, so any later use shows).
+    std::vector<uint8_t> bytes(sizeof state);
+    std::memcpy(bytes.data(), &state, sizeof state);
+    std::memset(drv_.get(), 0xA5, sizeof *drv_);
+    scnvme_hal_delay_ns(dev, gap_ns);
+    nvme_handover_state restored{};
+    std::memcpy(&restored, bytes.data(), sizeof restored);
+    if (nvme_restore(next.get(), dev, &restored)) {
+      error = std::string("hand-over: ") + next->error;
+      return false;
+    }
+  } else {
+    if (nvme_shutdown(drv_.get()) || nvme_function_level_reset(drv_.get())) {
+      error = std::string("hand-over (reset): ") + drv_->error;
+      return false;
+    }
+    nvme_release(drv_.get());
+    std::memset(drv_.get(), 0xA5, sizeof *drv_);
+    scnvme_hal_delay_ns(dev, gap_ns);
+    if (nvme_init(next.get(), dev, &driver_opt)) {
+      error = std::string("hand-over (reset): re-initialisation failed: ") + next->error;
+      return false;
+    }
+    if (next->io_queues < io_queues) {
+      error = "hand-over (reset): the controller granted " + std::to_string(next->io_queues) + " I/O queues after the reset, " +
+              std::to_string(io_queues) + " before";
+      return false;
+    }
+  }
+  drv_ = std::move(next);
+  result.paused_ns = scnvme_hal_now_ns(dev) - start;
+  requested_ = false;
+  resumed_.notify(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
+}  // namespace scnvme::sim

@@ -1,0 +1,93 @@
+// scnvme-sim --fault and a profile's [faults] section (sim/fault_options.h): the faults block of the
+// summary, results.faults of the JSON, a hung command ending the run through the driver's command
+// timeout, and bad specs refused with exit 2 naming the option and the key.
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/sim_cli.h"
+
+using namespace scnvme::test;
+
+namespace {
+
+class FaultCli : public SimCli {
+ protected:
+  /// Bad input: exit 2, one line on stderr naming every `needles`, no run.
+  void expect_bad_input(const std::string& args, const std::vector<std::string>& needles) const {
+    SCOPED_TRACE("scnvme-sim " + args);
+    const SimResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "expected exactly one line:\n" << r.err;
+    for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in " << r.err;
+    EXPECT_EQ(r.out.find("I/Os"), std::string::npos) << "no run should happen:\n" << r.out;
+  }
+};
+
+}  // namespace
+
+TEST_F(FaultCli, GoodSpecsAreReportedInTheSummaryAndJson) {
+  const std::string json = path("out.json");
+  const SimResult r = run("--rw=randread --number_ios=200 --fault=delay:opcode=2,sqid=1,time=200us,count=3 "
+                          "--fault=drop_irq:vector=1 --fault=spurious_irq:vector=1,at=100us --fault=fatal:at=10s --json=" + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("faults:\n    delay:opcode=2,sqid=1,time=200us,count=3: fired 3 times"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fatal:at=10s: not reached (the run ended first)"), std::string::npos) << r.out;
+  const auto doc = nlohmann::json::parse(read_text(json));
+  const auto& f = doc["results"]["faults"];
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0]["spec"], "delay:opcode=2,sqid=1,time=200us,count=3");
+  EXPECT_EQ(f[0]["kind"], "delay");
+  EXPECT_EQ(f[0]["fired"], 3);
+  EXPECT_EQ(f[1]["kind"], "drop_irq");
+  EXPECT_EQ(f[1]["fired"], 1);
+  EXPECT_EQ(f[2]["at_s"], 100e-6);
+  EXPECT_EQ(f[2]["fired"], 1);
+  EXPECT_EQ(f[3]["applied"], false);
+  EXPECT_EQ(f[3]["fired"], 0);
+  // The delayed reads are the slowest: at least the injected 200 us.
+  EXPECT_GE(doc["results"]["read"]["clat_ns"]["max"].get<double>(), 200e3) << doc["results"]["read"].dump();
+}
+
+TEST_F(FaultCli, ProfileFaultsSectionTakesRepeatedLines) {
+  const std::string profile = write("faults.ini", "; faults for a driver test\n[faults]\nfault = fail:opcode=2,sqid=1,count=2,status=0x281,at=10s\n"
+                                                  "fault = media:nsid=1,lba=0,nlb=8,at=10s\n");
+  const std::string json = path("out.json");
+  const SimResult r = run("--profile=" + profile + " --number_ios=20 --fault=remove:at=10s --json=" + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto f = nlohmann::json::parse(read_text(json))["results"]["faults"];
+  ASSERT_EQ(f.size(), 3u) << "the profile's, then the command line's";
+  EXPECT_EQ(f[0]["kind"], "fail");
+  EXPECT_EQ(f[1]["kind"], "media");
+  EXPECT_EQ(f[2]["kind"], "remove");
+}
+
+TEST_F(FaultCli, InjectedFailureFailsTheRunWithItsStatus) {
+  const SimResult r = run("--rw=randread --number_ios=50 --fault=fail:opcode=2,sqid=1,status=0x281");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("failed: Unrecovered Read Error"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("fail:opcode=2,sqid=1,status=0x281: fired 1 time"), std::string::npos) << r.out;
+}
+
+TEST_F(FaultCli, HungCommandEndsTheRunAtTheDriverTimeout) {
+  const SimResult r = run("--rw=randread --number_ios=50 --driver.timeout_ms=20 --fault=hang:opcode=2,sqid=1");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("I/O timed out after 20 ms (1 outstanding)"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("hang:opcode=2,sqid=1: fired 1 time"), std::string::npos) << r.out;
+}
+
+TEST_F(FaultCli, BadSpecsExitTwoNamingTheKey) {
+  expect_bad_input("--fault=bogus", {"--fault=bogus", "unknown kind 'bogus'", "fail, media, delay, hang"});
+  expect_bad_input("--fault=fail:opcode=300", {"--fault=fail:opcode=300", "opcode:", "0..255"});
+  expect_bad_input("--fault=fail:colour=red", {"unknown key 'colour'", "opcode", "status", "at"});
+  expect_bad_input("--fault=delay:opcode=2", {"time:", "required"});
+  expect_bad_input("--fault=delay:time=5", {"time:", "s, ms, us or ns"});
+  expect_bad_input("--fault=fail:probability=1.5", {"probability:", "[0, 1]"});
+  expect_bad_input("--fault=fail:status=0", {"status:", "not success"});
+  expect_bad_input("--fault=drop_irq:vector=1,at=soon", {"at:", "5ms"});
+  expect_bad_input("--fault=media:nsid=7,lba=0", {"--fault=media:nsid=7,lba=0", "nsid:", "not an active namespace"});
+  const std::string profile = write("bad.ini", "[faults]\nfault = hang:count=x\n");
+  expect_bad_input("--profile=" + profile, {"--profile " + profile + " [faults] fault=hang:count=x", "count:"});
+}
