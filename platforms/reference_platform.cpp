@@ -39,10 +39,28 @@ ReferencePlatform::ReferencePlatform(const sc_core::sc_module_name& name, const 
     const std::string dev = "nvme" + std::to_string(i);
     controllers_.push_back(std::make_unique<Controller>(dev.c_str(), cfg.controllers[i]));
     Controller& c = *controllers_.back();
-    c.dma.bind(bus_.from_initiators);
-    c.msi.bind(bus_.from_initiators);
-    bus_.to_targets.bind(c.pci_cfg);
-    bus_.to_targets.bind(c.bar0);
+    if (cfg.protocol_checks) {
+      using K = ProtocolChecker::Target;
+      auto& bar0 = *checkers_.emplace_back(std::make_unique<ProtocolChecker>((dev + "_bar0_check").c_str(), K::Registers));
+      auto& pci = *checkers_.emplace_back(std::make_unique<ProtocolChecker>((dev + "_cfg_check").c_str(), K::Registers));
+      auto& dma = *checkers_.emplace_back(std::make_unique<ProtocolChecker>((dev + "_dma_check").c_str(), K::Memory));
+      auto& msi = *checkers_.emplace_back(std::make_unique<ProtocolChecker>((dev + "_msi_check").c_str(), K::Memory));
+      bar0.to_target.bind(c.bar0);
+      pci.to_target.bind(c.pci_cfg);
+      c.dma.bind(dma.from_initiator);
+      c.msi.bind(msi.from_initiator);
+      dma.add_rule(bus_master_enable_rule(pci));
+      msi.add_rule(bus_master_enable_rule(pci));
+      dma.to_target.bind(bus_.from_initiators);
+      msi.to_target.bind(bus_.from_initiators);
+      bus_.to_targets.bind(pci.from_initiator);
+      bus_.to_targets.bind(bar0.from_initiator);
+    } else {
+      c.dma.bind(bus_.from_initiators);
+      c.msi.bind(bus_.from_initiators);
+      bus_.to_targets.bind(c.pci_cfg);
+      bus_.to_targets.bind(c.bar0);
+    }
     const unsigned cfg_port = static_cast<unsigned>(2 + 2 * i), bar_port = cfg_port + 1;
     const uint64_t ecam = am::kEcamBase + am::ecam_offset(0, static_cast<unsigned>(i + 1), 0);
     bus_.map(dev + ".cfg", ecam, 4096, cfg_port);
@@ -74,6 +92,13 @@ ReferencePlatform::ReferencePlatform(const sc_core::sc_module_name& name, const 
                       &opts);
     hal_.push_back(std::move(hal));
   }
+}
+
+std::vector<const ProtocolChecker*> ReferencePlatform::protocol_checkers(std::size_t i) const {
+  std::vector<const ProtocolChecker*> out;
+  if (checkers_.empty()) return out;
+  for (std::size_t k = 0; k < 4; ++k) out.push_back(checkers_.at(4 * i + k).get());
+  return out;
 }
 
 }  // namespace scnvme::platform

@@ -14,6 +14,7 @@
 #include "host_memory.h"
 #include "interconnect.h"
 #include "msi_controller.h"
+#include "protocol_checker.h"
 #include "scnvme/controller.h"
 
 namespace scnvme::platform {
@@ -26,6 +27,10 @@ struct PlatformConfig {
   sc_core::sc_time cpu_op_cost = sc_core::sc_time(20, sc_core::SC_NS);  // per driver register access / operation
   std::vector<ControllerConfig> controllers{ControllerConfig{}};
   int log_level = SCNVME_HAL_LOG_WARN;
+  /// A ProtocolChecker on each of every controller's four sockets (base protocol, scnvme's
+  /// register-socket conventions, and no DMA or MSI while Bus Master Enable is clear); a violation
+  /// is an SC_REPORT_ERROR under "scnvme/protocol". Off: the sockets bind directly (a little faster).
+  bool protocol_checks = true;
 };
 
 class ReferencePlatform : public sc_core::sc_module {
@@ -41,6 +46,8 @@ class ReferencePlatform : public sc_core::sc_module {
   HostMemory& ram() { return ram_; }
   Interconnect& interconnect() { return bus_; }
   MsiController& msi_controller() { return msi_; }
+  /// The checkers of controller i (bar0, pci_cfg, dma, msi), empty without protocol_checks.
+  std::vector<const ProtocolChecker*> protocol_checkers(std::size_t i) const;
 
  private:
   HostCpu cpu_;
@@ -50,6 +57,7 @@ class ReferencePlatform : public sc_core::sc_module {
   std::vector<std::unique_ptr<Controller>> controllers_;
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> intx_;
   std::vector<std::unique_ptr<scnvme_hal_device>> hal_;
+  std::vector<std::unique_ptr<ProtocolChecker>> checkers_;  // 4 per controller when enabled
 };
 
 }  // namespace scnvme::platform

@@ -14,11 +14,23 @@ namespace p = spec::pci;
 Bench::Bench(const sc_core::sc_module_name& n, const ControllerConfig& cfg, bool bind_msi, bool bind_intx)
     : sc_module(n), bar0_init("bar0_init"), cfg_init("cfg_init"), nvme("nvme", cfg), mem("mem", 16 << 20), msi("msi"),
       intx("intx") {
-  bar0_init.bind(nvme.bar0);
-  cfg_init.bind(nvme.pci_cfg);
-  nvme.dma.bind(mem.socket);
-  if (bind_msi) nvme.msi.bind(msi.socket);
-  else {
+  using platform::ProtocolChecker;
+  bar0_check = std::make_unique<ProtocolChecker>("bar0_check", ProtocolChecker::Target::Registers, ProtocolChecker::Sides::TargetOnly);
+  cfg_check = std::make_unique<ProtocolChecker>("cfg_check", ProtocolChecker::Target::Registers, ProtocolChecker::Sides::TargetOnly);
+  dma_check = std::make_unique<ProtocolChecker>("dma_check", ProtocolChecker::Target::Memory);
+  bar0_init.bind(bar0_check->from_initiator);
+  bar0_check->to_target.bind(nvme.bar0);
+  cfg_init.bind(cfg_check->from_initiator);
+  cfg_check->to_target.bind(nvme.pci_cfg);
+  nvme.dma.bind(dma_check->from_initiator);
+  dma_check->to_target.bind(mem.socket);
+  dma_check->add_rule(platform::bus_master_enable_rule(*cfg_check));
+  if (bind_msi) {
+    msi_check = std::make_unique<ProtocolChecker>("msi_check", ProtocolChecker::Target::Memory);
+    nvme.msi.bind(msi_check->from_initiator);
+    msi_check->to_target.bind(msi.socket);
+    msi_check->add_rule(platform::bus_master_enable_rule(*cfg_check));
+  } else {
     msi_unused = std::make_unique<tlm_utils::simple_initiator_socket<Bench>>("msi_unused");
     msi_unused->bind(msi.socket);
   }

@@ -18,6 +18,7 @@
 #include "scnvme/spec/nvme_command.h"
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/pci.h"
+#include "protocol_checker.h"
 #include "support/host_memory.h"
 
 namespace scnvme::test {
@@ -43,6 +44,10 @@ class Bench : public sc_core::sc_module {
   /// Stands in for the controller on the MSI sink's socket when `msi` stays unbound (a target
   /// socket must be bound for elaboration to succeed); it never sends anything.
   std::unique_ptr<tlm_utils::simple_initiator_socket<Bench>> msi_unused;
+  /// Base-protocol checkers on the controller's sockets (platforms/protocol_checker.h): the
+  /// controller's side of every transaction is checked; on bar0/pci_cfg the bench's own
+  /// transactions are not (tests send odd ones on purpose). msi_check only with bind_msi.
+  std::unique_ptr<platform::ProtocolChecker> bar0_check, cfg_check, dma_check, msi_check;
 
   Bench(const sc_core::sc_module_name& n, const ControllerConfig& cfg, bool bind_msi = true, bool bind_intx = true);
 
