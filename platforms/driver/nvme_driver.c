@@ -16,7 +16,7 @@ enum { PCI_VENDOR = 0x00, PCI_COMMAND = 0x04, PCI_CLASS = 0x09, PCI_BAR0 = 0x10,
 enum { PCI_CMD_MEM = 1u << 1, PCI_CMD_BUS_MASTER = 1u << 2, PCI_CMD_INTX_DISABLE = 1u << 10 };
 enum { CAP_MSI = 0x05, CAP_PCIE = 0x10, CAP_MSIX = 0x11 };
 enum { ADM_DELETE_SQ = 0x00, ADM_CREATE_SQ = 0x01, ADM_DELETE_CQ = 0x04, ADM_CREATE_CQ = 0x05, ADM_IDENTIFY = 0x06,
-       ADM_SET_FEATURES = 0x09 };
+       ADM_ABORT = 0x08, ADM_SET_FEATURES = 0x09 };
 enum { FEAT_NUM_QUEUES = 0x07 };
 
 static void fail(nvme_driver* drv, const char* fmt, ...) {
@@ -46,9 +46,17 @@ void nvme_driver_default_options(nvme_driver_options* opt) {
   opt->irq_mode = NVME_IRQ_AUTO;
   opt->command_timeout_ns = 30ull * 1000 * 1000 * 1000;
   opt->use_sgl = 0;
+  opt->recovery_timeout_ns = 0;
 }
 
 const char* nvme_status_string(uint16_t status) {
+  if (NVME_STATUS_IS_DRIVER(status)) {
+    switch (status) {
+      case NVME_DRV_STATUS_RESET: return "Failed by the driver: controller reset during recovery";
+      case NVME_DRV_STATUS_REMOVED: return "Failed by the driver: device removed";
+      default: return "Failed by the driver";
+    }
+  }
   const unsigned sct = (status >> 8) & 7, sc = status & 0xFF;
   if (sct == 0) {
     switch (sc) {
@@ -148,35 +156,102 @@ static int cq_take(nvme_driver* drv, nvme_queue* cq, nvme_completion* out) {
   return 1;
 }
 
+/* Whether the CQ holds a new entry for (sqid, cid), without taking anything. */
+static int cq_holds(const nvme_queue* cq, uint16_t sqid, uint16_t cid) {
+  uint32_t i = cq->index;
+  uint8_t phase = cq->phase;
+  for (uint32_t k = 0; k < cq->size; ++k) {
+    const uint8_t* e = cq->entries + 16u * i;
+    if ((e[14] & 1) != phase) return 0;
+    scnvme_hal_rmb();
+    if (get16(e + 10) == sqid && get16(e + 12) == cid) return 1;
+    if (++i == cq->size) {
+      i = 0;
+      phase ^= 1;
+    }
+  }
+  return 0;
+}
+
+enum { WAIT_REMOVED = -2, WAIT_CFS = -1, WAIT_TIMEOUT = 0, WAIT_GOT = 1, WAIT_FAILED_PENDING = 2 };
+
+/* CSTS: WAIT_REMOVED when it reads all ones (surprise removal), WAIT_CFS, else 0. */
+static int csts_check(nvme_driver* drv) {
+  const uint32_t csts = rd32(drv, REG_CSTS);
+  if (csts == 0xFFFFFFFFu) return WAIT_REMOVED;
+  return (csts & CSTS_CFS) ? WAIT_CFS : 0;
+}
+
 /* Waits for the next CQE on cq: interrupts where configured (re-checking the queue so a missed
- * edge costs only a slice), polling otherwise. 1 = got one, 0 = timeout, -1 = CSTS.CFS. CSTS is
+ * edge costs only a slice), polling otherwise. WAIT_GOT, WAIT_TIMEOUT, WAIT_CFS, WAIT_REMOVED, or
+ * WAIT_FAILED_PENDING when the driver failed commands of `sq` (may be NULL) meanwhile. CSTS is
  * read (an MMIO round trip) only when a slice passed without an interrupt, as a failed controller
- * posts nothing. */
-static int cq_wait(nvme_driver* drv, nvme_queue* cq, nvme_completion* out, uint64_t timeout_ns) {
+ * posts nothing. The CQ is checked before every wait, so a CQE whose interrupt was lost is found
+ * one slice later (counted in recovery.polled_completions); an interrupt that brings nothing new
+ * (spurious, or for a CQE already reaped in a batch) is counted and ignored. */
+static int cq_wait(nvme_driver* drv, nvme_queue* cq, const nvme_queue* sq, nvme_completion* out, uint64_t timeout_ns) {
   const uint64_t end = scnvme_hal_now_ns(drv->dev) + timeout_ns;
   const uint64_t slice = 50000;
+  int missed = 0, interrupted = 0;
   for (;;) {
-    if (cq_take(drv, cq, out)) return 1;
+    if (cq_take(drv, cq, out)) {
+      if (missed) ++drv->recovery.polled_completions;
+      return WAIT_GOT;
+    }
+    if (interrupted) ++drv->recovery.empty_interrupts;
+    interrupted = 0;
+    if (sq && sq->failed_pending) return WAIT_FAILED_PENDING;
     const uint64_t now = scnvme_hal_now_ns(drv->dev);
     if (now >= end) break;
     const uint64_t step = end - now < slice ? end - now : slice;
-    if (drv->irq == NVME_IRQ_POLL) scnvme_hal_delay_ns(drv->dev, step < 1000 ? step : 1000);
-    else if (scnvme_hal_irq_wait(drv->dev, cq->vector, step) != 0 && (rd32(drv, REG_CSTS) & CSTS_CFS)) return -1;
+    if (drv->irq == NVME_IRQ_POLL) {
+      scnvme_hal_delay_ns(drv->dev, step < 1000 ? step : 1000);
+    } else if (scnvme_hal_irq_wait(drv->dev, cq->vector, step) == 0) {
+      interrupted = 1;
+      missed = 0;
+    } else {
+      missed = 1;
+      const int s = csts_check(drv);
+      if (s) return s;
+    }
   }
-  return (rd32(drv, REG_CSTS) & CSTS_CFS) ? -1 : 0;
+  return csts_check(drv);
+}
+
+static uint64_t admin_timeout(const nvme_driver* drv) {
+  if (drv->recovering && drv->opt.recovery_timeout_ns) return drv->opt.recovery_timeout_ns;
+  return drv->opt.command_timeout_ns;
+}
+
+static void device_removed(nvme_driver* drv);
+
+/* -1 with drv->error set (not logged again: device_removed / recovery said it) when the driver
+ * cannot use the device any more. */
+static int refuse_when_not_live(nvme_driver* drv) {
+  if (drv->state == NVME_DRV_LIVE) return 0;
+  snprintf(drv->error, sizeof drv->error, "%s", drv->state == NVME_DRV_REMOVED ? "device removed" : "controller dead: recovery gave up");
+  return -1;
 }
 
 int nvme_admin(nvme_driver* drv, uint8_t sqe[64], nvme_completion* cpl) {
+  if (refuse_when_not_live(drv)) return -1;
   const uint16_t cid = drv->next_cid++;
   put16(sqe + 2, cid);
   sq_place(drv, &drv->asq, sqe);
   sq_ring(drv, &drv->asq);
   for (;;) {
-    const int r = cq_wait(drv, &drv->acq, cpl, drv->opt.command_timeout_ns);
+    const int r = cq_wait(drv, &drv->acq, NULL, cpl, admin_timeout(drv));
     if (r <= 0) {
-      fail(drv, r < 0 ? "controller fatal status (CSTS.CFS) during admin opcode 0x%02x CID %u"
-                      : "admin opcode 0x%02x CID %u timed out",
-           sqe[0], cid);
+      if (r == WAIT_REMOVED) {
+        device_removed(drv);
+        fail(drv, "device removed (CSTS reads all ones) during admin opcode 0x%02x CID %u", sqe[0], cid);
+      } else if (r == WAIT_CFS) {
+        fail(drv, "controller fatal status (CSTS.CFS) during admin opcode 0x%02x CID %u", sqe[0], cid);
+      } else {
+        drv->admin_timed_out = 1;
+        ++drv->recovery.admin_timeouts;
+        fail(drv, "admin opcode 0x%02x CID %u timed out", sqe[0], cid);
+      }
       return -1;
     }
     wr32(drv, cq_doorbell(drv, 0), drv->acq.index);
@@ -339,6 +414,7 @@ static int identify(nvme_driver* drv) {
     copy_string(drv->model, buf + 24, 40);
     copy_string(drv->firmware, buf + 64, 8);
     drv->mdts = buf[77];
+    drv->acl = buf[258];
     drv->nn = get32(buf + 516);
     drv->sgls = get32(buf + 536);
     drv->sgl = drv->opt.use_sgl && (drv->sgls & 3) == 1;
@@ -375,12 +451,40 @@ static int identify(nvme_driver* drv) {
   return rc;
 }
 
-static int create_io_queues(nvme_driver* drv) {
+/* The CID pools (2 bytes per CID) and, after them, the per-CID records: one DMA block. */
+static size_t cid_pools_bytes(uint32_t entries, unsigned queues) { return ((size_t)2u * entries * queues + 15u) & ~(size_t)15u; }
+static size_t cid_block_bytes(uint32_t entries, unsigned queues) {
+  return cid_pools_bytes(entries, queues) + sizeof(nvme_cmd_slot) * entries * queues;
+}
+static nvme_cmd_slot* cmd_slots(nvme_driver* drv, uint32_t entries, unsigned queues, unsigned q) {
+  return (nvme_cmd_slot*)((uint8_t*)drv->cid_pools + cid_pools_bytes(entries, queues)) + (size_t)(q - 1) * entries;
+}
+
+/* Creates I/O CQ q and SQ q on the memory the queue structures already describe. */
+static int create_queue_pair(nvme_driver* drv, unsigned q) {
   nvme_completion cpl;
+  const nvme_queue* cq = &drv->cq[q];
+  const nvme_queue* sq = &drv->sq[q];
+  const uint32_t ien = drv->irq == NVME_IRQ_POLL ? 0 : 2u;
+  if (admin_simple(drv, ADM_CREATE_CQ, 0, cq->bus, ((cq->size - 1) << 16) | q, ((uint32_t)cq->vector << 16) | ien | 1u, &cpl))
+    return -1;
+  return admin_simple(drv, ADM_CREATE_SQ, 0, sq->bus, ((sq->size - 1) << 16) | q, (q << 16) | 1u, &cpl);
+}
+
+/* Set Features Number of Queues asking for `want` pairs; *granted: what the controller allows. */
+static int set_queue_count(nvme_driver* drv, unsigned want, unsigned* nsqa, unsigned* ncqa) {
+  nvme_completion cpl;
+  if (admin_simple(drv, ADM_SET_FEATURES, 0, 0, FEAT_NUM_QUEUES, ((want - 1) << 16) | (want - 1), &cpl)) return -1;
+  *nsqa = (cpl.dw0 & 0xFFFF) + 1u;
+  *ncqa = (cpl.dw0 >> 16) + 1u;
+  return 0;
+}
+
+static int create_io_queues(nvme_driver* drv) {
   unsigned want = drv->opt.io_queues ? drv->opt.io_queues : 1;
   if (want > NVME_DRV_MAX_QUEUES) want = NVME_DRV_MAX_QUEUES;
-  if (admin_simple(drv, ADM_SET_FEATURES, 0, 0, FEAT_NUM_QUEUES, ((want - 1) << 16) | (want - 1), &cpl)) return -1;
-  const unsigned nsqa = (cpl.dw0 & 0xFFFF) + 1u, ncqa = (cpl.dw0 >> 16) + 1u;
+  unsigned nsqa, ncqa;
+  if (set_queue_count(drv, want, &nsqa, &ncqa)) return -1;
   unsigned n = want;
   if (n > nsqa) n = nsqa;
   if (n > ncqa) n = ncqa;
@@ -402,7 +506,7 @@ static int create_io_queues(nvme_driver* drv) {
   }
   /* CIDs: a pool per queue (a CID is free again when its completion is reaped; the controller
    * completes commands in any order, so the SQ slot cannot serve as the CID). */
-  uint16_t* cids = (uint16_t*)scnvme_hal_dma_alloc(drv->dev, (size_t)(2u * entries * n), 64, &drv->cid_pools_bus);
+  uint16_t* cids = (uint16_t*)scnvme_hal_dma_alloc(drv->dev, cid_block_bytes(entries, n), 64, &drv->cid_pools_bus);
   if (!cids) {
     fail(drv, "out of memory for CID pools");
     return -1;
@@ -415,15 +519,40 @@ static int create_io_queues(nvme_driver* drv) {
     sq->free_cids = cids + (size_t)(q - 1) * entries;
     sq->free_count = 0;
     for (uint32_t c = entries - 1; c-- > 0;) sq->free_cids[sq->free_count++] = (uint16_t)c; /* 0 first; size - 1 in use at most */
+    sq->cmds = cmd_slots(drv, entries, n, q);
     cq->vector = drv->irq == NVME_IRQ_POLL ? 0 : (drv->vectors > 1 ? 1 + (q - 1) % (drv->vectors - 1) : 0);
-    const uint32_t ien = drv->irq == NVME_IRQ_POLL ? 0 : 2u;
-    if (admin_simple(drv, ADM_CREATE_CQ, 0, cq->bus, ((entries - 1) << 16) | q, ((uint32_t)cq->vector << 16) | ien | 1u, &cpl))
-      return -1;
-    if (admin_simple(drv, ADM_CREATE_SQ, 0, sq->bus, ((entries - 1) << 16) | q, (q << 16) | 1u, &cpl)) return -1;
+    if (create_queue_pair(drv, q)) return -1;
   }
   drv->io_queues = n;
   scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "%u I/O queue pair(s) of %u entries (controller allows %u/%u), data by %s", n,
                  entries, nsqa, ncqa, drv->sgl ? "SGLs" : "PRPs");
+  return 0;
+}
+
+/* CC.EN = 1 (admin queue registers already programmed) and CSTS.RDY within CAP.TO. */
+static int enable_controller(nvme_driver* drv) {
+  scnvme_hal_device* dev = drv->dev;
+  wr32(drv, REG_CC, CC_EN | CC_IOSQES | CC_IOCQES);
+  const uint64_t t0 = scnvme_hal_now_ns(dev);
+  for (;;) {
+    const uint32_t csts = rd32(drv, REG_CSTS);
+    if (csts == 0xFFFFFFFFu) {
+      device_removed(drv);
+      fail(drv, "device removed (CSTS reads all ones) while enabling");
+      return -1;
+    }
+    if (csts & CSTS_CFS) {
+      fail(drv, "controller fatal status while enabling (CSTS 0x%x)", csts);
+      return -1;
+    }
+    if (csts & CSTS_RDY) break;
+    if (scnvme_hal_now_ns(dev) - t0 > drv->ready_timeout_ns) {
+      fail(drv, "CSTS.RDY not set within CAP.TO (%llu ms)", (unsigned long long)(drv->ready_timeout_ns / 1000000));
+      return -1;
+    }
+    scnvme_hal_delay_ns(dev, 1000);
+  }
+  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "controller ready after %.1f us", (scnvme_hal_now_ns(dev) - t0) / 1000.0);
   return 0;
 }
 
@@ -472,22 +601,7 @@ int nvme_init(nvme_driver* drv, scnvme_hal_device* dev, const nvme_driver_option
   wr64(drv, REG_ACQ, drv->acq.bus);
   if (irq_setup(drv, drv->opt.io_queues + 1)) return -1;
   drv->acq.vector = 0;
-  wr32(drv, REG_CC, CC_EN | CC_IOSQES | CC_IOCQES);
-  const uint64_t t0 = scnvme_hal_now_ns(dev);
-  for (;;) {
-    const uint32_t csts = rd32(drv, REG_CSTS);
-    if (csts & CSTS_CFS) {
-      fail(drv, "controller fatal status while enabling (CSTS 0x%x)", csts);
-      return -1;
-    }
-    if (csts & CSTS_RDY) break;
-    if (scnvme_hal_now_ns(dev) - t0 > drv->ready_timeout_ns) {
-      fail(drv, "CSTS.RDY not set within CAP.TO (%llu ms)", (unsigned long long)(drv->ready_timeout_ns / 1000000));
-      return -1;
-    }
-    scnvme_hal_delay_ns(dev, 1000);
-  }
-  scnvme_hal_log(dev, SCNVME_HAL_LOG_INFO, "controller ready after %.1f us", (scnvme_hal_now_ns(dev) - t0) / 1000.0);
+  if (enable_controller(drv)) return -1;
   if (identify(drv)) return -1;
   return create_io_queues(drv);
 }
@@ -496,9 +610,15 @@ int nvme_init(nvme_driver* drv, scnvme_hal_device* dev, const nvme_driver_option
 
 int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t nlb, uint64_t buf_bus,
                     uint64_t bytes) {
+  if (refuse_when_not_live(drv)) return -1;
   nvme_queue* sq = &drv->sq[q];
   if (q == 0 || q > drv->io_queues || sq->outstanding >= sq->size - 1 || sq->free_count == 0) return -1;
   const uint16_t cid = sq->free_cids[--sq->free_count]; /* unique among this queue's outstanding commands */
+  nvme_cmd_slot* slot = &sq->cmds[cid];
+  slot->submit_ns = scnvme_hal_now_ns(drv->dev);
+  slot->state = NVME_CMD_INFLIGHT;
+  slot->status = 0;
+  slot->aborted = 0;
   uint8_t sqe[64];
   memset(sqe, 0, sizeof sqe);
   sqe[0] = opcode;
@@ -558,23 +678,59 @@ int nvme_io_prepare(nvme_driver* drv, unsigned q, uint8_t opcode, uint32_t nsid,
 
 void nvme_io_ring(nvme_driver* drv, unsigned q) { sq_ring(drv, &drv->sq[q]); }
 
-int nvme_io_reap(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned max, uint64_t timeout_ns) {
-  nvme_queue* cq = &drv->cq[q];
+/* Hands out the commands of SQ q the driver failed itself, each CID once. */
+static unsigned take_failed(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned max) {
+  nvme_queue* sq = &drv->sq[q];
   unsigned n = 0;
+  for (uint32_t cid = 0; cid < sq->size && n < max && sq->failed_pending; ++cid) {
+    nvme_cmd_slot* slot = &sq->cmds[cid];
+    if (slot->state != NVME_CMD_FAILED) continue;
+    memset(&out[n], 0, sizeof out[n]);
+    out[n].cid = (uint16_t)cid;
+    out[n].sqid = (uint16_t)q;
+    out[n].status = slot->status;
+    slot->state = NVME_CMD_FREE;
+    --sq->failed_pending;
+    sq->free_cids[sq->free_count++] = (uint16_t)cid;
+    ++n;
+  }
+  return n;
+}
+
+int nvme_io_reap(nvme_driver* drv, unsigned q, nvme_completion* out, unsigned max, uint64_t timeout_ns) {
+  if (q == 0 || q > drv->io_queues) {
+    fail(drv, "nvme_io_reap: no I/O queue %u", q);
+    return -1;
+  }
+  nvme_queue* cq = &drv->cq[q];
+  nvme_queue* sq = &drv->sq[q];
   if (max == 0) return 0;
-  const int r = cq_wait(drv, cq, &out[0], timeout_ns);
-  if (r < 0) {
+  unsigned n = take_failed(drv, q, out, max);
+  if (n) return (int)n;
+  if (refuse_when_not_live(drv)) return -1;
+  const int r = cq_wait(drv, cq, sq, &out[0], timeout_ns);
+  if (r == WAIT_REMOVED) { /* -1 now (callers stop); the failed commands come with the next calls */
+    device_removed(drv);
+    fail(drv, "device removed (CSTS reads all ones) while waiting on CQ %u", q);
+    return -1;
+  }
+  if (r == WAIT_CFS) {
     fail(drv, "controller fatal status (CSTS.CFS) while waiting on CQ %u", q);
     return -1;
   }
-  if (r == 0) return 0;
+  if (r == WAIT_FAILED_PENDING) return (int)take_failed(drv, q, out, max);
+  if (r == WAIT_TIMEOUT) return 0;
   n = 1;
   while (n < max && cq_take(drv, cq, &out[n])) ++n;
   wr32(drv, cq_doorbell(drv, (uint16_t)q), cq->index);
-  nvme_queue* sq = &drv->sq[q];
-  sq->outstanding -= n;
-  for (unsigned i = 0; i < n; ++i) /* (a CID the controller invented is not taken back) */
-    if (out[i].cid < sq->size - 1 && sq->free_count < sq->size - 1) sq->free_cids[sq->free_count++] = out[i].cid;
+  for (unsigned i = 0; i < n; ++i) {
+    if (sq->outstanding) --sq->outstanding;
+    /* (a CID the controller invented, or one not outstanding, is not taken back) */
+    if (out[i].cid < sq->size - 1 && sq->cmds[out[i].cid].state == NVME_CMD_INFLIGHT) {
+      sq->cmds[out[i].cid].state = NVME_CMD_FREE;
+      sq->free_cids[sq->free_count++] = out[i].cid;
+    }
+  }
   return (int)n;
 }
 
@@ -592,6 +748,264 @@ int nvme_shutdown(nvme_driver* drv) {
   }
   scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "shutdown complete");
   return 0;
+}
+
+/* --- recovery (see nvme_recover in nvme_driver.h) --- */
+
+/* Every command outstanding on the I/O queues becomes a driver-failed completion with `status`;
+ * the queues count nothing in flight any more. */
+static void fail_outstanding(nvme_driver* drv, uint16_t status) {
+  for (unsigned q = 1; q <= drv->io_queues; ++q) {
+    nvme_queue* sq = &drv->sq[q];
+    for (uint32_t cid = 0; cid < sq->size; ++cid) {
+      nvme_cmd_slot* slot = &sq->cmds[cid];
+      if (slot->state != NVME_CMD_INFLIGHT) continue;
+      slot->state = NVME_CMD_FAILED;
+      slot->status = status;
+      ++sq->failed_pending;
+      ++drv->recovery.commands_failed;
+    }
+    sq->outstanding = 0;
+    sq->doorbell_pending = 0;
+  }
+}
+
+static void device_removed(nvme_driver* drv) {
+  if (drv->state == NVME_DRV_REMOVED) return;
+  drv->state = NVME_DRV_REMOVED;
+  fail_outstanding(drv, NVME_DRV_STATUS_REMOVED);
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_ERROR, "device removed (CSTS reads all ones): outstanding commands failed, no reset");
+}
+
+static uint64_t recovery_timeout(const nvme_driver* drv) {
+  return drv->opt.recovery_timeout_ns ? drv->opt.recovery_timeout_ns : drv->opt.command_timeout_ns;
+}
+
+/* Waits up to timeout_ns for the completion of (q, cid) to be in CQ q, taking nothing:
+ * WAIT_GOT, WAIT_TIMEOUT, WAIT_CFS or WAIT_REMOVED. */
+static int wait_in_cq(nvme_driver* drv, unsigned q, uint16_t cid, uint64_t timeout_ns) {
+  const nvme_queue* cq = &drv->cq[q];
+  const uint64_t end = scnvme_hal_now_ns(drv->dev) + timeout_ns;
+  for (;;) {
+    if (cq_holds(cq, (uint16_t)q, cid)) return WAIT_GOT;
+    const uint64_t now = scnvme_hal_now_ns(drv->dev);
+    if (now >= end) return csts_check(drv);
+    const uint64_t step = end - now < 50000 ? end - now : 50000;
+    if (drv->irq == NVME_IRQ_POLL) {
+      scnvme_hal_delay_ns(drv->dev, step < 1000 ? step : 1000);
+    } else if (scnvme_hal_irq_wait(drv->dev, cq->vector, step) != 0) {
+      const int s = csts_check(drv);
+      if (s) return s;
+    }
+  }
+}
+
+/* Abort (admin 08h) for command cid of SQ q, then its completion. 0 when it completed. */
+static int abort_command(nvme_driver* drv, unsigned q, uint16_t cid) {
+  nvme_cmd_slot* slot = &drv->sq[q].cmds[cid];
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_WARN, "I/O SQ %u CID %u timed out after %.3f ms: sending Abort", q, cid,
+                 (scnvme_hal_now_ns(drv->dev) - slot->submit_ns) / 1e6);
+  uint8_t sqe[64];
+  memset(sqe, 0, sizeof sqe);
+  sqe[0] = ADM_ABORT;
+  put32(sqe + 40, (uint32_t)q | ((uint32_t)cid << 16));
+  slot->aborted = 1;
+  ++drv->recovery.aborts_sent;
+  nvme_completion cpl;
+  if (nvme_admin(drv, sqe, &cpl)) return -1;  /* timed out, CFS or removed: drv->error says which */
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_INFO, "Abort of SQ %u CID %u: %s (status 0x%04x), %s", q, cid,
+                 nvme_status_string(cpl.status), cpl.status, (cpl.dw0 & 1) ? "not aborted" : "aborted");
+  const int w = wait_in_cq(drv, q, cid, recovery_timeout(drv));
+  if (w == WAIT_GOT) {
+    ++drv->recovery.aborts_succeeded;
+    return 0;
+  }
+  if (w == WAIT_REMOVED) device_removed(drv);
+  fail(drv, "SQ %u CID %u did not complete after its Abort (%s, status 0x%04x)", q, cid, nvme_status_string(cpl.status),
+       cpl.status);
+  return -1;
+}
+
+/* Clears a queue for re-creation on the same memory (CID pools and records stay). */
+static void queue_clear(nvme_queue* q, uint32_t entry_size) {
+  memset(q->entries, 0, (size_t)q->size * entry_size);
+  q->index = 0;
+  q->phase = 1;
+  q->doorbell_pending = 0;
+  q->outstanding = 0;
+}
+
+/* One controller reset and re-initialisation: 0, or -1 with drv->error set. */
+static int reset_once(nvme_driver* drv) {
+  scnvme_hal_device* dev = drv->dev;
+  const uint32_t cc = rd32(drv, REG_CC);
+  if (cc == 0xFFFFFFFFu) {
+    device_removed(drv);
+    fail(drv, "device removed (registers read all ones) during controller reset");
+    return -1;
+  }
+  wr32(drv, REG_CC, cc & ~(CC_EN | (3u << 14)));
+  const uint64_t t0 = scnvme_hal_now_ns(dev);
+  for (;;) {
+    const uint32_t csts = rd32(drv, REG_CSTS);
+    if (csts == 0xFFFFFFFFu) {
+      device_removed(drv);
+      fail(drv, "device removed (CSTS reads all ones) during controller reset");
+      return -1;
+    }
+    if (!(csts & CSTS_RDY)) break;
+    if (scnvme_hal_now_ns(dev) - t0 > drv->ready_timeout_ns) {
+      fail(drv, "CSTS.RDY did not clear within CAP.TO during controller reset");
+      return -1;
+    }
+    scnvme_hal_delay_ns(dev, 1000);
+  }
+  queue_clear(&drv->asq, 64);
+  queue_clear(&drv->acq, 16);
+  wr32(drv, REG_AQA, ((drv->asq.size - 1) << 16) | (drv->acq.size - 1));
+  wr64(drv, REG_ASQ, drv->asq.bus);
+  wr64(drv, REG_ACQ, drv->acq.bus);
+  if (enable_controller(drv)) return -1;
+
+  /* Identify Controller: still the same controller? */
+  uint64_t bus;
+  uint8_t* buf = (uint8_t*)scnvme_hal_dma_alloc(dev, 4096, drv->page_size, &bus);
+  if (!buf) {
+    fail(drv, "out of DMA memory for Identify");
+    return -1;
+  }
+  nvme_completion cpl;
+  int rc = admin_simple(drv, ADM_IDENTIFY, 0, bus, 0x01, 0, &cpl);
+  if (rc == 0) {
+    char serial[21];
+    copy_string(serial, buf + 4, 20);
+    if (strcmp(serial, drv->serial) != 0)
+      scnvme_hal_log(dev, SCNVME_HAL_LOG_WARN, "serial number changed across the reset (\"%s\", was \"%s\")", serial, drv->serial);
+    drv->acl = buf[258];
+  }
+  scnvme_hal_dma_free(dev, buf);
+  if (rc) return -1;
+
+  unsigned nsqa, ncqa;
+  if (set_queue_count(drv, drv->io_queues, &nsqa, &ncqa)) return -1;
+  if (nsqa < drv->io_queues || ncqa < drv->io_queues) {
+    fail(drv, "after the reset the controller allows %u/%u I/O queues, %u were in use", nsqa, ncqa, drv->io_queues);
+    return -1;
+  }
+  for (unsigned q = 1; q <= drv->io_queues; ++q) {
+    queue_clear(&drv->cq[q], 16);
+    queue_clear(&drv->sq[q], 64);
+    if (create_queue_pair(drv, q)) return -1;
+  }
+  return 0;
+}
+
+/* Step 4 of nvme_recover: fail what is outstanding, then reset and re-initialise, bounded. */
+static int reset_and_reinit(nvme_driver* drv, const char* reason) {
+  scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_WARN, "resetting the controller: %s", reason);
+  fail_outstanding(drv, NVME_DRV_STATUS_RESET);
+  drv->recovering = 1;
+  for (unsigned attempt = 1; attempt <= NVME_DRV_RESET_ATTEMPTS; ++attempt) {
+    ++drv->recovery.controller_resets;
+    const int rc = reset_once(drv);
+    if (drv->state == NVME_DRV_REMOVED) {
+      drv->recovering = 0;
+      return NVME_RECOVER_REMOVED;
+    }
+    if (rc == 0) {
+      drv->recovering = 0;
+      drv->admin_timed_out = 0;
+      scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_WARN, "controller reset and re-initialised (attempt %u): %u I/O queue pair(s)",
+                     attempt, drv->io_queues);
+      return NVME_RECOVER_RESET;
+    }
+    ++drv->recovery.reinit_failures;
+    scnvme_hal_log(drv->dev, SCNVME_HAL_LOG_WARN, "reset attempt %u of %u failed: %s", attempt, NVME_DRV_RESET_ATTEMPTS,
+                   drv->error);
+  }
+  drv->recovering = 0;
+  drv->state = NVME_DRV_DEAD;
+  char last[sizeof drv->error];
+  memcpy(last, drv->error, sizeof last);
+  fail(drv, "controller dead: %u reset attempts failed (last: %s)", NVME_DRV_RESET_ATTEMPTS, last);
+  return NVME_RECOVER_FAILED;
+}
+
+int nvme_reset_controller(nvme_driver* drv) {
+  if (drv->state == NVME_DRV_REMOVED) {
+    fail(drv, "device removed");
+    return NVME_RECOVER_REMOVED;
+  }
+  drv->state = NVME_DRV_LIVE;
+  return reset_and_reinit(drv, "requested");
+}
+
+int nvme_recover(nvme_driver* drv) {
+  if (drv->state == NVME_DRV_REMOVED) {
+    fail(drv, "device removed");
+    return NVME_RECOVER_REMOVED;
+  }
+  if (drv->state == NVME_DRV_DEAD) {
+    fail(drv, "controller dead: recovery gave up");
+    return NVME_RECOVER_FAILED;
+  }
+  const int s = csts_check(drv);
+  if (s == WAIT_REMOVED) {
+    device_removed(drv);
+    fail(drv, "device removed (CSTS reads all ones)");
+    return NVME_RECOVER_REMOVED;
+  }
+  if (s == WAIT_CFS) {
+    ++drv->recovery.cfs_recoveries;
+    return reset_and_reinit(drv, "controller fatal status (CSTS.CFS)");
+  }
+  if (drv->admin_timed_out) return reset_and_reinit(drv, "an admin command timed out");
+
+  /* I/O commands past their timeout whose completion is not already waiting in their CQ. */
+  enum { MAX_ABORTS = 256 };
+  struct { uint16_t q, cid; } late[MAX_ABORTS + 1];
+  unsigned n = 0;
+  int again = 0; /* one was aborted before and still has not completed */
+  const uint64_t now = scnvme_hal_now_ns(drv->dev);
+  for (unsigned q = 1; q <= drv->io_queues; ++q) {
+    const nvme_queue* sq = &drv->sq[q];
+    for (uint32_t cid = 0; cid < sq->size; ++cid) {
+      const nvme_cmd_slot* slot = &sq->cmds[cid];
+      if (slot->state != NVME_CMD_INFLIGHT || now - slot->submit_ns < drv->opt.command_timeout_ns) continue;
+      if (cq_holds(&drv->cq[q], (uint16_t)q, (uint16_t)cid)) continue;
+      if (slot->aborted) again = 1;
+      if (n <= MAX_ABORTS) {
+        late[n].q = (uint16_t)q;
+        late[n].cid = (uint16_t)cid;
+      }
+      ++n;
+    }
+  }
+  if (n == 0) return NVME_RECOVER_NONE;
+  drv->recovery.timeouts += n;
+  if (again) return reset_and_reinit(drv, "a command still did not complete after its Abort");
+  if (n > (unsigned)drv->acl + 1u) {
+    char why[96];
+    snprintf(why, sizeof why, "%u commands timed out, more than the Abort Command Limit (%u)", n, drv->acl + 1u);
+    return reset_and_reinit(drv, why);
+  }
+  drv->recovering = 1;
+  for (unsigned i = 0; i < n; ++i) {
+    if (abort_command(drv, late[i].q, late[i].cid) == 0) continue;
+    drv->recovering = 0;
+    if (drv->state == NVME_DRV_REMOVED) return NVME_RECOVER_REMOVED;
+    const int st = csts_check(drv);
+    if (st == WAIT_REMOVED) {
+      device_removed(drv);
+      return NVME_RECOVER_REMOVED;
+    }
+    if (st == WAIT_CFS) ++drv->recovery.cfs_recoveries;
+    char why[sizeof drv->error + 32];
+    snprintf(why, sizeof why, "Abort did not help (%s)", drv->error);
+    return reset_and_reinit(drv, why);
+  }
+  drv->recovering = 0;
+  return NVME_RECOVER_ABORTED;
 }
 
 /* --- release, FLR, hand-over --- */
@@ -768,7 +1182,7 @@ int nvme_restore(nvme_driver* drv, scnvme_hal_device* dev, const nvme_handover_s
   if (restore_queue(drv, &drv->asq, &st->asq, 64, "admin SQ") || restore_queue(drv, &drv->acq, &st->acq, 16, "admin CQ")) return -1;
   if (st->io_queues) {
     const uint32_t entries = st->sq[1].size;
-    drv->cid_pools = (uint16_t*)scnvme_hal_dma_map(dev, st->cid_pools_bus, (size_t)2u * entries * st->io_queues);
+    drv->cid_pools = (uint16_t*)scnvme_hal_dma_map(dev, st->cid_pools_bus, cid_block_bytes(entries, st->io_queues));
     const uint64_t lists = st->list_stride * entries * st->io_queues;
     drv->prp_lists = (uint8_t*)scnvme_hal_dma_map(dev, st->prp_lists_bus, (size_t)lists);
     if (!drv->cid_pools || !drv->prp_lists) {
@@ -783,7 +1197,10 @@ int nvme_restore(nvme_driver* drv, scnvme_hal_device* dev, const nvme_handover_s
       fail(drv, "hand-over state: SQ %u's size or free CID count is inconsistent", q);
       return -1;
     }
-    drv->sq[q].free_cids = drv->cid_pools + (size_t)(q - 1) * st->sq[q].size;
+    nvme_queue* sq = &drv->sq[q];
+    sq->free_cids = drv->cid_pools + (size_t)(q - 1) * sq->size;
+    sq->cmds = cmd_slots(drv, sq->size, st->io_queues, q);
+    for (uint32_t cid = 0; cid < sq->size; ++cid) sq->failed_pending += sq->cmds[cid].state == NVME_CMD_FAILED;
   }
   drv->io_queues = st->io_queues;
   unsigned outstanding = 0;
