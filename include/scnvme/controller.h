@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/config.h"
 #include "scnvme/diagnostics.h"
 #include "scnvme/faults.h"
@@ -166,6 +168,32 @@ class Controller : public sc_core::sc_module {
   void surprise_remove();
   /// How often each kind of fault, and each injection, fired so far.
   FaultStats fault_stats() const;
+
+  /// Checkpoints (scnvme/checkpoint.h). A checkpoint is taken at a quiescent point: no command in
+  /// the controller (slots empty, every SQ fetched up to its tail), no CQE, interrupt message or
+  /// register/doorbell side effect on its way, no aggregated completion waiting for its interrupt,
+  /// no enable/reset/shutdown or firmware activation in progress, no injected fault armed.
+  /// Outstanding Asynchronous Event Requests, timers (Keep Alive, coalescing, self-test, thermal
+  /// watch) and everything else the controller holds are saved.
+  /// quiescence_blocker() says what keeps it from one ("" at a quiescent point).
+  bool quiescent() const { return quiescence_blocker().empty(); }
+  std::string quiescence_blocker() const;
+  /// Saves the controller's state (registers, PCI configuration space, MSI-X table and PBA,
+  /// queues, arbitration, features, logs, asynchronous events, firmware slots, namespaces with
+  /// their media, statistics, timed resources, the random generators) and its configuration, as
+  /// a section of `w` (a platform adds its own sections to the same file), or as a whole file on
+  /// `out`. Throws CheckpointError when not at a quiescent point (naming what blocks it). Call it
+  /// from a SystemC process or between sc_start() calls.
+  void save_checkpoint(checkpoint::Writer& w) const;
+  void save_checkpoint(std::ostream& out) const;
+  /// Restores a saved state into this controller, which must have the same configuration (a
+  /// difference throws CheckpointError naming the field), must not have been used by the host, and
+  /// whose simulation must have been advanced to the checkpoint's time first
+  /// (checkpoint::Reader::time(); sc_start(t) moves an idle simulation there). Timers continue
+  /// at their saved absolute times, so the run goes on as the saved one would have. A truncated
+  /// or corrupt file throws CheckpointError.
+  void restore_checkpoint(checkpoint::Reader& r);
+  void restore_checkpoint(std::istream& in);
 
   const char* kind() const override { return "scnvme::Controller"; }
 

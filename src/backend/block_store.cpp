@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -177,4 +178,35 @@ bool DatalessStore::read(uint64_t lba, uint64_t count, uint8_t* data, uint8_t* m
   return true;
 }
 
+}  // namespace scnvme::detail
+
+namespace scnvme::detail {
+void SparseMemoryStore::persist(checkpoint::Archive& a) {
+  a.expect(blocks_, "namespace blocks");
+  a.expect(data_size_, "namespace data size");
+  a.expect(metadata_size_, "namespace metadata size");
+  const std::size_t bytes = slot_bytes();
+  if (!a.loading()) {
+    std::vector<uint64_t> lbas;
+    lbas.reserve(index_.size());
+    for (const auto& [lba, slot] : index_) lbas.push_back(lba);
+    std::sort(lbas.begin(), lbas.end());
+    a.count(lbas.size());
+    for (uint64_t lba : lbas) {
+      a.io(lba);
+      a.raw(slot_ptr(index_.at(lba)), bytes);
+    }
+    return;
+  }
+  const std::size_t n = a.count(0);
+  clear();
+  std::vector<uint8_t> block(bytes);
+  for (std::size_t i = 0; i < n; ++i) {
+    uint64_t lba = 0;
+    a.io(lba);
+    if (lba >= blocks_) a.fail("block " + std::to_string(lba) + " beyond the namespace's " + std::to_string(blocks_));
+    a.raw(block.data(), bytes);
+    write(lba, 1, block.data(), block.data() + data_size_);
+  }
+}
 }  // namespace scnvme::detail

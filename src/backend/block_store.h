@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::detail {
 
 class BlockStore {
@@ -51,6 +53,8 @@ class SparseMemoryStore : public BlockStore {
 
   bool contains(uint64_t lba) const { return index_.count(lba) != 0; }
   void clear();
+  /// The blocks held, by LBA (loading replaces the contents).
+  void persist(checkpoint::Archive& a);
   /// Calls fn(lba, data, md) for every block held, in no particular order.
   template <typename Fn>
   void for_each(Fn fn) const {

@@ -199,3 +199,21 @@ void NamespaceMedia::power_loss() {
 }
 
 }  // namespace scnvme::detail
+
+namespace scnvme::detail {
+void NamespaceMedia::persist(checkpoint::Archive& a) {
+  a.expect(blocks(), "namespace blocks");
+  a.expect(cfg_.image, "namespace image");
+  a.expect(static_cast<uint8_t>(cfg_.data), "namespace data kind");
+  if (ram_) {
+    ram_->persist(a);
+    std::vector<uint64_t> lbas(volatile_lbas_.begin(), volatile_lbas_.end());
+    std::sort(lbas.begin(), lbas.end());
+    a.io(lbas);
+    if (a.loading()) volatile_lbas_ = std::unordered_set<uint64_t>(lbas.begin(), lbas.end());
+    undo_->persist(a);
+  }
+  if (cache_) cache_->persist(a);
+  a.io(uncorrectable_);
+}
+}  // namespace scnvme::detail

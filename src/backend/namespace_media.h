@@ -46,6 +46,9 @@ class NamespaceMedia {
   /// Blocks holding data, durable or cached (NUSE).
   uint64_t used_blocks() const;
   uint64_t volatile_blocks() const { return ram_ ? volatile_lbas_.size() : (cache_ ? cache_->allocated_blocks() : 0); }
+  /// Data (RAM stores; an image file's durable data stays in the file), the write cache and its
+  /// undo log, and the uncorrectable marks.
+  void persist(checkpoint::Archive& a);
   uint64_t memory_bytes() const {
     return durable_->memory_bytes() + (cache_ ? cache_->memory_bytes() : 0) + (undo_ ? undo_->memory_bytes() : 0);
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/queues.h"
+#include "scnvme/checkpoint.h"
 
 namespace scnvme::detail {
 
@@ -41,6 +42,8 @@ class Arbiter {
   /// Only sqs[0, count) can exist; `arbitration_feature` is the current value of Feature 01h.
   virtual Grant next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) = 0;
   virtual const char* name() const = 0;
+  /// The round-robin positions and credits.
+  virtual void persist(checkpoint::Archive& a) = 0;
 };
 
 /// Round robin over all SQs, the admin SQ included, with equal priority (3.4.4.1). QPRIO is ignored.
@@ -48,6 +51,7 @@ class RoundRobinArbiter : public Arbiter {
  public:
   Grant next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) override;
   const char* name() const override { return "round robin"; }
+  void persist(checkpoint::Archive& a) override { a.io(next_); }
 
  private:
   std::size_t next_ = 0;  // the queue id the next round starts at
@@ -61,6 +65,11 @@ class WeightedRoundRobinArbiter : public Arbiter {
  public:
   Grant next(const std::vector<SubmissionQueue>& sqs, std::size_t count, uint32_t arbitration_feature) override;
   const char* name() const override { return "weighted round robin with urgent priority class"; }
+  void persist(checkpoint::Archive& a) override {
+    a.io(next_);
+    a.io(credit_);
+    a.io(level_next_);
+  }
 
  private:
   /// Next fetchable I/O SQ of priority `prio`, round robin within that priority; -1 if none.

@@ -11,6 +11,7 @@
 #include <deque>
 #include <optional>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/spec/nvme_async_event.h"
 
 namespace scnvme::detail {
@@ -19,6 +20,11 @@ struct AsyncEvent {
   uint8_t type;
   uint8_t info;
   uint8_t log_page;
+  void persist(checkpoint::Archive& a) {
+    a.io(type);
+    a.io(info);
+    a.io(log_page);
+  }
   bool operator==(const AsyncEvent& o) const { return type == o.type && info == o.info && log_page == o.log_page; }
 };
 
@@ -36,6 +42,11 @@ class AsyncEvents {
   bool masked(uint8_t type) const { return masked_[type & 7u]; }
   std::size_t waiting() const { return queue_.size(); }
   void clear();
+  void persist(checkpoint::Archive& a) {
+    a.io(queue_);
+    a.io(masked_);
+    a.io(masked_by_log_);
+  }
 
  private:
   std::deque<AsyncEvent> queue_;

@@ -62,6 +62,21 @@ void Controller::raise_fatal_status() { impl_->raise_fatal_status(); }
 void Controller::surprise_remove() { impl_->surprise_remove(); }
 FaultStats Controller::fault_stats() const { return impl_->faults.stats(); }
 
+std::string Controller::quiescence_blocker() const { return impl_->quiescence_blocker(); }
+// Saving reads the state through the same description that loads it (persist): the Writer never
+// modifies what it is given.
+void Controller::save_checkpoint(checkpoint::Writer& w) const { impl_->save_checkpoint(w); }
+void Controller::save_checkpoint(std::ostream& out) const {
+  checkpoint::Writer w;
+  save_checkpoint(w);
+  w.finish(out);
+}
+void Controller::restore_checkpoint(checkpoint::Reader& r) { impl_->restore_checkpoint(r); }
+void Controller::restore_checkpoint(std::istream& in) {
+  checkpoint::Reader r(in);
+  restore_checkpoint(r);
+}
+
 void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
   if (callback) impl_->command_completed.push_back(std::move(callback));
 }

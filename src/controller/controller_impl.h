@@ -134,6 +134,11 @@ class PayloadClaim {
   bool* busy_;
 };
 
+/// Timer kinds of the timed actions (timed_actions.h), re-created by a checkpoint restore.
+constexpr uint8_t kTimerKeepAlive = 1;   // a = generation, b = epoch
+constexpr uint8_t kTimerCoalescing = 2;  // a = vector, b = epoch
+constexpr uint8_t kTimerSelfTest = 3;    // a = generation
+
 struct InterruptMessage {
   uint64_t address;
   uint32_t data;
@@ -196,6 +201,16 @@ class ControllerImpl {
   uint32_t csts() const;
   void set_csts_bits(uint32_t mask, bool on);
 
+  // --- checkpoints (controller/checkpoint.cpp; scnvme/checkpoint.h) ---
+  /// Why the controller is not at a quiescent point ("" when it is): a command in a slot or an
+  /// SQ, a CQE or interrupt on its way, a pending register side effect, ...
+  std::string quiescence_blocker() const;
+  void save_checkpoint(checkpoint::Writer& w);
+  void restore_checkpoint(checkpoint::Reader& r);
+  /// Everything saved, described once for both directions (the media and the flash backend too).
+  void persist(checkpoint::Archive& a);
+  std::function<void()> make_timer(const Timer& t);
+
   // --- pipeline (command_pipeline.cpp) ---
   void start_threads();
   void fetch_thread();
@@ -226,6 +241,7 @@ class ControllerImpl {
   bool messages_from_thread = false;
   tlm::tlm_generic_payload message_payload;
   bool message_payload_busy = false;
+  bool message_leaving = false;  // the interrupt thread holds a message until its send time
 
   // --- interrupt coalescing (interrupt_coalescing.cpp) ---
   /// Entry point after a CQE was posted to `cqid` (with interrupts enabled): signals its vector now
@@ -307,6 +323,7 @@ class ControllerImpl {
   /// The thermal watch's own timer: a far-future entry among the short-lived timed actions would
   /// make every earlier one re-notify their event and leave a dead entry in the kernel's queue.
   sc_core::sc_event thermal_timer;
+  sc_core::sc_time thermal_due;  // when thermal_timer fires (while thermal_watching)
   /// Power management (power_states.h): called by a slot thread when an I/O command starts
   /// executing; returns the exit latency when that leaves a non-operational power state, and starts
   /// the thermal watch if I/O resumes while it is idle.

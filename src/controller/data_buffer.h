@@ -11,6 +11,7 @@
 
 #include <systemc>
 
+#include "scnvme/checkpoint.h"
 #include "trace/trace_signal.h"
 
 namespace scnvme::detail {
@@ -74,6 +75,14 @@ class DataBuffer {
   double byte_seconds() const {
     const double units = byte_units_ + static_cast<double>(in_use_) * static_cast<double>((sc_core::sc_time_stamp() - since_).value());
     return units * sc_core::sc_get_time_resolution().to_seconds();
+  }
+  /// Occupancy figures (saved at a quiescent point: nothing held, nobody waiting).
+  void persist(checkpoint::Archive& a) {
+    a.expect(capacity_, "data buffer capacity");
+    a.io(in_use_);
+    a.io(peak_);
+    a.io(byte_units_);
+    a.io(since_);
   }
 
  private:

@@ -184,3 +184,25 @@ void Diagnostics::guest_error(GuestError kind, const std::string& subject, uint6
 }  // namespace detail
 
 }  // namespace scnvme
+
+namespace scnvme {
+void persist(checkpoint::Archive& a, GuestErrorRecord& r) {
+  a.io(r.kind);
+  if (a.loading() && static_cast<std::size_t>(r.kind) >= kGuestErrorKinds) a.fail("unknown guest error kind");
+  a.io(r.subject);
+  a.io(r.count);
+  a.io(r.first_value);
+  a.io(r.first_time);
+  a.io(r.first_message);
+}
+}  // namespace scnvme
+
+namespace scnvme::detail {
+void Diagnostics::persist(checkpoint::Archive& a) {
+  a.io(records_);
+  a.io(index_);
+  a.io(totals_);
+  for (const auto& [key, at] : index_)
+    if (at >= records_.size()) a.fail("guest error index out of range");
+}
+}  // namespace scnvme::detail

@@ -13,6 +13,7 @@
 
 #include <systemc>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/diagnostics.h"
 
 namespace scnvme::detail {
@@ -43,6 +44,9 @@ class Diagnostics {
 
   const std::vector<GuestErrorRecord>& records() const { return records_; }
   uint64_t count(GuestError kind) const { return totals_[static_cast<std::size_t>(kind)]; }
+  /// The guest-error counts and records (the trace-point filter is the integrator's setting and
+  /// stays as it is).
+  void persist(checkpoint::Archive& a);
 
  private:
   void report_info(const std::string& type, const std::string& text) const;

@@ -95,6 +95,14 @@ class DmaPort {
   }
 
   uint64_t dmi_accesses() const { return dmi_accesses_; }
+  /// Engines and counters (DMI regions are asked for again).
+  void persist(checkpoint::Archive& a) {
+    a.expect(static_cast<uint64_t>(engines_.size()), "DMA engines");
+    for (auto& e : engines_) e.persist(a);
+    a.io(dmi_hint_);
+    a.io(transactions_);
+    a.io(dmi_accesses_);
+  }
 
  private:
   bool access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len,

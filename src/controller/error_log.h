@@ -6,6 +6,7 @@
 #include <deque>
 #include <vector>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/spec/nvme_command.h"
 
 namespace scnvme::detail {
@@ -18,6 +19,15 @@ struct ErrorEntry {
   uint16_t parameter_location = 0xFFFF;
   uint64_t lba = 0;
   uint32_t nsid = 0;
+  void persist(checkpoint::Archive& a) {
+    a.io(error_count);
+    a.io(sqid);
+    a.io(cid);
+    a.io(status_field);
+    a.io(parameter_location);
+    a.io(lba);
+    a.io(nsid);
+  }
 };
 
 class ErrorLog {
@@ -31,6 +41,11 @@ class ErrorLog {
   std::size_t entries() const { return entries_.size(); }
   /// The log page image: capacity entries of 64 bytes, newest first, unused entries zero.
   std::vector<uint8_t> page() const;
+  void persist(checkpoint::Archive& a) {
+    a.expect(capacity_, "error log entries");
+    a.io(count_);
+    a.io(entries_);
+  }
 
  private:
   unsigned capacity_;

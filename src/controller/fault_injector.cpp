@@ -1,6 +1,7 @@
 // FaultInjector: arming, validation and selection of injected faults.
 #include "controller/fault_injector.h"
 
+#include <sstream>
 #include <string>
 
 #include "scnvme/config_error.h"
@@ -116,4 +117,29 @@ bool FaultInjector::media_hit(uint32_t nsid, uint64_t lba, std::size_t& id) {
   return false;
 }
 
+}  // namespace scnvme::detail
+
+namespace scnvme::detail {
+void FaultInjector::persist(checkpoint::Archive& a) {
+  std::ostringstream os;
+  os << rng_;
+  std::string state = os.str();
+  a.io(state);
+  if (a.loading()) {
+    std::istringstream is(state);
+    is >> rng_;
+    if (!is) a.fail("bad fault generator state");
+  }
+  a.io(stats_.commands_failed);
+  a.io(stats_.media_errors);
+  a.io(stats_.commands_delayed);
+  a.io(stats_.commands_hung);
+  a.io(stats_.hung_aborted);
+  a.io(stats_.interrupts_dropped);
+  a.io(stats_.spurious_interrupts);
+  a.io(stats_.fatal_status);
+  a.io(stats_.surprise_removals);
+  a.io(stats_.fired);
+  a.io(removed);
+}
 }  // namespace scnvme::detail

@@ -11,6 +11,7 @@
 
 #include <systemc>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/faults.h"
 #include "scnvme/spec/nvme_command.h"
 
@@ -51,6 +52,11 @@ class FaultInjector {
   void fired(std::size_t id) { ++stats_.fired.at(id); }
   FaultStats& stats() { return stats_; }
   const FaultStats& stats() const { return stats_; }
+
+  /// Faults still armed (a checkpoint does not hold them).
+  bool any_armed() const { return !commands_.empty() || !drops_.empty() || !media_.empty(); }
+  /// Generator, counts and the removal flag (armed faults are not saved: see any_armed()).
+  void persist(checkpoint::Archive& a);
 
   /// Surprise removal: BAR0 and configuration reads return all ones, nothing leaves the device.
   bool removed = false;

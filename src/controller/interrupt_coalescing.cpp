@@ -60,7 +60,7 @@ void ControllerImpl::completion_posted(uint16_t cqid, uint16_t vector) {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     const sc_core::sc_time deadline = a.first + kTimeUnit * static_cast<double>(coalescing_time_100us(setting));
     const sc_core::sc_time delay = deadline > now ? deadline - now : sc_core::SC_ZERO_TIME;
-    actions.at(delay, [this, vector, e] { coalescing_timer(vector, e); });
+    actions.at(delay, [this, vector, e] { coalescing_timer(vector, e); }, Timer{kTimerCoalescing, vector, e});
   }
 }
 
@@ -76,7 +76,8 @@ void ControllerImpl::coalescing_timer(uint16_t vector, uint64_t for_epoch) {
       coalescing_active(setting) ? a.first + kTimeUnit * static_cast<double>(coalescing_time_100us(setting)) : a.first;
   if (deadline > now) {  // entries aggregated after an earlier batch: wait for their own deadline
     a.timer_armed = true;
-    actions.at(deadline - now, [this, vector, for_epoch] { coalescing_timer(vector, for_epoch); });
+    actions.at(deadline - now, [this, vector, for_epoch] { coalescing_timer(vector, for_epoch); },
+               Timer{kTimerCoalescing, vector, for_epoch});
     return;
   }
   SC_REPORT_INFO_VERB(kMsgInterrupts,

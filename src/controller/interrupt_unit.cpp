@@ -117,8 +117,10 @@ void ControllerImpl::interrupt_thread() {
     while (messages.empty()) sc_core::wait(message_event);
     const InterruptMessage m = messages.front();
     messages.pop_front();
+    message_leaving = true;
     if (m.send_at > sc_core::sc_time_stamp()) sc_core::wait(m.send_at - sc_core::sc_time_stamp());
     send_message(m);
+    message_leaving = false;
   }
 }
 

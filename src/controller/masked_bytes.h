@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/spec/endian.h"
 
 namespace scnvme::detail {
@@ -45,6 +46,11 @@ class MaskedBytes {
   void set_u32(uint32_t off, uint32_t v) { spec::put_le32(&bytes_[off], v); }
 
   void reset() { bytes_ = reset_; }
+  /// The current bytes (the layout comes from elaboration).
+  void persist(checkpoint::Archive& a) {
+    a.expect(static_cast<uint64_t>(bytes_.size()), "register block size");
+    a.raw(bytes_.data(), bytes_.size());
+  }
 
  private:
   std::vector<uint8_t> bytes_, wmask_, w1c_, reset_;

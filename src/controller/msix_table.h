@@ -30,6 +30,10 @@ class MsixTable {
   bool pending(unsigned v) const { return pending_[v]; }
   void set_pending(unsigned v, bool p) { pending_[v] = p; }
   void reset();
+  void persist(checkpoint::Archive& a) {
+    table_.persist(a);
+    a.io(pending_);
+  }
 
  private:
   unsigned vectors_;

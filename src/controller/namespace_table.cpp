@@ -1,5 +1,7 @@
 #include "controller/namespace_table.h"
 
+#include "checkpoint/config_state.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -223,4 +225,61 @@ bool NamespaceTable::reformat(uint32_t nsid, const NamespaceConfig& config) {
   return true;
 }
 
+}  // namespace scnvme::detail
+
+namespace scnvme::detail {
+void NamespaceTable::persist(checkpoint::Archive& a) {
+  a.io(total_capacity_);
+  std::size_t n = a.count(table_.size());
+  if (!a.loading()) {
+    for (auto& [nsid, ns] : table_) {
+      uint32_t id = nsid;
+      a.io(id);
+      a.io(ns.config);
+      a.io(ns.attached);
+      a.io(ns.shared);
+      a.io(ns.capacity_bytes);
+      a.io(ns.data_bytes);
+      a.io(ns.flash_first);
+      a.io(ns.flash_units);
+      a.io(ns.config_index);
+      ns.media->persist(a);
+    }
+    return;
+  }
+  std::map<uint32_t, Namespace> loaded;
+  for (std::size_t i = 0; i < n; ++i) {
+    uint32_t id = 0;
+    a.io(id);
+    Namespace ns;
+    a.io(ns.config);
+    a.io(ns.attached);
+    a.io(ns.shared);
+    a.io(ns.capacity_bytes);
+    a.io(ns.data_bytes);
+    a.io(ns.flash_first);
+    a.io(ns.flash_units);
+    a.io(ns.config_index);
+    if (id != ns.config.nsid || loaded.count(id)) a.fail("bad namespace table entry for NSID " + std::to_string(id));
+    // The store as it is now serves when it has the same shape (an image file stays open);
+    // otherwise a new one of the saved configuration.
+    const auto current = table_.find(id);
+    const NamespaceMedia* m = current == table_.end() ? nullptr : current->second.media.get();
+    const LbaFormat lf = ns.config.format();
+    if (m && m->config().image == ns.config.image && m->config().data == ns.config.data &&
+        m->data_size() == lf.data_size && m->metadata_size() == lf.metadata_size &&
+        m->blocks() * m->data_size() == ns.config.size_bytes) {
+      ns.media = current->second.media;
+    } else {
+      try {
+        ns.media = std::make_shared<NamespaceMedia>(ns.config, ns.config_index);
+      } catch (const std::exception& e) {
+        a.fail(std::string("namespace ") + std::to_string(id) + ": " + e.what());
+      }
+    }
+    ns.media->persist(a);
+    loaded.emplace(id, std::move(ns));
+  }
+  table_ = std::move(loaded);
+}
 }  // namespace scnvme::detail

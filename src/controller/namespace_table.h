@@ -90,6 +90,9 @@ class NamespaceTable {
   /// With the flash backend the namespace gets new logical units (its old mapping is trimmed).
   HotplugResult resize(uint32_t nsid, uint64_t size_bytes);
 
+  /// The namespaces with their configurations and media (loading replaces the table).
+  void persist(checkpoint::Archive& a);
+
  private:
   uint64_t nvm_capacity_bytes_;          // ControllerConfig::nvm_capacity_bytes
   FlashBackend* flash_ = nullptr;

@@ -45,6 +45,7 @@ class PciConfigSpace {
   uint16_t device_control() const;
   uint32_t max_payload_bytes() const;
   uint32_t max_read_request_bytes() const;
+  void persist(checkpoint::Archive& a) { space_.persist(a); }
 
  private:
   MaskedBytes space_;

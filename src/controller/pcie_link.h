@@ -45,6 +45,13 @@ class PcieLink {
   const InterleavedResource& downstream() const { return down_; }
   uint64_t tlps_up() const { return tlps_up_; }
   uint64_t tlps_down() const { return tlps_down_; }
+  void persist(checkpoint::Archive& a) {
+    up_.persist(a);
+    down_.persist(a);
+    a.io(tags_);
+    a.io(tlps_up_);
+    a.io(tlps_down_);
+  }
 
  private:
   sc_core::sc_time wire_time(uint64_t bytes) const;

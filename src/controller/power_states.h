@@ -15,6 +15,7 @@
 
 #include <systemc>
 
+#include "scnvme/checkpoint.h"
 #include "scnvme/config.h"
 
 namespace scnvme::detail {
@@ -40,6 +41,11 @@ class PowerStates {
   sc_core::sc_time clock(const sc_core::sc_time& base) const;
   /// Identify Controller NPSS and the power state descriptors PSD0..PSDn.
   void put_identify(uint8_t* id_ctrl) const;
+  void persist(checkpoint::Archive& a) {
+    a.io(current_);
+    a.io(last_operational_);
+    if (a.loading() && (current_ >= table_.size() || last_operational_ >= table_.size())) a.fail("power state out of range");
+  }
 
  private:
   std::vector<PowerStateConfig> table_;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::detail {
 
 struct RegisterSpec {
@@ -45,6 +47,14 @@ class RegisterFile {
   void reset_all();
   /// The register holding `offset` (null: none).
   const RegisterSpec* spec_at(uint32_t offset) const;
+  /// The stored values (the table comes from elaboration).
+  void persist(checkpoint::Archive& a) {
+    a.expect(static_cast<uint64_t>(regs_.size()), "register count");
+    for (auto& r : regs_) {
+      a.expect(r.spec.offset, "register offset");
+      a.io(r.value);
+    }
+  }
 
   /// Called for a host write the access rules ignore in whole or in part: any write to a
   /// register without host-writable bits or write callback (`ignored` = the bytes covered), bits

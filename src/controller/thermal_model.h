@@ -15,6 +15,8 @@
 
 #include <systemc>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::detail {
 
 class ThermalModel {
@@ -32,6 +34,12 @@ class ThermalModel {
   /// Power cycle: the device starts cold (at ambient).
   void restart(const sc_core::sc_time& now, uint64_t host_bytes);
   sc_core::sc_time time_constant() const { return tau_; }
+  void persist(checkpoint::Archive& a) {
+    a.io(temperature_);
+    a.io(last_);
+    a.io(last_bytes_);
+    a.io(settled_);
+  }
 
  private:
   double ambient_, heat_;

@@ -18,6 +18,7 @@
 
 #include <systemc>
 
+#include "scnvme/checkpoint.h"
 #include "trace/trace_signal.h"
 
 namespace scnvme::detail {
@@ -40,6 +41,10 @@ class TimedResource {
   sc_core::sc_time free_at() const { return free_at_; }
   /// Total time reserved so far (utilisation = busy / elapsed).
   sc_core::sc_time busy() const { return busy_; }
+  void persist(checkpoint::Archive& a) {
+    a.io(free_at_);
+    a.io(busy_);
+  }
 
  private:
   sc_core::sc_time free_at_ = sc_core::SC_ZERO_TIME;
@@ -111,6 +116,19 @@ class InterleavedResource {
   void trace_to(const TraceSignal* signal, const char* what) {
     trace_ = signal && signal->on() ? signal : nullptr;
     what_ = what;
+  }
+  void persist(checkpoint::Archive& a) {
+    prune();
+    std::size_t n = a.count(busy_.size() - first_);
+    if (a.loading()) {
+      busy_.assign(n, Interval{});
+      first_ = 0;
+    }
+    for (std::size_t i = first_; i < busy_.size(); ++i) {
+      a.io(busy_[i].start);
+      a.io(busy_[i].end);
+    }
+    a.io(busy_time_);
   }
 
  private:

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <string>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -122,6 +123,11 @@ class FlashBackend : public sc_core::sc_module {
   FlashStats stats() const;
   const ftl::Ftl& ftl() const { return *ftl_; }
   const nand::FlashArray& array() const { return *array_; }
+  /// Why the backend is not at a quiescent point ("" when it is): NAND work, buffered writes,
+  /// background work (GC, folding, padding) not finished.
+  std::string quiescence_blocker() const;
+  /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
   /// Declares the NAND array's signals and `<prefix>.write_buffer.units` to `sink`.
   void attach_trace(TraceSink& sink, const std::string& prefix) {
     array_->attach_trace(sink, prefix);

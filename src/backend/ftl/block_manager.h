@@ -9,6 +9,10 @@
 
 #include "backend/ftl/ftl_geometry.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 enum class BlockState : uint8_t {
@@ -61,6 +65,8 @@ class BlockManager {
 
   WearStats wear(bool slc) const;
   uint64_t memory_bytes() const;
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   const std::vector<uint32_t>& pool(uint32_t die, bool slc) const { return (slc ? free_slc_ : free_native_)[die]; }

@@ -28,6 +28,10 @@
 #include "backend/ftl/write_buffer.h"
 #include "scnvme/ftl_config.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 /// Preconditioning: a sequential fill, then uniform random overwrites of `random_capacities`
@@ -112,6 +116,8 @@ class Ftl {
   /// Hash of the mapping and the block states (determinism checks).
   uint64_t checksum() const;
   void set_migration_observer(MigrationObserver observer) { observer_ = std::move(observer); }
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   void check_range(uint64_t first, uint64_t count) const;

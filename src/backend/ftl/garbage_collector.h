@@ -16,6 +16,10 @@
 #include "backend/ftl/victim_policy.h"
 #include "backend/ftl/write_buffer.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 /// Called for every migrated unit (tests, traces): logical unit, old and new PPA, GC or fold.
@@ -38,6 +42,8 @@ class GarbageCollector {
   /// Pads the GC and fold streams of `die` so that the victims waiting for them are erased.
   void flush(uint32_t die, NandOps* ops);
   bool pending_erases(uint32_t die) const { return !pending_[die].empty(); }
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   struct Pending {

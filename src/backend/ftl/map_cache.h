@@ -12,6 +12,10 @@
 #include "backend/ftl/ftl_stats.h"
 #include "backend/ftl/nand_op.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 class MapCache {
@@ -25,6 +29,8 @@ class MapCache {
   /// The host touches the entry of `lba` (dirty: changes it).
   void access(uint64_t lba, bool dirty, NandOps* ops, FtlStats& stats);
   uint64_t memory_bytes() const;
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   static constexpr uint32_t kNone = 0xFFFFFFFFu;

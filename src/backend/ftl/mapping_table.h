@@ -13,6 +13,10 @@
 
 #include "backend/ftl/ftl_geometry.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 class MappingTable {
@@ -65,6 +69,8 @@ class MappingTable {
 
   /// FNV-1a over every entry (determinism checks).
   uint64_t checksum() const;
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   /// Entries of chunk c (the last one holds only what the capacity needs).

@@ -11,6 +11,10 @@
 #include "backend/ftl/block_manager.h"
 #include "backend/ftl/mapping_table.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 class ScanIndex {
@@ -29,6 +33,8 @@ class ScanIndex {
   /// The block was erased.
   void drop(uint32_t gblock);
   uint64_t memory_bytes() const;
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   static constexpr uint32_t kNone = 0xFFFFFFFFu;

@@ -16,6 +16,10 @@
 #include "backend/ftl/ftl_stats.h"
 #include "backend/ftl/nand_op.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::detail::ftl {
 
 enum class Stream : uint8_t { Host = 0, HostSlc = 1, Gc = 2, Fold = 3 };
@@ -51,6 +55,8 @@ class WriteBuffer {
   uint64_t issued_total(Stream s, uint32_t die) const { return cursor(s, die).issued_total; }
   /// Units placed but not yet issued, over all streams.
   uint64_t buffered_units() const;
+  /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
 
  private:
   struct Cursor {

@@ -51,6 +51,10 @@
 #include "backend/nand/read_retry.h"
 #include "trace/trace_signal.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::nand {
 
 class FlashArray : public sc_core::sc_module {
@@ -73,6 +77,10 @@ class FlashArray : public sc_core::sc_module {
   const NandTiming& timing() const { return timing_; }
   NandStats stats() const;
   std::size_t in_flight() const { return in_flight_count_; }
+  /// Nothing queued, in the dies or on the buses (a checkpoint may be taken).
+  bool idle() const;
+  /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
   /// Declares `<prefix>.ch<C>.bus` and `<prefix>.ch<C>.die<D>.array` (D counted within the
   /// channel) to `sink`: bus transfers and array operations are reported as busy intervals.
   void attach_trace(TraceSink& sink, const std::string& prefix);

@@ -7,6 +7,10 @@
 
 #include <systemc>
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::nand {
 
 /// A count that changes over time: current, maximum and time-weighted mean since time 0.
@@ -19,6 +23,8 @@ struct DepthStats {
 /// Integrates a level over simulated time.
 class DepthTracker {
  public:
+  /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
   void change(int64_t delta, const sc_core::sc_time& now) {
     advance(now);
     level_ = static_cast<uint64_t>(static_cast<int64_t>(level_) + delta);

@@ -7,10 +7,16 @@
 #include <cstdint>
 #include <deque>
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::nand {
 
 class PowerBudget {
  public:
+  /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
   static constexpr uint32_t kNone = UINT32_MAX;
 
   explicit PowerBudget(uint32_t limit) : limit_(limit) {}

@@ -8,10 +8,16 @@
 
 #include "backend/nand/nand_timing.h"
 
+namespace scnvme::checkpoint {
+class Archive;
+}
+
 namespace scnvme::nand {
 
 class ReadRetry {
  public:
+  /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
+  void persist(checkpoint::Archive& a);
   ReadRetry(const NandConfig& cfg, uint64_t seed) : timing_(cfg), max_(cfg.read_retry_max), rng_(seed) {}
 
   /// The number of retries of one read of a block with `pe_cycles` P/E cycles.

@@ -163,7 +163,7 @@ void ControllerImpl::restart_keep_alive() {
   if (features.keep_alive_timeout_ms == 0) return;
   const uint64_t generation = keep_alive_generation, e = epoch;
   actions.at(sc_core::sc_time(features.keep_alive_timeout_ms, sc_core::SC_MS),
-             [this, generation, e] { keep_alive_expired(generation, e); });
+             [this, generation, e] { keep_alive_expired(generation, e); }, Timer{kTimerKeepAlive, generation, e});
 }
 
 void ControllerImpl::keep_alive_expired(uint64_t generation, uint64_t for_epoch) {

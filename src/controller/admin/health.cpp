@@ -80,6 +80,7 @@ void ControllerImpl::thermal_watch() {
   thermal_watching = true;
   const sc_core::sc_time period = std::max(thermal.time_constant() / 4.0, sc_core::sc_time(100, sc_core::SC_US));
   thermal_timer.notify(period);
+  thermal_due = sc_core::sc_time_stamp() + period;
 }
 
 sc_core::sc_time ControllerImpl::io_start_cost() {
@@ -89,6 +90,7 @@ sc_core::sc_time ControllerImpl::io_start_cost() {
     thermal.update(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);
     const sc_core::sc_time period = std::max(thermal.time_constant() / 4.0, sc_core::sc_time(100, sc_core::SC_US));
     thermal_timer.notify(period);
+    thermal_due = sc_core::sc_time_stamp() + period;
   }
   if (!power.non_operational()) return sc_core::SC_ZERO_TIME;
   const sc_core::sc_time exit = power.wake();

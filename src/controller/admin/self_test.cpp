@@ -42,7 +42,7 @@ void ControllerImpl::admin_device_self_test(Command& cmd) {
   self_test.started = sc_core::sc_time_stamp();
   self_test.duration = sc_core::sc_time(stc == dst::kShort ? cfg.self_test_short_ms : cfg.self_test_extended_ms, sc_core::SC_MS);
   const uint64_t generation = ++self_test.generation;
-  actions.at(self_test.duration, [this, generation] { self_test_finished(generation); });
+  actions.at(self_test.duration, [this, generation] { self_test_finished(generation); }, Timer{kTimerSelfTest, generation, 0});
 }
 
 void ControllerImpl::self_test_finished(uint64_t generation) {
@@ -67,7 +67,8 @@ void ControllerImpl::self_test_reset() {
   // timed action).
   const sc_core::sc_time end = self_test.started + self_test.duration, now = sc_core::sc_time_stamp();
   const uint64_t generation = ++self_test.generation;
-  actions.at(end > now ? end - now : sc_core::SC_ZERO_TIME, [this, generation] { self_test_finished(generation); });
+  actions.at(end > now ? end - now : sc_core::SC_ZERO_TIME, [this, generation] { self_test_finished(generation); },
+             Timer{kTimerSelfTest, generation, 0});
 }
 
 std::vector<uint8_t> ControllerImpl::self_test_log() const {
