@@ -20,6 +20,7 @@
 #include <deque>
 #include <iosfwd>
 #include <map>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -94,6 +95,8 @@ class Archive {
   void io(std::string& s);
   void io(sc_core::sc_time& t);
   void io(std::vector<bool>& v);
+  /// A generator's complete state (its textual form, which the standard defines).
+  void io(std::mt19937_64& rng);
   template <typename T>
   void io(std::vector<T>& v) {
     std::size_t n = count(v.size());

@@ -5,6 +5,7 @@
 #include <istream>
 #include <iterator>
 #include <ostream>
+#include <sstream>
 
 namespace scnvme::checkpoint {
 
@@ -42,6 +43,18 @@ void Archive::io(std::string& s) {
   std::size_t n = count(s.size());
   if (loading_) s.resize(n);
   if (n) raw(&s[0], n);
+}
+
+void Archive::io(std::mt19937_64& rng) {
+  std::ostringstream os;
+  os << rng;
+  std::string state = os.str();
+  io(state);
+  if (loading_) {
+    std::istringstream is(state);
+    is >> rng;
+    if (!is) fail("bad random generator state");
+  }
 }
 
 void Archive::io(sc_core::sc_time& t) {

@@ -1,7 +1,6 @@
 // FaultInjector: arming, validation and selection of injected faults.
 #include "controller/fault_injector.h"
 
-#include <sstream>
 #include <string>
 
 #include "scnvme/config_error.h"
@@ -121,15 +120,7 @@ bool FaultInjector::media_hit(uint32_t nsid, uint64_t lba, std::size_t& id) {
 
 namespace scnvme::detail {
 void FaultInjector::persist(checkpoint::Archive& a) {
-  std::ostringstream os;
-  os << rng_;
-  std::string state = os.str();
-  a.io(state);
-  if (a.loading()) {
-    std::istringstream is(state);
-    is >> rng_;
-    if (!is) a.fail("bad fault generator state");
-  }
+  a.io(rng_);
   a.io(stats_.commands_failed);
   a.io(stats_.media_errors);
   a.io(stats_.commands_delayed);

@@ -5,7 +5,6 @@
 // the write buffer, background work (GC, folding, padding) finished. Scratch space is not saved.
 #include <algorithm>
 #include <cstring>
-#include <sstream>
 
 #include "backend/flash/flash_backend.h"
 #include "scnvme/checkpoint.h"
@@ -64,15 +63,7 @@ void PowerBudget::persist(checkpoint::Archive& a) {
 }
 
 void ReadRetry::persist(checkpoint::Archive& a) {
-  std::ostringstream os;
-  os << rng_;
-  std::string state = os.str();
-  a.io(state);
-  if (a.loading()) {
-    std::istringstream is(state);
-    is >> rng_;
-    if (!is) a.fail("bad read-retry generator state");
-  }
+  a.io(rng_);
 }
 
 bool FlashArray::idle() const {
