@@ -17,10 +17,13 @@
 #include "driver/nvme_driver.h"
 #include "hal/scnvme_hal.h"
 #include "reference_platform.h"
+#include "support/driver_run.h"
 
 using namespace scnvme;
 using platform::PlatformConfig;
 using platform::ReferencePlatform;
+using test::pattern;
+using test::run_cpu;
 
 namespace {
 
@@ -33,35 +36,11 @@ constexpr uint32_t kBlock = 4096;
 constexpr uint16_t kStatusMore = 0x2000;  // M bit of the status field
 constexpr uint16_t kAbortRequested = 0x007, kInternalError = 0x006, kUnrecoveredRead = 0x281;
 
-void run_cpu(ReferencePlatform& p, std::function<void()> body) {
-  bool done = false;
-  p.cpu().run("t", [&] {
-    body();
-    done = true;
-    sc_core::sc_stop();
-  });
-  sc_core::sc_start(sc_core::sc_time(10, sc_core::SC_SEC));
-  EXPECT_TRUE(done) << "driver thread did not finish";
-}
 
-PlatformConfig config() {
-  PlatformConfig pc;
-  pc.controllers.at(0).namespaces = {NamespaceConfig{1, 64ull << 20, kBlock}};
-  return pc;
-}
+PlatformConfig config() { return test::one_namespace_platform(kBlock); }
 
-nvme_driver_options options() {
-  nvme_driver_options opt;
-  nvme_driver_default_options(&opt);
-  opt.io_queues = 2;
-  opt.io_queue_entries = 64;
-  opt.command_timeout_ns = kTimeoutNs;
-  return opt;
-}
+nvme_driver_options options() { return test::two_queue_options(kTimeoutNs); }
 
-uint8_t pattern(uint64_t lba, uint32_t generation, std::size_t i) {
-  return static_cast<uint8_t>((lba * 37 + generation * 101 + i * 13 + (i >> 8)) & 0xFF);
-}
 
 /// A DMA buffer freed at scope exit.
 struct Buffer {

@@ -13,10 +13,12 @@
 #include "driver/nvme_driver.h"
 #include "hal/scnvme_hal.h"
 #include "reference_platform.h"
+#include "support/driver_run.h"
 
 using namespace scnvme;
 using platform::PlatformConfig;
 using platform::ReferencePlatform;
+using test::run_cpu;
 
 namespace {
 
@@ -24,17 +26,6 @@ constexpr uint8_t kOpWrite = 0x01, kOpRead = 0x02;
 constexpr uint32_t kRegCc = 0x14, kRegCsts = 0x1C, kRegAqa = 0x24;
 constexpr uint64_t kTimeoutNs = 100ull * 1000 * 1000;  // 100 ms of simulated time
 
-/// Runs `body` as one CPU thread on `p`, stops the simulation when it returns.
-void run_cpu(ReferencePlatform& p, std::function<void()> body) {
-  bool done = false;
-  p.cpu().run("t", [&] {
-    body();
-    done = true;
-    sc_core::sc_stop();
-  });
-  sc_core::sc_start(sc_core::sc_time(10, sc_core::SC_SEC));
-  EXPECT_TRUE(done) << "driver thread did not finish";
-}
 
 /// The platform vector that device-local vector v of `dev` raises.
 unsigned platform_vector(scnvme_hal_device* dev, unsigned v) {
