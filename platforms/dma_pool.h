@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <map>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::platform {
 
 class DmaPool {
@@ -18,6 +20,8 @@ class DmaPool {
   /// True when [addr, addr + size) lies inside one allocated block.
   bool allocated(uint64_t addr, uint64_t size) const;
   uint64_t bytes_in_use() const { return in_use_; }
+  /// Checkpoints: the free and allocated blocks (the pool's range must be the same).
+  void persist(checkpoint::Archive& a);
 
  private:
   uint64_t base_, size_;

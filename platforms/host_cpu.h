@@ -20,6 +20,8 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::platform {
 
 class HostCpu : public sc_core::sc_module {
@@ -49,6 +51,13 @@ class HostCpu : public sc_core::sc_module {
   bool wait_interrupt(unsigned vector, const sc_core::sc_time& timeout);
   void set_handler(unsigned vector, std::function<void(unsigned)> handler);
   uint64_t interrupts(unsigned vector) const { return vector < counts_.size() ? counts_[vector] : 0; }
+  /// An interrupt has been raised and not yet arrived.
+  bool interrupt_arriving() const { return !arriving_.empty(); }
+
+  /// Checkpoints: interrupt counts and the ones not yet waited for. Taken when no interrupt is on
+  /// its way and no access is in progress (else CheckpointError); threads and handlers are not
+  /// state: the restored driver registers its handlers again.
+  void persist(checkpoint::Archive& a);
 
  private:
   void dispatch();

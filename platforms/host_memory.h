@@ -9,6 +9,8 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::platform {
 
 class HostMemory : public sc_core::sc_module {
@@ -22,6 +24,9 @@ class HostMemory : public sc_core::sc_module {
   uint64_t size() const { return size_; }
   /// The backing store, for the host CPU's loads and stores (a CPU pointer into DRAM).
   uint8_t* data() { return bytes_.get(); }
+  /// Checkpoints: the pages holding anything but zeros. Restore only into a memory nothing has
+  /// written yet (a new platform): the pages the checkpoint does not list are left as they are.
+  void persist(checkpoint::Archive& a);
 
  private:
   struct FreeDeleter {

@@ -13,6 +13,8 @@
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::platform {
 
 class Interconnect : public sc_core::sc_module {
@@ -37,6 +39,8 @@ class Interconnect : public sc_core::sc_module {
   };
   const std::vector<Region>& regions() const { return regions_; }
   uint64_t unmapped_accesses() const { return unmapped_; }
+  /// Checkpoints: the counter (the regions follow the configuration and the controllers' BARs).
+  void persist(checkpoint::Archive& a);
 
  private:
   const Region* decode(uint64_t addr, uint64_t len) const;

@@ -10,6 +10,8 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::platform {
 
 class MsiController : public sc_core::sc_module {
@@ -27,6 +29,8 @@ class MsiController : public sc_core::sc_module {
   uint64_t delivered() const { return delivered_; }
   uint64_t unknown_vectors() const { return unknown_; }  // data beyond the vector table
   uint64_t spurious() const { return spurious_; }        // reads, wrong sizes, byte enables
+  /// Checkpoints: the counters.
+  void persist(checkpoint::Archive& a);
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -49,6 +49,20 @@ class ReferencePlatform : public sc_core::sc_module {
   /// The checkers of controller i (bar0, pci_cfg, dma, msi), empty without protocol_checks.
   std::vector<const ProtocolChecker*> protocol_checkers(std::size_t i) const;
 
+  /// Checkpoints of the whole platform (scnvme/checkpoint.h): every controller
+  /// (Controller::save_checkpoint) and the host side: DRAM's written pages, each HAL device's DMA
+  /// allocations, the interconnect's, MSI controller's and CPU's counters and pending interrupts.
+  /// A driver saves its own state beside it (a section of its own); a workload likewise.
+  /// What keeps the platform from a quiescent point ("" at one): a controller's
+  /// quiescence_blocker(), or an interrupt on its way to the CPU.
+  std::string quiescence_blocker() const;
+  /// Writes section "platform". Throws CheckpointError when not at a quiescent point.
+  void save_checkpoint(checkpoint::Writer& w);
+  /// Reads section "platform" into this platform, which must be new (its host side unused, its
+  /// controllers never enabled) and at the checkpoint's time (checkpoint::Reader::time()); the
+  /// configuration must be the checkpoint's. Throws CheckpointError otherwise.
+  void restore_checkpoint(checkpoint::Reader& r);
+
  private:
   HostCpu cpu_;
   Interconnect bus_;
@@ -58,6 +72,7 @@ class ReferencePlatform : public sc_core::sc_module {
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> intx_;
   std::vector<std::unique_ptr<scnvme_hal_device>> hal_;
   std::vector<std::unique_ptr<ProtocolChecker>> checkers_;  // 4 per controller when enabled
+  void persist_host(checkpoint::Archive& a);
 };
 
 }  // namespace scnvme::platform

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <sstream>
 
 namespace scnvme::sim {
 
@@ -119,6 +120,21 @@ uint64_t BlockPicker::next(std::mt19937_64& rng) {
     }
   }
   return 0;
+}
+
+void BlockPicker::persist(checkpoint::Archive& a) {
+  std::string state;  // the standard's textual form of the distribution's state
+  if (!a.loading()) {
+    std::ostringstream out;
+    out << normal_;
+    state = out.str();
+  }
+  a.io(state);
+  if (a.loading()) {
+    std::istringstream in(state);
+    in >> normal_;
+    if (!in) a.fail("the normal distribution's state");
+  }
 }
 
 }  // namespace scnvme::sim

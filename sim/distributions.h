@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+#include "scnvme/checkpoint.h"
+
 namespace scnvme::sim {
 
 struct Distribution {
@@ -27,6 +29,8 @@ class BlockPicker {
   uint64_t next(std::mt19937_64& rng);
   /// The block a zipf/pareto rank (0 = hottest) maps to; identity for the other kinds.
   uint64_t block_of_rank(uint64_t rank) const;
+  /// Checkpoints: the normal distribution's saved value (the rest follows the constructor's arguments).
+  void persist(checkpoint::Archive& a);
 
  private:
   double uniform(std::mt19937_64& rng) const { return (rng() >> 11) * 0x1.0p-53; }

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <vector>
 
-#include "hal/scnvme_hal.h"
+#include "hal/hal_device.h"
 
 namespace scnvme::sim {
 
@@ -35,6 +35,8 @@ void DriverSlot::leave() {
 
 bool DriverSlot::pause_if_requested(bool drained) {
   if (!requested_ || (!keepalive_ && !drained)) return false;
+  // Drained: nothing of the job is pending, not even CPU time (a checkpoint saves the time).
+  if (!keepalive_) scnvme_hal_delay_ns(drv_->dev, 0);
   ++paused_;
   changed_.notify(sc_core::SC_ZERO_TIME);
   while (requested_) sc_core::wait(resumed_);
@@ -43,10 +45,7 @@ bool DriverSlot::pause_if_requested(bool drained) {
 
 bool DriverSlot::hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, HandoverResult& result, std::string& error) {
   const uint64_t start = scnvme_hal_now_ns(dev);
-  requested_ = true;
-  keepalive_ = opt.keepalive;
-  paused_ = 0;
-  while (paused_ < running_) sc_core::wait(changed_);
+  pause_jobs(opt.keepalive);
   result.happened = true;
   result.mode = opt.keepalive ? "keepalive" : "reset";
   result.at_s = opt.at_s;
@@ -91,11 +90,41 @@ bool DriverSlot::hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, H
       return false;
     }
   }
-  drv_ = std::move(next);
   result.paused_ns = scnvme_hal_now_ns(dev) - start;
+  resume_jobs(std::move(next));
+  return true;
+}
+
+bool DriverSlot::checkpoint(scnvme_hal_device* dev, const SaveCheckpoint& save, std::string& error) {
+  pause_jobs(false);
+  nvme_handover_state state{};
+  if (nvme_save_state(drv_.get(), &state)) {
+    error = std::string("checkpoint: ") + drv_->error;
+    return false;
+  }
+  if (!save(state, error)) return false;
+  std::memset(drv_.get(), 0xA5, sizeof *drv_);
+  auto next = std::make_unique<nvme_driver>();
+  if (nvme_restore(next.get(), dev, &state)) {
+    error = std::string("checkpoint: the driver could not take its saved state up again: ") + next->error;
+    return false;
+  }
+  dev->cpu->sync();
+  resume_jobs(std::move(next));
+  return true;
+}
+
+void DriverSlot::pause_jobs(bool keepalive) {
+  requested_ = true;
+  keepalive_ = keepalive;
+  paused_ = 0;
+  while (paused_ < running_) sc_core::wait(changed_);
+}
+
+void DriverSlot::resume_jobs(std::unique_ptr<nvme_driver> next) {
+  drv_ = std::move(next);
   requested_ = false;
   resumed_.notify(sc_core::SC_ZERO_TIME);
-  return true;
 }
 
 }  // namespace scnvme::sim

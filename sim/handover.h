@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,7 +63,17 @@ class DriverSlot {
   /// until the simulation stops.
   bool hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, HandoverResult& result, std::string& error);
 
+  /// --checkpoint_at: the jobs stop submitting and drain, then pause; the driver instance saves
+  /// its state (nvme_save_state) and `save` writes the checkpoint with it; a new instance restores
+  /// that state (nvme_restore), exactly as a run resumed from the checkpoint does, and the jobs go
+  /// on. False (with `error`) when the state cannot be saved or restored, or `save` fails; the
+  /// jobs stay paused until the simulation stops.
+  using SaveCheckpoint = std::function<bool(const nvme_handover_state& state, std::string& error)>;
+  bool checkpoint(scnvme_hal_device* dev, const SaveCheckpoint& save, std::string& error);
+
  private:
+  void pause_jobs(bool keepalive);
+  void resume_jobs(std::unique_ptr<nvme_driver> next);
   std::unique_ptr<nvme_driver> drv_;
   bool requested_ = false, keepalive_ = true, started_ = false, ended_ = false;
   unsigned running_ = 0, paused_ = 0;

@@ -118,6 +118,10 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << "scnvme-sim: " << e.what() << "\n";
     return 2;
   }
+  if (!run.ok && run.bad_input) {  // a checkpoint that cannot be resumed
+    std::cerr << "scnvme-sim: " << run.error << "\n";
+    return 2;
+  }
   if (!run.ok) {
     std::cerr << "scnvme-sim: run failed: " << run.error << "\n";
     return 1;

@@ -171,6 +171,69 @@ bool parse_log_patterns(const po::variables_map& vm, SimOptions& opt, std::ostre
 
 }  // namespace
 
+namespace {
+
+/// --checkpoint / --checkpoint_at / --resume (checkpoint_file.h). Call last: the fingerprint is
+/// every option that shapes the run.
+bool parse_checkpoint_options(const po::variables_map& vm, SimOptions& opt, std::ostream& err) {
+  CheckpointOptions& c = opt.workload.checkpoint;
+  const WorkloadOptions& w = opt.workload;
+  const bool file = vm.count("checkpoint") > 0, at = vm.count("checkpoint_at") > 0;
+  if (file != at) {
+    err << "scnvme-sim: " << (file ? "--checkpoint needs --checkpoint_at=TIME (when to take it)" : "--checkpoint_at needs --checkpoint=FILE (where to write it)")
+        << "\n";
+    return false;
+  }
+  if (at) {
+    const std::string v = vm["checkpoint_at"].as<std::string>();
+    if (!parse_time(v, 1, c.at_s) || c.at_s <= 0 || c.at_s > 1e6) {
+      err << "scnvme-sim: --checkpoint_at=" << v << ": expected a simulated time from 1 ns to 1e6 s (seconds, or with a unit: 500us)\n";
+      return false;
+    }
+    c.path = vm["checkpoint"].as<std::string>();
+    if (c.path.empty()) {
+      err << "scnvme-sim: --checkpoint: expected a file name\n";
+      return false;
+    }
+  }
+  if (vm.count("resume")) c.resume_path = vm["resume"].as<std::string>();
+  if (!at && c.resume_path.empty()) return true;
+  const char* with = !w.replay.path.empty()        ? "--replay"
+                     : w.handover.at_s > 0          ? "--handover_at"
+                     : w.power_loss_at_s > 0        ? "--power_loss_at"
+                     : !opt.faults.empty()          ? "--fault (or a profile's [faults] section)"
+                     : !opt.namespace_events.empty() ? "--namespace_event"
+                                                     : nullptr;
+  if (with) {
+    err << "scnvme-sim: " << (at ? "--checkpoint_at" : "--resume") << " with " << with
+        << ": not supported (a checkpoint holds the jobs' progress; trace replay, hand-over, power-loss, fault and "
+           "namespace-event schedules are not saved in it)\n";
+    return false;
+  }
+  for (const auto& [key, value] : opt.effective)
+    if (key != "jobfile") c.fingerprint[key] = value;  // (the job file's contents are in the jobs' keys)
+  for (std::size_t j = 0; j < w.jobs.size(); ++j) {
+    const std::string prefix = "job" + std::to_string(j) + ".";
+    c.fingerprint[prefix + "name"] = w.jobs[j].name;
+    for (const auto& [key, value] : w.jobs[j].effective) c.fingerprint[prefix + key] = value;
+  }
+  if (c.resume_path.empty()) return true;
+  try {
+    c.resume = open_for_resume(c.resume_path, c.fingerprint);
+  } catch (const CheckpointError& e) {
+    err << "scnvme-sim: --resume: " << e.what() << "\n";
+    return false;
+  }
+  if (at && c.at_s <= c.resume->time().to_seconds()) {
+    err << "scnvme-sim: --checkpoint_at=" << vm["checkpoint_at"].as<std::string>() << ": the run resumes at "
+        << c.resume->time().to_seconds() << " s (--resume=" << c.resume_path << "); a new checkpoint must be later\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& opt, std::ostream& out, std::ostream& err) {
   ControllerConfig& c = opt.platform.controllers.at(0);
   use_client_tlc_defaults(c);
@@ -372,6 +435,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       "--timeseries interval in simulated seconds (1e-6..3600; 0: a hundredth of the measured period)")(
       "namespace_event", po::value<std::vector<std::string>>()->composing(),
       "hot-plug scenario (repeatable): add:NSID:SIZE@SECONDS, remove:NSID@SECONDS or resize:NSID:SIZE@SECONDS")(
+      "checkpoint", po::value<std::string>(), "write a checkpoint of the whole simulation to this file at --checkpoint_at (see README, Checkpoints)")(
+      "checkpoint_at", po::value<std::string>(),
+      "simulated time of --checkpoint (seconds, or with a unit: 500us): the jobs drain, the checkpoint is written at the "
+      "next quiescent point, and the run goes on")(
+      "resume", po::value<std::string>(), "go on from this checkpoint file, taken with the same model and workload options")(
       "fault", po::value<std::vector<std::string>>()->composing(),
       "fault injection on controller 0 (repeatable; also `fault = SPEC` lines in a profile's [faults] section): "
       "KIND[:key=value,...] with KIND fail, media, delay, hang, drop_irq, spurious_irq, fatal or remove, and at=TIME "
@@ -576,6 +644,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     return ParseOutcome::BadInput;
   }
   opt.effective["seed"] = std::to_string(opt.seed);
+  if (!parse_checkpoint_options(vm, opt, err)) return ParseOutcome::BadInput;
   return ParseOutcome::Run;
 }
 

@@ -415,6 +415,17 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
       os << "hand-over (" << h.mode << ") at " << fmt("%.6f", h.at_s) << " s: " << h.jobs_paused << " jobs paused for "
          << fmt("%.1f", h.paused_ns / 1e3) << " us, " << h.in_flight << " commands in flight handed over; every command completed once\n";
   }
+  const CheckpointOptions& cp = opt.workload.checkpoint;
+  if (run.checkpoint.resumed)
+    os << "resumed from " << cp.resume_path << " at " << fmt("%.6f", run.checkpoint.resumed_at_s) << " s\n";
+  if (cp.at_s > 0) {
+    if (!run.checkpoint.written)
+      os << "checkpoint at " << fmt("%.6f", cp.at_s) << " s: not taken (the jobs ended first)\n";
+    else
+      os << "checkpoint " << cp.path << " (" << fmt("%.1f", run.checkpoint.bytes / 1024.0) << " KiB) taken at "
+         << fmt("%.6f", run.checkpoint.taken_s) << " s, " << fmt("%.1f", run.checkpoint.drain_ns / 1e3)
+         << " us after --checkpoint_at (I/O drained, controller idle); resume with --resume=" << cp.path << "\n";
+  }
   os << "simulated time " << fmt("%.3f", run.sim_time_s * 1e3) << " ms; " << t.all.count() << " I/Os; controller completed "
      << ctrl.commands_completed << " commands, sent " << ctrl.interrupts_sent << " interrupts";
   if (ctrl.guest_errors) os << ", reported " << ctrl.guest_errors << " guest errors";
@@ -493,6 +504,16 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
           {"jobs_paused", run.handover.jobs_paused},
           {"in_flight", run.handover.in_flight},
           {"paused_ns", run.handover.paused_ns}}},
+        {"checkpoint",
+         {{"written", run.checkpoint.written},
+          {"path", opt.workload.checkpoint.path},
+          {"at_s", opt.workload.checkpoint.at_s},
+          {"taken_s", run.checkpoint.taken_s},
+          {"drain_ns", run.checkpoint.drain_ns},
+          {"bytes", run.checkpoint.bytes},
+          {"resumed", run.checkpoint.resumed},
+          {"resume_path", opt.workload.checkpoint.resume_path},
+          {"resumed_at_s", run.checkpoint.resumed_at_s}}},
         {"power_loss",
          {{"happened", run.power_loss.happened},
           {"at_s", run.power_loss.at_s},

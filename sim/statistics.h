@@ -48,6 +48,12 @@ class LatencyStats {
     const std::size_t i = nearest_rank(p, samples_.size());
     return samples_[i];
   }
+  /// Checkpoints: the samples in their current order (sums over them stay bit-identical).
+  template <typename Archive>
+  void persist(Archive& a) {
+    a.io(samples_);
+    a.io(sorted_);
+  }
 
  private:
   void sort() const {
@@ -91,6 +97,14 @@ class Moments {
   uint64_t max() const { return max_; }
   double mean() const { return mean_; }
   double stdev() const { return n_ < 2 ? 0 : std::sqrt(m2_ / static_cast<double>(n_ - 1)); }
+  template <typename Archive>
+  void persist(Archive& a) {
+    a.io(n_);
+    a.io(min_);
+    a.io(max_);
+    a.io(mean_);
+    a.io(m2_);
+  }
 
  private:
   uint64_t n_ = 0, min_ = 0, max_ = 0;

@@ -1,6 +1,7 @@
 #include "workload.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include <systemc>
 
+#include "hal/hal_device.h"
 #include "handover.h"
 #include "replay.h"
 
@@ -71,6 +73,31 @@ unsigned WorkloadOptions::instances() const {
   unsigned n = 0;
   for (const auto& j : jobs) n += j.numjobs;
   return n;
+}
+
+void StageStats::persist(checkpoint::Archive& a) {
+  for (LatencyStats* s : {&fetch, &execute, &complete, &device, &interrupt}) s->persist(a);
+}
+
+void Completion::persist(checkpoint::Archive& a) {
+  a.io(at_ns);
+  a.io(latency_ns);
+  a.io(bytes);
+  a.io(write);
+}
+
+void JobResult::persist(checkpoint::Archive& a) {
+  a.expect(name, "job name");
+  a.io(nsid);
+  a.io(time_s);
+  a.io(ramp_ios);
+  a.io(ios_by_bs);
+  read.persist(a);
+  write.persist(a);
+  for (Moments* m : {&read_slat, &write_slat, &read_clat, &write_clat}) m->persist(a);
+  a.io(completions);
+  stages.persist(a);
+  for (uint64_t* v : {&bytes_read, &bytes_written, &flushes, &errors, &verified_reads, &verify_failures}) a.io(*v);
 }
 
 namespace {
@@ -173,13 +200,104 @@ struct Clock {
   uint64_t first = 0, last = 0;
 };
 
-void run_job(DriverSlot& slot, Job& job, const WorkloadOptions& wl, JobResult& out, RunResult& run, Clock& clock,
+/// One job instance's progress: what run_job keeps across its loop, so that a checkpoint (taken
+/// while the job is paused with nothing in flight) can save it and a resumed run take it up.
+struct JobRun {
+  JobRun(const Job& job, const WorkloadOptions& wl)
+      : rng(splitmix(wl.seed + 0x1000 * (job.index + 1))),
+        picker(job.opt->random_distribution, job.units, splitmix(wl.seed + 0x2000 * (job.index + 1))) {}
+  bool started = false, done = false;
+  std::mt19937_64 rng;
+  BlockPicker picker;
+  std::vector<uint64_t> buffer_bus;  // the data buffers' bus addresses (iodepth of them)
+  std::vector<unsigned> free_buffers;
+  std::vector<std::pair<uint64_t, uint32_t>> since_flush;  // completed writes not yet covered by a Flush
+  uint64_t start_ns = 0;
+  uint64_t issued = 0, completed = 0, next_seq = 0, writes_since_flush = 0;
+  uint64_t data_issued = 0, inflight_bytes = 0, inflight_ios = 0;
+  // The measured phase starts at the ramp's end; what it may still issue is bounded by
+  // number_ios or one pass, counting the I/Os in flight when it starts (they complete in it).
+  bool measuring = false;
+  uint64_t used_ios = 0, used_bytes = 0, measure_start_ns = 0, last_counted_ns = 0;
+  uint64_t since_think = 0;
+  bool think_pending = false, flush_outstanding = false;
+
+  void persist(checkpoint::Archive& a) {
+    a.io(started);
+    a.io(done);
+    a.io(rng);
+    picker.persist(a);
+    a.io(buffer_bus);
+    a.io(free_buffers);
+    a.io(since_flush);
+    for (uint64_t* v : {&start_ns, &issued, &completed, &next_seq, &writes_since_flush, &data_issued, &inflight_bytes,
+                        &inflight_ios, &used_ios, &used_bytes, &measure_start_ns, &last_counted_ns, &since_think})
+      a.io(*v);
+    a.io(measuring);
+    a.io(think_pending);
+    a.io(flush_outstanding);
+    if (a.loading() && (issued != completed || flush_outstanding || inflight_ios || free_buffers.size() != buffer_bus.size()))
+      a.fail("a job with I/O in flight");
+  }
+};
+
+/// The jobs of a run, shared by the driver thread and --checkpoint_at's thread.
+struct WorkloadRun {
+  std::vector<Job> jobs;
+  std::vector<std::unique_ptr<JobRun>> runs;
+  Clock clock;
+  unsigned group_first = 0;  // the first instance of the stonewall group running
+
+  /// Section "workload": the jobs' progress, their units' states and every result gathered.
+  void persist(checkpoint::Archive& a, RunResult& result) {
+    a.begin("workload");
+    a.expect(static_cast<uint64_t>(jobs.size()), "job instances");
+    a.io(result.ios_done);
+    result.stages.persist(a);
+    a.io(clock.first);
+    a.io(clock.last);
+    a.io(group_first);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      Job& job = jobs[i];
+      a.begin("job");
+      a.expect(static_cast<uint64_t>(job.ns->nsid), "job namespace");
+      a.expect(job.base_unit, "job region start");
+      a.expect(job.units, "job region size");
+      // The unit states in unit order (the map's own order is not reproducible).
+      std::vector<std::pair<uint64_t, std::array<uint32_t, 3>>> units;
+      if (!a.loading()) {
+        units.reserve(job.state.size());
+        for (const auto& [u, cs] : job.state) units.push_back({u, {cs.written, cs.durable, cs.issued}});
+        std::sort(units.begin(), units.end());
+      }
+      a.io(units);
+      if (a.loading()) {
+        job.state.clear();
+        for (const auto& [u, g] : units) {
+          if (u >= job.units) a.fail("a unit outside the job's region");
+          job.state[u] = ChunkState{g[0], g[1], g[2]};
+        }
+      }
+      runs[i]->persist(a);
+      result.jobs[i].persist(a);
+      a.end();
+    }
+    if (a.loading() && group_first > jobs.size()) a.fail("stonewall group");
+    a.end();
+  }
+};
+
+void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, JobResult& out, RunResult& run, Clock& clock,
              const ProgressHook& progress) {
   slot.enter();
   struct Leave {
     DriverSlot& slot;
-    ~Leave() { slot.leave(); }
-  } leave{slot};
+    JobRun& r;
+    ~Leave() {
+      r.done = true;
+      slot.leave();
+    }
+  } leave{slot, r};
   scnvme_hal_device* dev = slot.driver().dev;
   const JobOptions& o = *job.opt;
   const unsigned q = job.index + 1;
@@ -189,26 +307,41 @@ void run_job(DriverSlot& slot, Job& job, const WorkloadOptions& wl, JobResult& o
   const bool mixed = o.rw == "rw" || o.rw == "randrw";
   const bool writes_only = o.rw == "write" || o.rw == "randwrite";
   const uint64_t max_bs = o.max_bs();
-  const uint64_t start_ns = scnvme_hal_now_ns(dev);
+  std::vector<uint8_t*> buffers(o.iodepth);
+  if (!r.started) {  // else resumed from a checkpoint: the buffers are allocated and the state is r's
+    r.started = true;
+    r.start_ns = scnvme_hal_now_ns(dev);
+    r.measuring = o.ramp_time_s <= 0;
+    r.measure_start_ns = r.start_ns;
+    r.buffer_bus.assign(o.iodepth, 0);
+    for (unsigned i = 0; i < o.iodepth; ++i) {
+      buffers[i] = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, max_bs, 4096, &r.buffer_bus[i]));
+      if (!buffers[i]) {
+        run.ok = false;
+        run.error = "out of DMA memory for " + std::to_string(o.iodepth) + " buffers of " + std::to_string(max_bs) + " bytes";
+        return;
+      }
+    }
+    for (unsigned i = o.iodepth; i > 0; --i) r.free_buffers.push_back(i - 1);
+  } else {
+    for (unsigned i = 0; i < o.iodepth; ++i) {
+      buffers[i] = i < r.buffer_bus.size() ? static_cast<uint8_t*>(scnvme_hal_dma_map(dev, r.buffer_bus[i], max_bs)) : nullptr;
+      if (!buffers[i]) {
+        run.ok = false;
+        run.error = "job " + std::to_string(job.index) + ": the checkpoint's data buffers are not allocated DMA memory";
+        return;
+      }
+    }
+  }
+  const uint64_t start_ns = r.start_ns;
   const uint64_t ramp_end_ns = start_ns + static_cast<uint64_t>(o.ramp_time_s * 1e9);
   const uint64_t deadline_ns = o.runtime_s > 0 ? ramp_end_ns + static_cast<uint64_t>(o.runtime_s * 1e9) : UINT64_MAX;
   const uint64_t pass_bytes = job.units * job.unit;
   const uint64_t rate_period_ns = o.rate_iops ? std::max<uint64_t>(1, 1000000000ull / o.rate_iops) : 0;
 
-  std::mt19937_64 rng(splitmix(wl.seed + 0x1000 * (job.index + 1)));
-  BlockPicker picker(o.random_distribution, job.units, splitmix(wl.seed + 0x2000 * (job.index + 1)));
-  std::vector<uint8_t*> buffers(o.iodepth);
-  std::vector<uint64_t> buffer_bus(o.iodepth);
-  for (unsigned i = 0; i < o.iodepth; ++i) {
-    buffers[i] = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, max_bs, 4096, &buffer_bus[i]));
-    if (!buffers[i]) {
-      run.ok = false;
-      run.error = "out of DMA memory for " + std::to_string(o.iodepth) + " buffers of " + std::to_string(max_bs) + " bytes";
-      return;
-    }
-  }
-  std::vector<unsigned> free_buffers;
-  for (unsigned i = o.iodepth; i > 0; --i) free_buffers.push_back(i - 1);
+  std::mt19937_64& rng = r.rng;
+  BlockPicker& picker = r.picker;
+  std::vector<unsigned>& free_buffers = r.free_buffers;
   std::vector<InFlight> inflight(slot.driver().sq[q].size);
   // The unit ranges of the data I/Os in flight, by buffer (at most iodepth: a scan beats a tree).
   std::vector<std::pair<uint64_t, uint64_t>> busy_ranges(o.iodepth, {0, 0});
@@ -217,15 +350,14 @@ void run_job(DriverSlot& slot, Job& job, const WorkloadOptions& wl, JobResult& o
       if (first < b + n && b < first + count) return true;
     return false;
   };
-  std::vector<std::pair<uint64_t, uint32_t>> since_flush;  // completed writes not yet covered by a Flush
-  uint64_t issued = 0, completed = 0, next_seq = 0, writes_since_flush = 0;
-  uint64_t data_issued = 0, inflight_bytes = 0, inflight_ios = 0;
-  // The measured phase starts at the ramp's end; what it may still issue is bounded by
-  // number_ios or one pass, counting the I/Os in flight when it starts (they complete in it).
-  bool measuring = o.ramp_time_s <= 0;
-  uint64_t used_ios = 0, used_bytes = 0, measure_start_ns = start_ns, last_counted_ns = 0;
-  uint64_t since_think = 0;
-  bool think_pending = false, flush_outstanding = false;
+  auto& since_flush = r.since_flush;
+  uint64_t &issued = r.issued, &completed = r.completed, &next_seq = r.next_seq, &writes_since_flush = r.writes_since_flush;
+  uint64_t &data_issued = r.data_issued, &inflight_bytes = r.inflight_bytes, &inflight_ios = r.inflight_ios;
+  bool& measuring = r.measuring;
+  uint64_t &used_ios = r.used_ios, &used_bytes = r.used_bytes, &measure_start_ns = r.measure_start_ns,
+           &last_counted_ns = r.last_counted_ns;
+  uint64_t& since_think = r.since_think;
+  bool &think_pending = r.think_pending, &flush_outstanding = r.flush_outstanding;
   std::vector<nvme_completion> cpl(o.iodepth + 1);
   std::vector<int> batch;  // CIDs prepared since the last doorbell
   batch.reserve(o.iodepth + 1);
@@ -307,7 +439,7 @@ void run_job(DriverSlot& slot, Job& job, const WorkloadOptions& wl, JobResult& o
       if (!found) break;  // everything nearby is in flight; reap first
       const unsigned b = free_buffers.back();
       const int cid = nvme_io_prepare(&drv, q, write ? kOpWrite : kOpRead, nsid, lba_of(chunk),
-                                      static_cast<uint32_t>(k * job.unit_blocks), buffer_bus[b], bytes);
+                                      static_cast<uint32_t>(k * job.unit_blocks), r.buffer_bus[b], bytes);
       if (cid < 0) break;  // queue full
       if (!random) next_seq = chunk + k;
       InFlight& f = inflight[static_cast<unsigned>(cid)];
@@ -461,6 +593,8 @@ void run_job(DriverSlot& slot, Job& job, const WorkloadOptions& wl, JobResult& o
     if (clock.first == 0 || measure_start_ns < clock.first) clock.first = measure_start_ns;
   }
   for (unsigned i = 0; i < o.iodepth; ++i) scnvme_hal_dma_free(dev, buffers[i]);
+  r.buffer_bus.clear();
+  r.free_buffers.clear();
 }
 
 /// After a power loss: bring the controller up again and read back every chunk the jobs wrote;
@@ -558,14 +692,83 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       }
     });
   }
-  platform.cpu().run("driver", [&platform, slot, driver_opt, wl, &result, progress] {
+  auto work = std::make_shared<WorkloadRun>();
+  if (wl.checkpoint.at_s > 0) {
+    platform.cpu().run("checkpoint", [&platform, slot, work, &result, opt = wl.checkpoint] {
+      const sc_core::sc_time at(opt.at_s, sc_core::SC_SEC);
+      if (at > sc_core::sc_time_stamp()) sc_core::wait(at - sc_core::sc_time_stamp());
+      if (!slot->wait_for_jobs() || !result.ok) return;  // the workload ended first, or failed
+      scnvme_hal_device* dev = platform.hal(0);
+      const uint64_t asked_ns = scnvme_hal_now_ns(dev);
+      std::string error;
+      const bool saved = slot->checkpoint(dev, [&](const nvme_handover_state& state, std::string& why) {
+        // The jobs are paused with nothing in flight; wait for the controller to go idle too
+        // (interrupts on their way; on the flash backend, background GC and folding), checking
+        // every microsecond at first, then less often (up to every millisecond).
+        constexpr uint64_t kLimitNs = 60ull * 1000000000;
+        uint64_t step_ns = 1000;
+        for (uint64_t waited = 0, polls = 0;; waited += step_ns) {
+          const std::string blocker = platform.quiescence_blocker();
+          if (blocker.empty()) break;
+          if (waited >= kLimitNs) {
+            why = "checkpoint: no quiescent point within 60 s of simulated time after the jobs drained: " + blocker;
+            return false;
+          }
+          if (++polls % 64 == 0) step_ns = std::min<uint64_t>(step_ns * 2, 1000000);
+          sc_core::wait(sc_core::sc_time(static_cast<double>(step_ns), sc_core::SC_NS));
+        }
+        try {
+          checkpoint::Writer w;
+          write_options(w, opt.fingerprint);
+          platform.save_checkpoint(w);
+          nvme_handover_state copy = state;
+          persist_driver_state(w, copy);
+          work->persist(w, result);
+          result.checkpoint.bytes = write_file(w, opt.path);
+        } catch (const CheckpointError& e) {
+          why = std::string("checkpoint: ") + e.what();
+          return false;
+        }
+        result.checkpoint.written = true;
+        result.checkpoint.taken_s = sc_core::sc_time_stamp().to_seconds();
+        result.checkpoint.drain_ns = static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5) - asked_ns;
+        return true;
+      }, error);
+      if (!saved) {
+        result.ok = false;
+        result.error = error;
+        sc_core::sc_stop();
+      }
+    });
+  }
+  platform.cpu().run("driver", [&platform, slot, work, driver_opt, wl, &result, progress] {
     scnvme_hal_device* dev = platform.hal(0);
     nvme_driver* drv = &slot->driver();
-    if (nvme_init(drv, dev, &driver_opt)) {
+    auto fail = [&](const std::string& why, bool bad_input) {
       result.ok = false;
-      result.error = drv->error;
+      result.bad_input = bad_input;
+      result.error = why;
       sc_core::sc_stop();
-      return;
+    };
+    checkpoint::Reader* resume = wl.checkpoint.resume.get();
+    if (resume) {
+      // --resume: go on where the checkpoint was taken, with the driver instance it saved.
+      if (resume->time() > sc_core::sc_time_stamp()) sc_core::wait(resume->time() - sc_core::sc_time_stamp());
+      nvme_handover_state state{};
+      try {
+        platform.restore_checkpoint(*resume);
+        persist_driver_state(*resume, state);
+      } catch (const CheckpointError& e) {
+        return fail(std::string("--resume=") + wl.checkpoint.resume_path + ": " + e.what(), true);
+      }
+      if (nvme_restore(drv, dev, &state))
+        return fail(std::string("--resume=") + wl.checkpoint.resume_path + ": the driver could not take its saved state up: " + drv->error,
+                    true);
+      dev->cpu->sync();
+      result.checkpoint.resumed = true;
+      result.checkpoint.resumed_at_s = resume->time().to_seconds();
+    } else if (nvme_init(drv, dev, &driver_opt)) {
+      return fail(drv->error, false);
     }
     result.controller_model = drv->model;
     result.controller_serial = drv->serial;
@@ -583,7 +786,8 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       return;
     }
     const unsigned instances = wl.instances();
-    std::vector<Job> jobs(instances);
+    std::vector<Job>& jobs = work->jobs;
+    jobs.resize(instances);
     std::vector<JobResult> results(instances);
     if (instances > drv->io_queues) {
       result.ok = false;
@@ -630,21 +834,33 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     if (result.ok) place_jobs(jobs, result);
     if (result.ok) {
       result.jobs = std::move(results);
+      for (const Job& job : jobs) work->runs.push_back(std::make_unique<JobRun>(job, wl));
+      if (resume) {
+        try {
+          work->persist(*resume, result);
+        } catch (const CheckpointError& e) {
+          return fail(std::string("--resume=") + wl.checkpoint.resume_path + ": " + e.what(), true);
+        }
+      }
       slot->jobs_started();
-      Clock clock;
-      // Stonewall groups one after another; the instances of a group together.
-      for (unsigned first = 0; first < instances && result.ok;) {
+      // Stonewall groups one after another; the instances of a group together (a resumed run
+      // goes on with the group the checkpoint was taken in, its finished instances left out).
+      for (unsigned& first = work->group_first; first < instances && result.ok;) {
         unsigned end = first;
         while (end < instances && jobs[end].group == jobs[first].group) ++end;
         sc_core::sc_join join;
         for (unsigned j = first; j < end; ++j)
-          join.add_process(sc_core::sc_spawn([&, j] { run_job(*slot, jobs[j], wl, result.jobs[j], result, clock, progress); },
-                                             ("job" + std::to_string(j)).c_str()));
+          if (!work->runs[j]->done)
+            join.add_process(sc_core::sc_spawn(
+                [&, j] { run_job(*slot, jobs[j], *work->runs[j], wl, result.jobs[j], result, work->clock, progress); },
+                ("job" + std::to_string(j)).c_str()));
+        dev->cpu->sync();  // (a checkpoint taken while the group runs saves the CPU's time with it)
         join.wait();
         first = end;
       }
       slot->jobs_ended();
-      drv = &slot->driver();  // a hand-over may have replaced the instance
+      drv = &slot->driver();  // a hand-over or checkpoint may have replaced the instance
+      const Clock& clock = work->clock;
       result.sim_time_s = clock.last > clock.first ? (clock.last - clock.first) / 1e9 : 0;
       result.measure_start_ns = clock.first;
       if (result.power_loss.happened) {

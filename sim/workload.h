@@ -12,6 +12,7 @@
 
 #include "driver/nvme_driver.h"
 #include "reference_platform.h"
+#include "checkpoint_file.h"
 #include "distributions.h"
 #include "handover.h"
 #include "statistics.h"
@@ -75,6 +76,7 @@ struct WorkloadOptions {
   ReplayOptions replay;
   double power_loss_at_s = 0;    // simulated time of a power loss (0: none); then recover and verify
   HandoverOptions handover;      // --handover_at: the driver replaced mid-run (sim/handover.h)
+  CheckpointOptions checkpoint;  // --checkpoint_at / --resume (sim/checkpoint_file.h)
   bool writes_durable = false;   // the controller has no volatile write cache
   uint64_t seed = 1;
   bool keep_completions = false; // record every counted completion (for --timeseries)
@@ -99,6 +101,7 @@ struct StageStats {
     device.merge(o.device);
     interrupt.merge(o.interrupt);
   }
+  void persist(checkpoint::Archive& a);
 };
 
 /// One counted completion, kept with WorkloadOptions::keep_completions.
@@ -107,6 +110,7 @@ struct Completion {
   uint64_t latency_ns = 0;   // submission to reap (lat)
   uint32_t bytes = 0;
   bool write = false;
+  void persist(checkpoint::Archive& a);
 };
 
 struct JobResult {
@@ -127,6 +131,8 @@ struct JobResult {
   uint64_t errors = 0;
   uint64_t verified_reads = 0;
   uint64_t verify_failures = 0;
+  /// Checkpoints: everything gathered so far.
+  void persist(checkpoint::Archive& a);
 };
 
 /// After a power loss: what the recovery pass read back.
@@ -157,6 +163,7 @@ struct ReplayResult {
 
 struct RunResult {
   bool ok = true;
+  bool bad_input = false;          // the failure is the user's input (a checkpoint that cannot be resumed): exit code 2
   std::string error;               // why the run failed (driver or I/O error)
   std::vector<JobResult> jobs;
   double sim_time_s = 0;           // from the first counted submission (or ramp end) to the last completion
@@ -168,6 +175,7 @@ struct RunResult {
   std::vector<nvme_namespace> namespaces;
   PowerLossResult power_loss;
   HandoverResult handover;
+  CheckpointResult checkpoint;
   StageStats stages;
   ReplayResult replay;
 };
