@@ -34,6 +34,13 @@ void DriverSlot::leave() {
 }
 
 bool DriverSlot::pause_if_requested(bool drained) {
+  if (recovering_) {
+    ++paused_for_recovery_;
+    changed_.notify(sc_core::SC_ZERO_TIME);
+    while (recovering_) sc_core::wait(recovered_);
+    --paused_for_recovery_;
+    return true;
+  }
   if (!requested_ || (!keepalive_ && !drained)) return false;
   // Drained: nothing of the job is pending, not even CPU time (a checkpoint saves the time).
   if (!keepalive_) scnvme_hal_delay_ns(drv_->dev, 0);
@@ -41,6 +48,36 @@ bool DriverSlot::pause_if_requested(bool drained) {
   changed_.notify(sc_core::SC_ZERO_TIME);
   while (requested_) sc_core::wait(resumed_);
   return true;
+}
+
+int DriverSlot::recover() {
+  if (recovering_) {
+    pause_if_requested(false);
+    return NVME_RECOVER_NONE;
+  }
+  recovering_ = true;
+  // Every other running job paused: for this recovery, or already for a hand-over or checkpoint.
+  while (paused_for_recovery_ + (requested_ ? paused_ : 0) + 1 < running_) sc_core::wait(changed_);
+  const int result = nvme_recover(drv_.get());
+  recovering_ = false;
+  recovered_.notify(sc_core::SC_ZERO_TIME);
+  return result;
+}
+
+nvme_recovery_stats DriverSlot::recovery() const {
+  nvme_recovery_stats total = retired_;
+  const nvme_recovery_stats& now = drv_->recovery;
+  total.timeouts += now.timeouts;
+  total.admin_timeouts += now.admin_timeouts;
+  total.aborts_sent += now.aborts_sent;
+  total.aborts_succeeded += now.aborts_succeeded;
+  total.controller_resets += now.controller_resets;
+  total.reinit_failures += now.reinit_failures;
+  total.cfs_recoveries += now.cfs_recoveries;
+  total.commands_failed += now.commands_failed;
+  total.polled_completions += now.polled_completions;
+  total.empty_interrupts += now.empty_interrupts;
+  return total;
 }
 
 bool DriverSlot::hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, HandoverResult& result, std::string& error) {
@@ -64,6 +101,7 @@ bool DriverSlot::hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, H
     // The state travels as bytes; the old instance is gone (wiped, so any later use shows).
     std::vector<uint8_t> bytes(sizeof state);
     std::memcpy(bytes.data(), &state, sizeof state);
+    retired_ = recovery();  // (the instance is wiped: keep its counts)
     std::memset(drv_.get(), 0xA5, sizeof *drv_);
     scnvme_hal_delay_ns(dev, gap_ns);
     nvme_handover_state restored{};
@@ -78,6 +116,7 @@ bool DriverSlot::hand_over(const HandoverOptions& opt, scnvme_hal_device* dev, H
       return false;
     }
     nvme_release(drv_.get());
+    retired_ = recovery();  // (the instance is wiped: keep its counts)
     std::memset(drv_.get(), 0xA5, sizeof *drv_);
     scnvme_hal_delay_ns(dev, gap_ns);
     if (nvme_init(next.get(), dev, &driver_opt)) {
@@ -102,6 +141,8 @@ bool DriverSlot::checkpoint(scnvme_hal_device* dev, const SaveCheckpoint& save, 
     error = std::string("checkpoint: ") + drv_->error;
     return false;
   }
+  retired_ = recovery();  // (saved with the checkpoint: the next instance starts from zero)
+  std::memset(&drv_->recovery, 0, sizeof drv_->recovery);
   if (!save(state, error)) return false;
   std::memset(drv_.get(), 0xA5, sizeof *drv_);
   auto next = std::make_unique<nvme_driver>();

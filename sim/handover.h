@@ -52,11 +52,25 @@ class DriverSlot {
 
   void enter();
   void leave();
-  bool requested() const { return requested_; }
-  /// With a hand-over requested: pauses until it is done (true), else returns false at once. A
-  /// keepalive hand-over pauses jobs whatever they have in flight; a reset one only once
-  /// `drained` (the caller stops submitting meanwhile).
+  /// A hand-over, checkpoint or recovery wants the jobs to pause (they stop submitting).
+  bool requested() const { return requested_ || recovering_; }
+  /// With a recovery running: pauses until it is done (true). With a hand-over requested: pauses
+  /// until it is done (true), else returns false at once. A keepalive hand-over pauses jobs
+  /// whatever they have in flight; a reset one only once `drained` (the caller stops submitting
+  /// meanwhile).
   bool pause_if_requested(bool drained);
+
+  /// A job whose wait for completions found nothing within the command timeout, or an error:
+  /// runs the driver's recovery (nvme_recover: Abort, controller reset and re-initialisation)
+  /// once every other job has paused, whatever they have in flight (the driver is not for
+  /// several threads while it recovers), then lets them go on. When another job is recovering
+  /// already, pauses until it is done and returns NVME_RECOVER_NONE. nvme_recover's result.
+  int recover();
+  /// Recovery statistics over every driver instance the jobs used (hand-overs and checkpoints
+  /// replace the instance; its counts are kept).
+  nvme_recovery_stats recovery() const;
+  /// Checkpoints: the counts of the instances replaced so far.
+  nvme_recovery_stats& retired_recovery() { return retired_; }
 
   /// Runs the hand-over: waits for every running job to pause, replaces the driver, resumes
   /// them. False (with `error`) when the new instance cannot take over; the jobs stay paused
@@ -75,9 +89,10 @@ class DriverSlot {
   void pause_jobs(bool keepalive);
   void resume_jobs(std::unique_ptr<nvme_driver> next);
   std::unique_ptr<nvme_driver> drv_;
-  bool requested_ = false, keepalive_ = true, started_ = false, ended_ = false;
-  unsigned running_ = 0, paused_ = 0;
-  sc_core::sc_event changed_, resumed_;
+  bool requested_ = false, keepalive_ = true, started_ = false, ended_ = false, recovering_ = false;
+  unsigned running_ = 0, paused_ = 0, paused_for_recovery_ = 0;
+  nvme_recovery_stats retired_{};
+  sc_core::sc_event changed_, resumed_, recovered_;
 };
 
 }  // namespace scnvme::sim

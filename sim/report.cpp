@@ -415,6 +415,16 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
       os << "hand-over (" << h.mode << ") at " << fmt("%.6f", h.at_s) << " s: " << h.jobs_paused << " jobs paused for "
          << fmt("%.1f", h.paused_ns / 1e3) << " us, " << h.in_flight << " commands in flight handed over; every command completed once\n";
   }
+  const nvme_recovery_stats& rec = run.recovery;
+  uint64_t retries = 0;
+  for (const JobResult& j : run.jobs) retries += j.retries;
+  if (rec.timeouts || rec.admin_timeouts || rec.controller_resets || rec.cfs_recoveries || rec.commands_failed ||
+      rec.polled_completions || rec.empty_interrupts || retries)
+    os << "driver recovery: " << rec.timeouts << " timed-out I/Os, " << rec.aborts_sent << " Aborts (" << rec.aborts_succeeded
+       << " enough), " << rec.controller_resets << " controller resets (" << rec.cfs_recoveries << " for CSTS.CFS), "
+       << rec.commands_failed << " commands ended by the driver, " << retries << " submitted again; "
+       << rec.polled_completions << " completions found without their interrupt, " << rec.empty_interrupts
+       << " interrupts with nothing new\n";
   const CheckpointOptions& cp = opt.workload.checkpoint;
   if (run.checkpoint.resumed)
     os << "resumed from " << cp.resume_path << " at " << fmt("%.6f", run.checkpoint.resumed_at_s) << " s\n";
@@ -473,6 +483,7 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
                     {"write", direction_json(j.write, j.write_slat, j.write_clat, j.bytes_written, j.time_s)},
                     {"flushes", j.flushes},
                     {"errors", j.errors},
+                    {"retries", j.retries},
                     {"verified_reads", j.verified_reads},
                     {"verify_failures", j.verify_failures},
                     {"stages_ns", stages_json(j.stages)}});
@@ -504,6 +515,17 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
           {"jobs_paused", run.handover.jobs_paused},
           {"in_flight", run.handover.in_flight},
           {"paused_ns", run.handover.paused_ns}}},
+        {"driver_recovery",
+         {{"timeouts", run.recovery.timeouts},
+          {"admin_timeouts", run.recovery.admin_timeouts},
+          {"aborts_sent", run.recovery.aborts_sent},
+          {"aborts_succeeded", run.recovery.aborts_succeeded},
+          {"controller_resets", run.recovery.controller_resets},
+          {"reinit_failures", run.recovery.reinit_failures},
+          {"cfs_recoveries", run.recovery.cfs_recoveries},
+          {"commands_failed", run.recovery.commands_failed},
+          {"polled_completions", run.recovery.polled_completions},
+          {"empty_interrupts", run.recovery.empty_interrupts}}},
         {"checkpoint",
          {{"written", run.checkpoint.written},
           {"path", opt.workload.checkpoint.path},

@@ -97,7 +97,7 @@ void JobResult::persist(checkpoint::Archive& a) {
   for (Moments* m : {&read_slat, &write_slat, &read_clat, &write_clat}) m->persist(a);
   a.io(completions);
   stages.persist(a);
-  for (uint64_t* v : {&bytes_read, &bytes_written, &flushes, &errors, &verified_reads, &verify_failures}) a.io(*v);
+  for (uint64_t* v : {&bytes_read, &bytes_written, &flushes, &errors, &retries, &verified_reads, &verify_failures}) a.io(*v);
 }
 
 namespace {
@@ -128,7 +128,19 @@ struct InFlight {
   uint64_t rung_ns = 0;                // the doorbell covering it was written
   unsigned buffer = 0;
   std::vector<std::pair<uint64_t, uint32_t>> flushed;  // for a Flush: writes it makes durable
+  unsigned retries = 0;                // submitted again after the driver's recovery ended it
 };
+
+/// A command the driver's recovery ended is submitted again at most this often (Linux's
+/// nvme_core.max_retries default).
+constexpr unsigned kMaxRetries = 5;
+
+/// Ended by recovery, not by the command itself: Command Abort Requested (the driver aborted it
+/// after its timeout) or the driver's reset status, without Do Not Retry.
+bool retryable(uint16_t status) {
+  constexpr uint16_t kDoNotRetry = 1u << 14, kAbortRequested = 0x07;
+  return status == NVME_DRV_STATUS_RESET || ((status & 0x7FF) == kAbortRequested && !(status & kDoNotRetry));
+}
 
 /// One job instance: its region in units of its smallest block size, the units' states and
 /// results; shared with the recovery pass after a power loss.
@@ -249,10 +261,12 @@ struct WorkloadRun {
   unsigned group_first = 0;  // the first instance of the stonewall group running
 
   /// Section "workload": the jobs' progress, their units' states and every result gathered.
-  void persist(checkpoint::Archive& a, RunResult& result) {
+  void persist(checkpoint::Archive& a, RunResult& result, nvme_recovery_stats& driver_recovery) {
     a.begin("workload");
     a.expect(static_cast<uint64_t>(jobs.size()), "job instances");
     a.io(result.ios_done);
+    a.expect(static_cast<uint64_t>(sizeof driver_recovery), "driver recovery statistics");
+    a.raw(&driver_recovery, sizeof driver_recovery);
     result.stages.persist(a);
     a.io(clock.first);
     a.io(clock.last);
@@ -361,6 +375,7 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
   std::vector<nvme_completion> cpl(o.iodepth + 1);
   std::vector<int> batch;  // CIDs prepared since the last doorbell
   batch.reserve(o.iodepth + 1);
+  std::vector<InFlight> retry;  // ended by recovery in the batch being reaped: submitted again
 
   auto start_measuring = [&] {
     measuring = true;
@@ -391,6 +406,15 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
     // first lets what is in flight complete, submitting nothing new.
     if (slot.requested() && slot.pause_if_requested(completed == issued)) continue;
     nvme_driver& drv = slot.driver();
+    if (drv.state != NVME_DRV_LIVE && completed == issued) {
+      // Removed, or recovery gave up: the driver takes no more commands and every one it had is back.
+      if (run.ok) {
+        run.ok = false;
+        run.error = "job " + std::to_string(job.index) + ": " +
+                    (drv.state == NVME_DRV_REMOVED ? "the device was removed" : "the driver gave up recovering") + ": " + drv.error;
+      }
+      break;
+    }
     uint64_t now = scnvme_hal_now_ns(dev);
     if (!measuring && now >= ramp_end_ns) start_measuring();
     const bool more = !slot.requested() && may_issue(now);
@@ -410,6 +434,7 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
         f.busy = true;
         f.opcode = kOpFlush;
         f.units = 0;
+        f.retries = 0;
         f.submitted_ns = now;
         f.flushed.clear();
         f.flushed.swap(since_flush);
@@ -447,6 +472,7 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
       f.opcode = write ? kOpWrite : kOpRead;
       f.chunk = chunk;
       f.units = k;
+      f.retries = 0;
       f.generations.clear();
       // Unit state exists for units written in this run (a read of another one expects
       // generation 0: never written). Unverified reads need none of it.
@@ -507,11 +533,15 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
     const int n = nvme_io_reap(&drv, q, cpl.data(), static_cast<unsigned>(cpl.size()), timeout);
     if (n == 0 && short_wait) continue;
     if (n <= 0) {
+      // Nothing within the timeout, or an error (CSTS.CFS, removal): the driver's recovery, as a
+      // kernel's timeout handler runs it. Aborted or reset commands come back from the next reap.
+      const int recovered = slot.recover();
+      if (recovered >= 0) continue;  // recovered, nothing timed out yet, or another job recovered
       run.ok = false;
-      run.error = n < 0 ? std::string(drv.error)
-                        : "job " + std::to_string(job.index) + ": I/O timed out after " +
-                              std::to_string(drv.opt.command_timeout_ns / 1000000) + " ms (" + std::to_string(issued - completed) +
-                              " outstanding)";
+      run.error = "job " + std::to_string(job.index) + ": " +
+                  (recovered == NVME_RECOVER_REMOVED ? std::string("the device was removed (CSTS reads all ones)")
+                                                     : "the driver's recovery failed: " + std::string(slot.driver().error)) +
+                  " with " + std::to_string(issued - completed) + " I/Os outstanding";
       return;  // buffers stay allocated: the controller may still own them
     }
     const uint64_t t = scnvme_hal_now_ns(dev);
@@ -524,6 +554,14 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
         return;
       }
       f.busy = false;
+      if (retryable(cpl[i].status) && f.retries < kMaxRetries) {
+        // Ended by the driver's recovery (aborted after a timeout, or outstanding at a controller
+        // reset): submitted again below, as the Linux block layer requeues it (after this batch:
+        // a new CID may be one of the batch's); counted once, when it completes, with its latency
+        // from the first submission.
+        retry.push_back(std::move(f));
+        continue;
+      }
       ++completed;
       if (f.opcode == kOpFlush) {
         flush_outstanding = false;
@@ -547,7 +585,8 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
         if (run.ok) {
           run.ok = false;
           run.error = "job " + std::to_string(job.index) + ": " + (write ? "write" : "read") + " of LBA " +
-                      std::to_string(lba_of(f.chunk)) + " failed: " + nvme_status_string(cpl[i].status);
+                      std::to_string(lba_of(f.chunk)) + " failed: " + nvme_status_string(cpl[i].status) +
+                      (f.retries ? " (submitted " + std::to_string(f.retries + 1) + " times)" : "");
         }
         continue;
       }
@@ -585,6 +624,30 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
       }
       if (write) ++writes_since_flush;
       else if (o.verify != VerifyMode::None) ++out.verified_reads;
+    }
+    for (InFlight& f : retry) {
+      const bool flush = f.opcode == kOpFlush;
+      const int cid = nvme_io_prepare(&drv, q, f.opcode, nsid, flush ? 0 : lba_of(f.chunk),
+                                      static_cast<uint32_t>(f.units * job.unit_blocks), flush ? 0 : r.buffer_bus[f.buffer],
+                                      f.units * job.unit);
+      if (cid < 0) {
+        run.ok = false;
+        run.error = "job " + std::to_string(job.index) + ": submitting a command again after recovery failed: " + drv.error;
+        return;
+      }
+      InFlight& again = inflight[static_cast<unsigned>(cid)];
+      again = std::move(f);
+      again.busy = true;
+      ++again.retries;
+      ++out.retries;
+      batch.push_back(cid);
+    }
+    retry.clear();
+    if (!batch.empty()) {  // retries
+      nvme_io_ring(&drv, q);
+      const uint64_t rung = scnvme_hal_now_ns(dev);
+      for (const int cid : batch) inflight[static_cast<unsigned>(cid)].rung_ns = rung;
+      batch.clear();
     }
     if (progress) progress(t, run.ios_done);
   }
@@ -723,7 +786,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
           platform.save_checkpoint(w);
           nvme_handover_state copy = state;
           persist_driver_state(w, copy);
-          work->persist(w, result);
+          work->persist(w, result, slot->retired_recovery());
           result.checkpoint.bytes = write_file(w, opt.path);
         } catch (const CheckpointError& e) {
           why = std::string("checkpoint: ") + e.what();
@@ -837,7 +900,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       for (const Job& job : jobs) work->runs.push_back(std::make_unique<JobRun>(job, wl));
       if (resume) {
         try {
-          work->persist(*resume, result);
+          work->persist(*resume, result, slot->retired_recovery());
         } catch (const CheckpointError& e) {
           return fail(std::string("--resume=") + wl.checkpoint.resume_path + ": " + e.what(), true);
         }
@@ -860,6 +923,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
       }
       slot->jobs_ended();
       drv = &slot->driver();  // a hand-over or checkpoint may have replaced the instance
+      result.recovery = slot->recovery();
       const Clock& clock = work->clock;
       result.sim_time_s = clock.last > clock.first ? (clock.last - clock.first) / 1e9 : 0;
       result.measure_start_ns = clock.first;

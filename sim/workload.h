@@ -129,6 +129,7 @@ struct JobResult {
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t flushes = 0;
   uint64_t errors = 0;
+  uint64_t retries = 0;            // I/Os and Flushes submitted again after the driver's recovery ended them
   uint64_t verified_reads = 0;
   uint64_t verify_failures = 0;
   /// Checkpoints: everything gathered so far.
@@ -176,6 +177,7 @@ struct RunResult {
   PowerLossResult power_loss;
   HandoverResult handover;
   CheckpointResult checkpoint;
+  nvme_recovery_stats recovery{};  // the reference driver's recovery (every instance the jobs used)
   StageStats stages;
   ReplayResult replay;
 };

@@ -1,6 +1,7 @@
 // scnvme-sim --fault and a profile's [faults] section (sim/fault_options.h): the faults block of the
-// summary, results.faults of the JSON, a hung command ending the run through the driver's command
-// timeout, and bad specs refused with exit 2 naming the option and the key.
+// summary, results.faults of the JSON, the reference driver's recovery in the workload (timeouts ->
+// Abort -> controller reset, CSTS.CFS -> reset; the commands recovery ended submitted again, up to
+// five times), removal ending the run, and bad specs refused with exit 2 naming the option and the key.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -71,11 +72,66 @@ TEST_F(FaultCli, InjectedFailureFailsTheRunWithItsStatus) {
   EXPECT_NE(r.out.find("fail:opcode=2,sqid=1,status=0x281: fired 1 time"), std::string::npos) << r.out;
 }
 
-TEST_F(FaultCli, HungCommandEndsTheRunAtTheDriverTimeout) {
-  const SimResult r = run("--rw=randread --number_ios=50 --driver.timeout_ms=20 --fault=hang:opcode=2,sqid=1");
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("I/O timed out after 20 ms (1 outstanding)"), std::string::npos) << r.err;
+TEST_F(FaultCli, HungCommandIsAbortedAtTheDriverTimeoutAndSubmittedAgain) {
+  const std::string json = path("hang.json");
+  const SimResult r = run("--rw=randread --number_ios=50 --driver.timeout_ms=20 --fault=hang:opcode=2,sqid=1 --json=" + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("hang:opcode=2,sqid=1: fired 1 time"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("driver recovery: 1 timed-out I/Os, 1 Aborts (1 enough), 0 controller resets"), std::string::npos) << r.out;
+  const auto doc = nlohmann::json::parse(read_text(json));
+  const auto& rec = doc["results"]["driver_recovery"];
+  EXPECT_EQ(rec["timeouts"], 1);
+  EXPECT_EQ(rec["aborts_sent"], 1);
+  EXPECT_EQ(rec["aborts_succeeded"], 1);
+  EXPECT_EQ(rec["controller_resets"], 0);
+  EXPECT_EQ(doc["results"]["jobs"][0]["retries"], 1);
+  EXPECT_EQ(doc["results"]["jobs"][0]["ios"], 50);
+  // The aborted read's latency covers the 20 ms timeout and its second submission.
+  EXPECT_GE(doc["results"]["read"]["latency_ns"]["max"].get<uint64_t>(), 20000000u);
+}
+
+TEST_F(FaultCli, MoreTimeoutsThanTheAbortLimitResetTheControllerAndNothingIsLost) {
+  const std::string json = path("reset.json");
+  const SimResult r = run("--rw=randrw --iodepth=8 --number_ios=400 --verify=crc32c --driver.timeout_ms=5 "
+                          "--fault=hang:sqid=1,count=8,at=100us --json=" + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(read_text(json));
+  const auto& rec = doc["results"]["driver_recovery"];
+  EXPECT_EQ(rec["timeouts"], 8);
+  EXPECT_EQ(rec["controller_resets"], 1);
+  EXPECT_EQ(rec["commands_failed"], 8);
+  EXPECT_EQ(doc["results"]["jobs"][0]["retries"], 8);
+  EXPECT_EQ(doc["results"]["ios_completed"], 400);
+  EXPECT_EQ(doc["results"]["verify"]["failures"], 0);
+}
+
+TEST_F(FaultCli, ControllerFatalStatusResetsTheControllerAndTheRunGoesOn) {
+  const std::string json = path("cfs.json");
+  const SimResult r = run("--rw=randrw --iodepth=16 --numjobs=2 --number_ios=1000 --verify=crc32c --fault=fatal:at=300us --json=" + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(read_text(json));
+  const auto& rec = doc["results"]["driver_recovery"];
+  EXPECT_EQ(rec["cfs_recoveries"], 1);
+  EXPECT_EQ(rec["controller_resets"], 1);
+  EXPECT_GT(rec["commands_failed"].get<uint64_t>(), 0u) << "commands were in flight at the fatal status";
+  uint64_t retries = 0;
+  for (const auto& j : doc["results"]["jobs"]) retries += j["retries"].get<uint64_t>();
+  EXPECT_EQ(retries, rec["commands_failed"].get<uint64_t>());
+  EXPECT_EQ(doc["results"]["ios_completed"], 2000);
+  EXPECT_EQ(doc["results"]["verify"]["failures"], 0);
+}
+
+TEST_F(FaultCli, ACommandThatHangsEveryTimeFailsTheRunAfterFiveRetries) {
+  const SimResult r = run("--rw=randread --number_ios=50 --driver.timeout_ms=2 --fault=hang:opcode=2,sqid=1,count=0");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  // Aborted after each timeout (one command at a time: within the Abort limit), five times again.
+  EXPECT_NE(r.err.find("failed: Command Abort Requested (submitted 6 times)"), std::string::npos) << r.err;
+}
+
+TEST_F(FaultCli, SurpriseRemovalEndsTheRunWithoutResets) {
+  const SimResult r = run("--rw=randread --iodepth=8 --number_ios=5000 --fault=remove:at=200us");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the device was removed"), std::string::npos) << r.err;
 }
 
 TEST_F(FaultCli, BadSpecsExitTwoNamingTheKey) {
