@@ -75,6 +75,27 @@ TEST_F(CheckpointCli, ResumedRunEqualsTheUninterruptedOneOnTheFlashBackend) {
   expect_resume_equals_uninterrupted(std::string(kLoad) + "--ns1.size=256m", "3ms");
 }
 
+TEST_F(CheckpointCli, AJobFileResumesInEitherStonewallGroup) {
+  // Group 1 writes, group 2 (two instances) reads and verifies; checkpoints in each group.
+  const std::string jobs = write("two.fio",
+                                 "[global]\niodepth=4\nnumber_ios=800\nverify=crc32c\n"
+                                 "[w]\nrw=randwrite\nsize=16m\n"
+                                 "[r]\nstonewall\nrw=randrw\nsize=16m\noffset=32m\nnumjobs=2\n");
+  for (const char* at : {"200us", "900us"}) {
+    SCOPED_TRACE(at);
+    const std::string file = path("two.ckpt");
+    auto whole = run_ok(jobs + " --flash.enabled=false --checkpoint_at=" + at + " --checkpoint=" + file, "whole.json");
+    ASSERT_EQ(whole["results"]["checkpoint"]["written"], true) << out_;
+    auto resumed = run_ok(jobs + " --flash.enabled=false --resume=" + file, "resumed.json");
+    for (auto* doc : {&whole, &resumed}) {
+      (*doc)["results"].erase("checkpoint");
+      doc->erase("host");
+    }
+    EXPECT_EQ(whole["results"]["ios_completed"], 2400);
+    EXPECT_EQ(whole.dump(), resumed.dump());
+  }
+}
+
 TEST_F(CheckpointCli, ACheckpointAfterTheJobsEndedIsReportedNotTaken) {
   const std::string file = path("late.ckpt");
   const auto doc = run_ok("--flash.enabled=false --number_ios=100 --checkpoint_at=10 --checkpoint=" + file, "late.json");
