@@ -26,14 +26,6 @@ class CheckpointCli : public SimCli {
     out_ = r.out;
     return nlohmann::json::parse(read_text(json));
   }
-  void expect_bad_input(const std::string& args, const std::string& needle) const {
-    SCOPED_TRACE("scnvme-sim " + args);
-    const SimResult r = run(args);
-    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "expected exactly one line:\n" << r.err;
-    EXPECT_EQ(r.out.find("I/Os"), std::string::npos) << "no run should happen:\n" << r.out;
-  }
   /// Takes a checkpoint at `at` in a run of `args`, resumes it in a new process and expects the
   /// same results from both.
   void expect_resume_equals_uninterrupted(const std::string& args, const std::string& at) {

@@ -1,8 +1,5 @@
 // scnvme-sim as a user runs it: exit codes (0 ok, 1 run failed, 2 bad input), the one-line
 // diagnostics for bad input, --help, profiles and job files, and the JSON report.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -12,65 +9,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#ifndef SCNVME_SIM_PATH
-#error "SCNVME_SIM_PATH must name the scnvme-sim executable"
-#endif
+#include "support/sim_cli.h"
+
+using namespace scnvme::test;
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Result = SimResult;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-/// A scratch directory for this test case, removed at the end.
-class CliTest : public ::testing::Test {
+class CliTest : public SimCli {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/scnvme-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
-  }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
-  }
-
-  Result run(const std::string& args) const {
-    const std::string out = path("stdout.txt"), err = path("stderr.txt");
-    const std::string cmd =
-        "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 '" SCNVME_SIM_PATH "' " + args + " >'" + out + "' 2>'" + err + "'";
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
-  }
-
-  /// Bad input: exit 2, nothing else run, exactly one line on stderr that contains `needle`.
-  void expect_bad_input(const std::string& args, const std::string& needle) const {
-    SCOPED_TRACE("scnvme-sim " + args);
-    const Result r = run(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(r.err.back(), '\n');
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "expected exactly one line:\n" << r.err;
-    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-    EXPECT_EQ(r.out.find("I/Os"), std::string::npos) << "no run should happen:\n" << r.out;
-  }
-
   nlohmann::json run_json(const std::string& args, const std::string& name) const {
     const std::string json = path(name);
     const Result r = run(args + " --json '" + json + "'");
@@ -80,8 +28,6 @@ class CliTest : public ::testing::Test {
     if (!in) return {};
     return nlohmann::json::parse(in);
   }
-
-  std::string dir_;
 };
 
 const char* const kSmall = "--number_ios=200";

@@ -16,19 +16,7 @@ using namespace scnvme::test;
 
 namespace {
 
-class CliLog : public SimCli {
- protected:
-  /// Bad input: exit 2, one line on stderr naming `needle`, no run.
-  void expect_bad_input(const std::string& args, const std::string& needle) const {
-    SCOPED_TRACE("scnvme-sim " + args);
-    const SimResult r = run(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "expected exactly one line:\n" << r.err;
-    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-    EXPECT_EQ(r.out.find("I/Os"), std::string::npos) << "no run should happen:\n" << r.out;
-  }
-};
+class CliLog : public SimCli {};
 
 std::size_t occurrences(const std::string& text, const std::string& what) {
   std::size_t n = 0;

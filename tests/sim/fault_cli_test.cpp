@@ -13,19 +13,8 @@ using namespace scnvme::test;
 
 namespace {
 
-class FaultCli : public SimCli {
- protected:
-  /// Bad input: exit 2, one line on stderr naming every `needles`, no run.
-  void expect_bad_input(const std::string& args, const std::vector<std::string>& needles) const {
-    SCOPED_TRACE("scnvme-sim " + args);
-    const SimResult r = run(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "expected exactly one line:\n" << r.err;
-    for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in " << r.err;
-    EXPECT_EQ(r.out.find("I/Os"), std::string::npos) << "no run should happen:\n" << r.out;
-  }
-};
+class FaultCli : public SimCli {};
+using Needles = std::vector<std::string>;
 
 }  // namespace
 
@@ -135,15 +124,15 @@ TEST_F(FaultCli, SurpriseRemovalEndsTheRunWithoutResets) {
 }
 
 TEST_F(FaultCli, BadSpecsExitTwoNamingTheKey) {
-  expect_bad_input("--fault=bogus", {"--fault=bogus", "unknown kind 'bogus'", "fail, media, delay, hang"});
-  expect_bad_input("--fault=fail:opcode=300", {"--fault=fail:opcode=300", "opcode:", "0..255"});
-  expect_bad_input("--fault=fail:colour=red", {"unknown key 'colour'", "opcode", "status", "at"});
-  expect_bad_input("--fault=delay:opcode=2", {"time:", "required"});
-  expect_bad_input("--fault=delay:time=5", {"time:", "s, ms, us or ns"});
-  expect_bad_input("--fault=fail:probability=1.5", {"probability:", "[0, 1]"});
-  expect_bad_input("--fault=fail:status=0", {"status:", "not success"});
-  expect_bad_input("--fault=drop_irq:vector=1,at=soon", {"at:", "5ms"});
-  expect_bad_input("--fault=media:nsid=7,lba=0", {"--fault=media:nsid=7,lba=0", "nsid:", "not an active namespace"});
+  expect_bad_input("--fault=bogus", Needles{"--fault=bogus", "unknown kind 'bogus'", "fail, media, delay, hang"});
+  expect_bad_input("--fault=fail:opcode=300", Needles{"--fault=fail:opcode=300", "opcode:", "0..255"});
+  expect_bad_input("--fault=fail:colour=red", Needles{"unknown key 'colour'", "opcode", "status", "at"});
+  expect_bad_input("--fault=delay:opcode=2", Needles{"time:", "required"});
+  expect_bad_input("--fault=delay:time=5", Needles{"time:", "s, ms, us or ns"});
+  expect_bad_input("--fault=fail:probability=1.5", Needles{"probability:", "[0, 1]"});
+  expect_bad_input("--fault=fail:status=0", Needles{"status:", "not success"});
+  expect_bad_input("--fault=drop_irq:vector=1,at=soon", Needles{"at:", "5ms"});
+  expect_bad_input("--fault=media:nsid=7,lba=0", Needles{"--fault=media:nsid=7,lba=0", "nsid:", "not an active namespace"});
   const std::string profile = write("bad.ini", "[faults]\nfault = hang:count=x\n");
-  expect_bad_input("--profile=" + profile, {"--profile " + profile + " [faults] fault=hang:count=x", "count:"});
+  expect_bad_input("--profile=" + profile, Needles{"--profile " + profile + " [faults] fault=hang:count=x", "count:"});
 }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -44,6 +45,19 @@ class SimCli : public ::testing::Test {
   std::string write(const std::string& name, const std::string& text) const {
     std::ofstream(path(name)) << text;
     return path(name);
+  }
+  /// Bad input: exit code 2, exactly one line on stderr containing every one of `needles`, no run.
+  void expect_bad_input(const std::string& args, const std::vector<std::string>& needles) const {
+    SCOPED_TRACE("scnvme-sim " + args);
+    const SimResult r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "expected exactly one line:\n" << r.err;
+    for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "missing '" << n << "' in " << r.err;
+    EXPECT_EQ(r.out.find("I/Os"), std::string::npos) << "no run should happen:\n" << r.out;
+  }
+  void expect_bad_input(const std::string& args, const std::string& needle) const {
+    expect_bad_input(args, std::vector<std::string>{needle});
   }
   SimResult run(const std::string& args) const {
     const std::string out = path("stdout.txt"), err = path("stderr.txt");
