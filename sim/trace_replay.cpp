@@ -358,6 +358,9 @@ bool parse_trace(std::istream& in, const std::string& path, const TraceParseOpti
     if (p.op == TraceOp::Flush) p.flags = 0;
     if (p.bytes > UINT64_MAX - p.offset) return fail("offset + size is beyond 2^64 bytes");
     if (out.io_records == 0) base = p.time;
+    const uint64_t distance = p.time >= base ? p.time - base : base - p.time;
+    if (distance > static_cast<uint64_t>(INT64_MAX / tick_ns(out.format)))
+      return fail("time " + std::to_string(p.time) + " is more than 292 years from the first record's");
     ++out.io_records;
     const int64_t rel = (p.time >= base ? static_cast<int64_t>(p.time - base) : -static_cast<int64_t>(base - p.time)) *
                         tick_ns(out.format);

@@ -37,6 +37,8 @@ spec::Status walk_prp(DmaPort& dma, uint64_t prp1, uint64_t prp2, uint64_t lengt
   std::vector<uint8_t> page;
   while (remaining > 0) {
     const uint64_t entries_in_page = (page_size - (list & (page_size - 1))) / 8;
+    // A list starting in the last dword of a page: its first entry would cross the page.
+    if (entries_in_page == 0) return st::kPrpOffsetInvalid;
     const uint64_t pages_needed = (remaining + page_size - 1) / page_size;
     const bool chain = pages_needed > entries_in_page;
     const uint64_t to_read = chain ? entries_in_page : pages_needed;
@@ -53,8 +55,11 @@ spec::Status walk_prp(DmaPort& dma, uint64_t prp1, uint64_t prp2, uint64_t lengt
       remaining -= len;
     }
     if (chain) {
+      // A PRP List pointer inside a list has a zero offset (only the one in the command may
+      // have an offset), so every list page after the first holds page_size / 8 entries and the
+      // walk makes progress: a chain pointing back at itself ends when the data is covered.
       list = spec::get_le64(page.data() + 8 * (to_read - 1));
-      if (list & 0x3) return st::kPrpOffsetInvalid;
+      if (list & (page_size - 1)) return st::kPrpOffsetInvalid;
     }
   }
   return st::kSuccess;

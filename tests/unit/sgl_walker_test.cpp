@@ -14,6 +14,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "controller/dma_port.h"
+#include "controller/prp_walker.h"
 #include "controller/sgl_walker.h"
 #include "scnvme/spec/endian.h"
 #include "scnvme/spec/nvme_command.h"
@@ -452,3 +453,32 @@ TEST(SglLimits, SglsFieldMatchesTheSettings) {
 }
 
 }  // namespace
+
+// ---- PRP lists (prp_walker.h) ----
+
+TEST_F(SglWalker, PrpListChainsThroughAZeroOffsetPointer) {
+  // 4 KiB pages, 5 data pages after PRP1: a list at 0x1FF0 holds two entries (one data page,
+  // then the pointer to the next list page at 0x3000, which holds the remaining four).
+  const uint64_t l1[] = {0x10000, 0x3000};
+  const uint64_t l2[] = {0x11000, 0x12000, 0x13000, 0x14000};
+  mem().write(0x1FF0, l1, sizeof l1);
+  mem().write(0x3000, l2, sizeof l2);
+  EXPECT_STATUS(st::kSuccess, run([&](DmaPort& dma) { return scnvme::detail::walk_prp(dma, 0x8000, 0x1FF0, 6 * 4096, 4096, out); }));
+  expect_segments(out, {{0x8000, 4096}, {0x10000, 5 * 4096}});
+}
+
+// Found by fuzz_walkers: a list starting in the last dword of its page has no whole entry there
+// (the walker read a zero-length page and then ran past it).
+TEST_F(SglWalker, PrpListInThePagesLastDwordIsRefused) {
+  EXPECT_STATUS(st::kPrpOffsetInvalid,
+                run([&](DmaPort& dma) { return scnvme::detail::walk_prp(dma, 0x8000, 0x1FFC, 4 * 4096, 4096, out); }));
+}
+
+// A PRP List pointer inside a list must have a zero offset; one pointing back into its own page
+// (a loop that never covers the data) is refused instead of walked forever.
+TEST_F(SglWalker, ChainedPrpListPointerWithAnOffsetIsRefused) {
+  const uint64_t self = 0x1FF8;
+  mem().write(0x1FF8, &self, sizeof self);
+  EXPECT_STATUS(st::kPrpOffsetInvalid,
+                run([&](DmaPort& dma) { return scnvme::detail::walk_prp(dma, 0x8000, 0x1FF8, 4 * 4096, 4096, out); }));
+}
