@@ -357,6 +357,10 @@ bool parse_trace(std::istream& in, const std::string& path, const TraceParseOpti
     }
     if (p.op == TraceOp::Flush) p.flags = 0;
     if (p.bytes > UINT64_MAX - p.offset) return fail("offset + size is beyond 2^64 bytes");
+    // Bounds on what one line may expand to (it is split into records of at most 2 GiB).
+    if (p.bytes > kMaxIoBytes) return fail("size " + std::to_string(p.bytes) + " bytes is more than 16 TiB in one I/O");
+    if (out.records.size() + p.bytes / kMaxRecordBytes >= kMaxRecords)
+      return fail("more than " + std::to_string(kMaxRecords) + " records (I/Os split at 2 GiB): the trace is too large to replay");
     if (out.io_records == 0) base = p.time;
     const uint64_t distance = p.time >= base ? p.time - base : base - p.time;
     if (distance > static_cast<uint64_t>(INT64_MAX / tick_ns(out.format)))

@@ -32,6 +32,8 @@ static_assert(sizeof(TraceRecord) == 24, "TraceRecord stays compact");
 
 /// Records larger than this are stored as several records of at most this size (same time).
 constexpr uint64_t kMaxRecordBytes = 1ull << 31;
+constexpr uint64_t kMaxIoBytes = 1ull << 44;  // one I/O of a trace: 16 TiB (a whole-device discard)
+constexpr uint64_t kMaxRecords = 1ull << 26;  // records of a trace (1.5 GiB of them)
 
 struct Trace {
   std::string path;

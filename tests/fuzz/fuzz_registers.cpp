@@ -1,7 +1,10 @@
 // Fuzz target: BAR0 and PCI configuration-space access sequences against a live controller, with
 // host memory contents (queues, SQEs, PRP lists, SGL segments, data) also from the input
 // (issue 10, targets a and b). Base-protocol checkers sit on every socket of the controller
-// (platforms/protocol_checker.h), so a violation is a finding as well as a crash or sanitizer report.
+// (platforms/protocol_checker.h: base protocol, and no DMA or MSI while Bus Master Enable is clear),
+// so a violation is a finding as well as a crash or sanitizer report. Completions are checked too:
+// never more CQEs posted than commands fetched (a command answered twice), and every posted CQE
+// counted in the controller's statistics.
 //
 // Input: byte 0 chooses a start: bit 0 brings the controller up first (Memory Space, Bus Master,
 // MSI-X vectors, admin queues of 64 entries at 0x10000/0x20000, CC.EN, CSTS.RDY), so that doorbell
@@ -32,6 +35,12 @@ namespace {
 constexpr std::size_t kOp = 12;
 constexpr uint64_t kAsq = 0x10000, kAcq = 0x20000, kHostWindow = 1 << 20;
 
+/// CQEs posted since the process started (on_command_complete).
+uint64_t& posted() {
+  static uint64_t n = 0;
+  return n;
+}
+
 Bench& bench() {
   // SystemC elaborates once per process: one bench, reused (never destroyed). Its own thread
   // must not end the simulation: it waits forever; each input runs in a process of its own.
@@ -41,6 +50,15 @@ Bench& bench() {
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
     auto* made = new Bench("fuzz", ControllerConfig{});
+    made->nvme.on_command_complete([made](const CommandRecord& r) {
+      ++posted();
+      if (posted() > made->nvme.stats().commands_fetched) {
+        std::fprintf(stderr, "fuzz_registers: CQE %llu (SQ %u, CID %u) posted for %llu commands fetched: a command answered twice\n",
+                     static_cast<unsigned long long>(posted()), r.sqid, r.cid,
+                     static_cast<unsigned long long>(made->nvme.stats().commands_fetched));
+        std::abort();
+      }
+    });
     made->set_body([](Bench&) {
       sc_core::sc_event never;
       sc_core::wait(never);
@@ -126,6 +144,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const sc_core::sc_time end = sc_core::sc_time_stamp() + bound;
   while (!finished && sc_core::sc_time_stamp() < end) sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
   if (!finished) std::abort();  // a register access that never returned: a hang
+  if (b.nvme.stats().commands_completed != posted()) {
+    std::fprintf(stderr, "fuzz_registers: %llu CQEs posted, the statistics count %llu\n", static_cast<unsigned long long>(posted()),
+                 static_cast<unsigned long long>(b.nvme.stats().commands_completed));
+    std::abort();
+  }
   if (std::getenv("SCNVME_FUZZ_VERBOSE")) {  // what an input reached (for writing seeds)
     const ControllerStats st = b.nvme.stats();
     std::fprintf(stderr, "fuzz_registers: %zu bytes: %llu commands fetched, %llu completed, %llu guest errors\n", size,

@@ -212,6 +212,8 @@ TEST(TraceReplayParse, BadLinesNameTheLineAndWhatIsAccepted) {
       {"0,R,0,4096\n1,W,0,4k\n", TraceFormat::Csv, "t.trace:2: bytes \"4k\"", "e.g. 12.5,W,4096,8192"},
       {"0,R,0,4096\ntime_us,op,offset,bytes\n", TraceFormat::Csv, "t.trace:2: time_us \"time_us\"", "time_us,op,offset,bytes"},  // a header only first
       {"0,R,18446744073709551615,4096\n", TraceFormat::Csv, "t.trace:1: offset + size is beyond 2^64 bytes", ""},
+      // Found by fuzz_trace: an exabyte write became 600 million records (memory exhaustion).
+      {"0,W,0,1310710310710485067\n", TraceFormat::Csv, "t.trace:1: size 1310710310710485067 bytes is more than 16 TiB in one I/O", ""},
       // Found by fuzz_trace: filetimes further apart than an int64 of nanoseconds (was an overflow).
       {"128166372000000,wdev,0,Read,0,512,1\n3000128166372000000,wdev,0,Read,0,512,1\n", TraceFormat::Msr,
        "t.trace:2: time 3000128166372000000 is more than 292 years from the first record's", ""},
