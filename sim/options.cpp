@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -172,6 +173,16 @@ bool parse_log_patterns(const po::variables_map& vm, SimOptions& opt, std::ostre
 }  // namespace
 
 namespace {
+
+/// "%name%": a placeholder Boost.Program_options substitutes in its messages.
+bool has_placeholder(const std::string& text) {
+  for (std::size_t a = text.find('%'); a != std::string::npos; a = text.find('%', a + 1)) {
+    std::size_t b = a + 1;
+    while (b < text.size() && (std::isalnum(static_cast<unsigned char>(text[b])) || text[b] == '_')) ++b;
+    if (b > a + 1 && b < text.size() && text[b] == '%') return true;
+  }
+  return false;
+}
 
 /// --checkpoint / --checkpoint_at / --resume (checkpoint_file.h). Call last: the fingerprint is
 /// every option that shapes the run.
@@ -458,6 +469,14 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   po::positional_options_description pos;
   pos.add("jobfile", 1);
 
+  // Boost.Program_options fills "%option%"-style placeholders into its error messages until none
+  // is left: an argument holding one would make it loop forever (found by fuzz_cli). No option
+  // name or value of scnvme-sim needs one.
+  for (int i = 1; i < argc; ++i)
+    if (has_placeholder(argv[i])) {
+      err << "scnvme-sim: argument " << i << ": '%...%' sequences are not accepted on the command line\n";
+      return ParseOutcome::BadInput;
+    }
   po::variables_map vm, profile;
   std::string profile_path;
   try {
@@ -471,7 +490,13 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
       }
       // INI comments start with ';' (Boost's parser knows only '#'): blank those lines.
       std::stringstream ini;
+      unsigned number = 0;
       for (std::string line; std::getline(in, line);) {
+        ++number;
+        if (has_placeholder(line)) {
+          err << "scnvme-sim: --profile " << path << ":" << number << ": '%...%' sequences are not accepted\n";
+          return ParseOutcome::BadInput;
+        }
         const auto first = line.find_first_not_of(" \t");
         ini << (first != std::string::npos && line[first] == ';' ? std::string() : line) << '\n';
       }

@@ -73,6 +73,16 @@ TEST_F(CliTest, HelpListsOptions) {
 
 TEST_F(CliTest, UnknownOptionIsBadInput) { expect_bad_input("--bogus-option=1", "--bogus-option"); }
 
+// Found by fuzz_cli: Boost.Program_options looped forever filling "%option%"-style placeholders
+// that were part of the argument itself.
+TEST_F(CliTest, PlaceholderSequencesAreRefusedNotLoopedOn) {
+  expect_bad_input("--iodept%canonical_option%l --iodepth=5", "argument 1: '%...%' sequences are not accepted");
+  expect_bad_input("--seed=%value%", "argument 1");
+  const std::string profile = write("p.ini", "[controller]\ncommand_slots%option% = 4\n");
+  expect_bad_input("--profile=" + profile, "--profile " + profile + ":2: '%...%' sequences are not accepted");
+  EXPECT_EQ(run("--number_ios=10 --rw=read --progress=never --flash.enabled=false --seed=5%").exit_code, 2);  // a lone % is just bad
+}
+
 TEST_F(CliTest, BadRwIsBadInput) { expect_bad_input("--rw=sideways", "--rw=sideways"); }
 
 TEST_F(CliTest, BadBlockSizeIsBadInput) {
