@@ -17,6 +17,10 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 scripts/setup.sh
+if ! command -v clang++ >/dev/null; then  # libFuzzer comes with Debian's clang
+  sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends clang
+fi
 cmake -S . -B "$build_dir" -DSCNVME_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target "${targets[@]}"

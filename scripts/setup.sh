@@ -12,6 +12,8 @@ packages=(
   googletest
   libboost-program-options-dev
   nlohmann-json3-dev
+  # memcheck over a subset of the tests (the Valgrind.* tests)
+  valgrind
   # plots and parameter sweeps (scripts/plot.py, scripts/sweep, scripts/slurm-local.sh)
   python3
   python3-matplotlib
