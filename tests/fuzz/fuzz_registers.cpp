@@ -3,8 +3,9 @@
 // (issue 10, targets a and b). Base-protocol checkers sit on every socket of the controller
 // (platforms/protocol_checker.h: base protocol, and no DMA or MSI while Bus Master Enable is clear),
 // so a violation is a finding as well as a crash or sanitizer report. Completions are checked too:
-// never more CQEs posted than commands fetched (a command answered twice), and every posted CQE
-// counted in the controller's statistics.
+// never more CQEs posted than commands fetched (a command answered twice), every posted CQE
+// counted in the controller's statistics, and, while the input leaves the admin queues of the
+// bring-up alone, every admin CQE for the admin SQ with a valid SQ head and a CID of its SQEs.
 //
 // Input: byte 0 chooses a start: bit 0 brings the controller up first (Memory Space, Bus Master,
 // MSI-X vectors, admin queues of 64 entries at 0x10000/0x20000, CC.EN, CSTS.RDY), so that doorbell
@@ -89,10 +90,41 @@ void bring_up(Bench& b) {
   }
 }
 
+bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len) { return a < b + b_len && b < a + a_len; }
+
+/// The admin queues bring_up() set up, as long as the input leaves them alone: their CQEs are
+/// checked after the input (check_admin_cqes).
+struct AdminQueues {
+  bool intact = false;       // CC, NSSR, AQA, ASQ, ACQ and the ACQ's memory not written by the input
+  bool sqes_stable = true;   // the ASQ's memory not written after its doorbell was
+  bool rung = false;
+};
+
+/// Every CQE the controller posted in the admin CQ's first pass (phase 1, from entry 0): for the
+/// admin SQ, with an SQ head inside it and the CID of an SQE that is in it.
+void check_admin_cqes(Bench& b, const AdminQueues& q) {
+  for (unsigned i = 0; i < 64; ++i) {
+    const uint8_t* cqe = b.mem.bytes.data() + kAcq + 16 * i;
+    const uint32_t dw2 = spec::get_le32(cqe + 8), dw3 = spec::get_le32(cqe + 12);
+    if (!((dw3 >> 16) & 1)) break;  // not written (phase 0)
+    const unsigned sqhd = dw2 & 0xFFFF, sqid = dw2 >> 16, cid = dw3 & 0xFFFF;
+    bool known = !q.sqes_stable;
+    for (unsigned e = 0; e < 64 && !known; ++e) known = spec::get_le16(b.mem.bytes.data() + kAsq + 64 * e + 2) == cid;
+    if (sqid != 0 || sqhd >= 64 || !known) {
+      std::fprintf(stderr, "fuzz_registers: admin CQE %u: SQ %u, SQ head %u, CID %u%s\n", i, sqid, sqhd, cid,
+                   known ? "" : " (no SQE in the admin SQ has it)");
+      std::abort();
+    }
+  }
+}
+
 void run_ops(Bench& b, const uint8_t* data, size_t size) {
-  b.nvme.power_loss();  // power-on state, whatever the previous input left
+  b.nvme.power_loss();  // power-on state, whatever the previous input left; then host memory zeroed
+  std::fill(b.mem.bytes.begin(), b.mem.bytes.begin() + kHostWindow, uint8_t{0});
   sc_core::wait(1, sc_core::SC_US);
-  if (data[0] & 1) bring_up(b);
+  AdminQueues admin;
+  admin.intact = data[0] & 1;
+  if (admin.intact) bring_up(b);
   for (size_t at = 1; at + kOp <= size; at += kOp) {
     const uint8_t* op = data + at;
     const uint8_t kind = op[0] % 6;
@@ -109,6 +141,8 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
     switch (kind) {
       case 0:
       case 1:
+        if (kind == 1 && (overlaps(offset, len, spec::reg::kCc, 4) || overlaps(offset, len, 0x20, 0x18))) admin.intact = false;
+        if (kind == 1 && overlaps(offset, len, 0x1000, 4)) admin.rung = true;
         b.access(b.bar0_init, kind == 0 ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND, offset, value, len, use_be ? be : nullptr,
                  use_be ? len : 0);
         break;
@@ -120,12 +154,17 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
       case 4:
         sc_core::wait(static_cast<double>(spec::get_le64(value) % 200), sc_core::SC_US);
         break;
-      default:
-        b.mem.write((uint64_t{offset} << 3) % kHostWindow, value, 8);
+      default: {
+        const uint64_t addr = (uint64_t{offset} << 3) % kHostWindow;
+        if (overlaps(addr, 8, kAcq, 64 * 16)) admin.intact = false;
+        if (admin.rung && overlaps(addr, 8, kAsq, 64 * 64)) admin.sqes_stable = false;
+        b.mem.write(addr, value, 8);
         break;
+      }
     }
   }
   sc_core::wait(1, sc_core::SC_MS);  // what the accesses set off (fetches, commands, interrupts)
+  if (admin.intact) check_admin_cqes(b, admin);
 }
 
 }  // namespace
@@ -133,7 +172,6 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   Bench& b = bench();
-  std::fill(b.mem.bytes.begin(), b.mem.bytes.begin() + kHostWindow, uint8_t{0});
   bool finished = false;
   sc_core::sc_spawn([&] {
     run_ops(b, data, size);
