@@ -5,7 +5,8 @@
 // so a violation is a finding as well as a crash or sanitizer report. Completions are checked too:
 // never more CQEs posted than commands fetched (a command answered twice), every posted CQE
 // counted in the controller's statistics, and, while the input leaves the admin queues of the
-// bring-up alone, every admin CQE for the admin SQ with a valid SQ head and a CID of its SQEs.
+// bring-up alone (and creates no I/O queue on their memory), every admin CQE for the admin SQ
+// with a valid SQ head and a CID of its SQEs.
 //
 // Input: byte 0 chooses a start: bit 0 brings the controller up first (Memory Space, Bus Master,
 // MSI-X vectors, admin queues of 64 entries at 0x10000/0x20000, CC.EN, CSTS.RDY), so that doorbell
@@ -23,6 +24,7 @@
 
 #include <systemc>
 
+#include "scnvme/diagnostics.h"
 #include "scnvme/spec/endian.h"
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/pci.h"
@@ -118,12 +120,21 @@ void check_admin_cqes(Bench& b, const AdminQueues& q) {
   }
 }
 
+/// Host mistakes of one kind reported so far (the records count every occurrence).
+uint64_t guest_errors_of(const Bench& b, GuestError kind) {
+  uint64_t n = 0;
+  for (const GuestErrorRecord& r : b.nvme.guest_errors())
+    if (r.kind == kind) n += r.count;
+  return n;
+}
+
 void run_ops(Bench& b, const uint8_t* data, size_t size) {
   b.nvme.power_loss();  // power-on state, whatever the previous input left; then host memory zeroed
   std::fill(b.mem.bytes.begin(), b.mem.bytes.begin() + kHostWindow, uint8_t{0});
   sc_core::wait(1, sc_core::SC_US);
   AdminQueues admin;
   admin.intact = data[0] & 1;
+  const uint64_t overlaps_before = guest_errors_of(b, GuestError::QueueMemoryOverlap);
   if (admin.intact) bring_up(b);
   for (size_t at = 1; at + kOp <= size; at += kOp) {
     const uint8_t* op = data + at;
@@ -164,6 +175,9 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
     }
   }
   sc_core::wait(1, sc_core::SC_MS);  // what the accesses set off (fetches, commands, interrupts)
+  // An I/O queue created on the admin queues' memory (a host mistake the controller reports)
+  // legitimately puts other CQEs there.
+  if (guest_errors_of(b, GuestError::QueueMemoryOverlap) != overlaps_before) admin.intact = false;
   if (admin.intact) check_admin_cqes(b, admin);
 }
 
