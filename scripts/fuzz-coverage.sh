@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 build_dir=${BUILD_DIR:-build-fuzzcov}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_cli fuzz_trace fuzz_walkers fuzz_registers)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_cli fuzz_trace fuzz_walkers fuzz_registers fuzz_registers_flash)
 
 scripts/setup.sh
 if ! command -v clang++ >/dev/null; then
@@ -29,7 +29,7 @@ rm -f "$build_dir"/*.profraw
 objects=()
 for t in "${targets[@]}"; do
   corpus="build-fuzz/corpus/$t"
-  [ -d "$corpus" ] || corpus="tests/fuzz/corpus/$t"
+  [ -d "$corpus" ] || corpus="tests/fuzz/corpus/${t%_flash}"
   echo "fuzz-coverage: $t over $corpus ($(ls "$corpus" | wc -l) inputs)"
   LLVM_PROFILE_FILE="$build_dir/$t-%p.profraw" "$build_dir/tests/fuzz/$t" "$corpus" >/dev/null 2>&1 ||
     echo "fuzz-coverage: $t failed on its corpus (run it to see why)"

@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 seconds=${FUZZ_SECONDS:-60}
 build_dir=${BUILD_DIR:-build-fuzz}
-all_targets=(fuzz_cli fuzz_trace fuzz_walkers fuzz_registers)
+all_targets=(fuzz_cli fuzz_trace fuzz_walkers fuzz_registers fuzz_registers_flash)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -30,9 +30,10 @@ for t in "${targets[@]}"; do
   corpus="$build_dir/corpus/$t"
   findings="$build_dir/findings/$t"
   mkdir -p "$corpus" "$findings"
-  cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
+  seeds=${t%_flash}  # fuzz_registers_flash starts from fuzz_registers' seeds and dictionary
+  cp -n tests/fuzz/corpus/"$seeds"/* "$corpus"/ 2>/dev/null || true
   dict=()
-  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+  [ -f "tests/fuzz/$seeds.dict" ] && dict=(-dict="tests/fuzz/$seeds.dict")
   log="$build_dir/$t.log"
   echo "fuzz: $t for $seconds s (log $log)"
   # -timeout: an input running longer than 10 wall seconds is a hang (the targets also bound

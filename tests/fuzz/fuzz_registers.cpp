@@ -1,4 +1,5 @@
-// Fuzz target: BAR0 and PCI configuration-space access sequences against a live controller, with
+// Fuzz targets fuzz_registers and fuzz_registers_flash (the same, with the controller on the flash
+// backend): BAR0 and PCI configuration-space access sequences against a live controller, with
 // host memory contents (queues, SQEs, PRP lists, SGL segments, data) also from the input
 // (issue 10, targets a and b). Base-protocol checkers sit on every socket of the controller
 // (platforms/protocol_checker.h: base protocol, and no DMA or MSI while Bus Master Enable is clear),
@@ -29,6 +30,7 @@
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/pci.h"
 #include "support/bench.h"
+#include "support/small_flash.h"
 
 using namespace scnvme;
 using scnvme::test::Bench;
@@ -52,7 +54,14 @@ Bench& bench() {
     // (a protocol checker's, the model's own) still stop the run: a finding.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
-    auto* made = new Bench("fuzz", ControllerConfig{});
+    ControllerConfig cfg;
+#ifdef SCNVME_FUZZ_FLASH
+    // fuzz_registers_flash: the same inputs against a controller on the flash backend (NAND
+    // timing, FTL, write buffer, GC) with two namespaces.
+    cfg.namespaces = {NamespaceConfig{1, 8 << 20, 512}, NamespaceConfig{2, 8 << 20, 4096}};
+    cfg.flash = scnvme::test::small_flash(1, 2, Precondition::None);
+#endif
+    auto* made = new Bench("fuzz", cfg);
     made->nvme.on_command_complete([made](const CommandRecord& r) {
       ++posted();
       if (posted() > made->nvme.stats().commands_fetched) {
