@@ -58,10 +58,33 @@ struct ControllerStats {
   uint64_t data_buffer_peak_bytes = 0;
 };
 
+/// A submission or completion queue as the controller sees it (Controller::queues()): what a
+/// driver developer compares with the driver's own view, and what a protocol monitor checks CQEs
+/// against.
+struct QueueInfo {
+  bool submission = false;  // SQ, else CQ
+  uint16_t id = 0;
+  uint64_t serial = 0;      // tells this queue from earlier ones with the same ID (a creation count
+                            // of this controller, restarting after a checkpoint restore)
+  uint64_t base = 0;        // bus address of entry 0 (queues are physically contiguous)
+  uint32_t entries = 0;
+  uint32_t head = 0;        // SQ: next entry to fetch; CQ: the host's last head doorbell
+  uint32_t tail = 0;        // SQ: the host's last tail doorbell; CQ: next entry to claim
+  bool phase = true;        // CQ: phase tag of the entries written on the current pass
+  uint16_t cqid = 0;        // SQ: the CQ it posts to
+  uint32_t in_flight = 0;   // SQ: commands fetched and not yet completed
+  bool deleting = false;    // SQ: a Delete I/O SQ command is waiting for its commands
+  uint16_t vector = 0;      // CQ: interrupt vector
+  bool interrupts_enabled = false;  // CQ
+};
+
 /// Where the time of one completed command went, stage by stage (simulation times).
 struct CommandRecord {
   uint16_t sqid = 0;
   uint16_t cid = 0;
+  uint16_t cqid = 0;                // the CQ its SQ posts to
+  uint32_t sq_entry = 0;            // the SQ entry the SQE was fetched from
+  uint32_t cq_entry = 0;            // the CQ entry its CQE was written to (0 until posted)
   uint8_t opcode = 0;
   uint32_t nsid = 0;
   uint16_t status = 0;              // status field: SC | SCT << 8 | M << 13 | DNR << 14
@@ -103,6 +126,12 @@ class Controller : public sc_core::sc_module {
   /// simulator's per-stage latency statistics and command traces come from here. Each call adds
   /// a callback; they run in the order they were added.
   void on_command_complete(std::function<void(const CommandRecord&)> callback);
+  /// Called (inside the simulation, when the SQE has been read from host memory, before the
+  /// command executes) for every command fetched: sqid, cid, opcode, nsid, sq_entry, cqid and the
+  /// doorbell and fetched times are set. A protocol monitor pairs these with on_command_complete.
+  void on_command_fetched(std::function<void(const CommandRecord&)> callback);
+  /// The queues that exist now, by ID (a CQ before the SQ with the same ID; the admin queues first).
+  std::vector<QueueInfo> queues() const;
 
   /// Host mistakes seen so far (scnvme/diagnostics.h): one record per kind and subject (a queue
   /// such as "SQ1", a register such as "CC", ...) in the order they first happened, with the

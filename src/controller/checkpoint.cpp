@@ -249,6 +249,12 @@ void ControllerImpl::persist(checkpoint::Archive& a) {
   a.begin("queues");
   a.io(sqs);
   a.io(cqs);
+  if (a.loading()) {  // serials are not in the file: the restored queues are new ones to monitors
+    for (SubmissionQueue& q : sqs)
+      if (q.valid) q.serial = ++queue_serial;
+    for (CompletionQueue& q : cqs)
+      if (q.valid) q.serial = ++queue_serial;
+  }
   a.io(sq_id_limit);
   a.io(free_slot_list);
   for (uint32_t s : free_slot_list)

@@ -107,6 +107,10 @@ void ControllerImpl::fetch_thread() {
     if (diag.on(TracePoint::CmdFetched)) trace_fetched(cmd);
     cmd.fetched_at = arrival;
     cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sc_core::sc_time_stamp();
+    if (!command_fetched.empty()) {
+      const CommandRecord r = record_of(cmd);
+      for (const auto& callback : command_fetched) callback(r);
+    }
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     if (faults.commands_armed() && cmd.status.ok()) fault_on_fetch(cmd);  // injected failure or delay
     cmd.claimed_at = sc_core::sc_time_stamp();
@@ -115,6 +119,19 @@ void ControllerImpl::fetch_thread() {
     free_slot_list.pop_back();
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
+}
+
+CommandRecord ControllerImpl::record_of(const Command& cmd) const {
+  CommandRecord r;
+  r.sqid = cmd.sqid;
+  r.cid = cmd.sqe.cid();
+  r.cqid = sqs[cmd.sqid].cqid;
+  r.sq_entry = cmd.sq_entry;
+  r.opcode = cmd.sqe.opcode();
+  r.nsid = cmd.sqe.nsid();
+  r.doorbell = cmd.rung_at;
+  r.fetched = cmd.fetched_at;
+  return r;
 }
 
 void ControllerImpl::slot_thread(unsigned index) {
@@ -218,6 +235,7 @@ void ControllerImpl::complete(Command& cmd) {
     cmd.status.more = true;
   }
   const uint32_t slot = cq.tail;
+  const uint64_t ticket = cq.claims++;
   const bool phase = cq.phase;
   cmd.cqe_phase = phase;
   cmd.cqe_built = true;
@@ -239,8 +257,15 @@ void ControllerImpl::complete(Command& cmd) {
   const sc_core::sc_time lands = std::max(dma.arrival(address, spec::kCqeSize, start), cq.last_landing);
   cq.last_landing = lands;
   if (lands > sc_core::sc_time_stamp()) sc_core::wait(lands - sc_core::sc_time_stamp());
+  while (!stale(cmd) && cq.landings != ticket) {  // one claimed before it lands at the same time
+    ++cqe_landing_waiters;
+    sc_core::wait(cqe_landed_event | reset_event);
+    --cqe_landing_waiters;
+  }
   if (stale(cmd)) return;  // reset meanwhile: the write is dropped
   const bool ok = dma.land(address, cqe.raw.data(), spec::kCqeSize, cmd.epoch);
+  ++cq.landings;
+  if (cqe_landing_waiters) cqe_landed_event.notify(sc_core::SC_ZERO_TIME);
   cmd.cqe_landed = true;
   cq.visible_tail = (cq.visible_tail + 1) % cq.size;
   trace.cq_entries(cqid, (cq.visible_tail + cq.size - cq.head) % cq.size);
@@ -259,14 +284,9 @@ void ControllerImpl::complete(Command& cmd) {
   }
   update_intx();
   if (!command_completed.empty()) {
-    CommandRecord r;
-    r.sqid = cmd.sqid;
-    r.cid = cmd.sqe.cid();
-    r.opcode = cmd.sqe.opcode();
-    r.nsid = cmd.sqe.nsid();
+    CommandRecord r = record_of(cmd);
+    r.cq_entry = slot;
     r.status = cmd.status.field();
-    r.doorbell = cmd.rung_at;
-    r.fetched = cmd.fetched_at;
     r.executed = cmd.executed_at;
     r.posted = sc_core::sc_time_stamp();
     r.interrupt = last_message_at;

@@ -80,6 +80,10 @@ void Controller::restore_checkpoint(std::istream& in) {
 void Controller::on_command_complete(std::function<void(const CommandRecord&)> callback) {
   if (callback) impl_->command_completed.push_back(std::move(callback));
 }
+void Controller::on_command_fetched(std::function<void(const CommandRecord&)> callback) {
+  if (callback) impl_->command_fetched.push_back(std::move(callback));
+}
+std::vector<QueueInfo> Controller::queues() const { return impl_->queue_infos(); }
 void Controller::on_bar0_change(std::function<void(uint64_t, bool)> callback) { impl_->bar0_changed = std::move(callback); }
 
 // After a surprise removal nothing answers but the all-ones reads (ControllerImpl::removed_access).

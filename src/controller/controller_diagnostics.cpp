@@ -196,4 +196,42 @@ void ControllerImpl::trace_message(uint64_t address, uint32_t data, uint16_t vec
            "vector " + std::to_string(vector) + ": " + hex(data) + " to " + hex(address));
 }
 
+// ---------------------------------------------------------------------------------------------
+// The controller's view of its queues
+
+std::vector<QueueInfo> ControllerImpl::queue_infos() const {
+  std::vector<QueueInfo> out;
+  for (std::size_t id = 0; id < cqs.size(); ++id) {
+    if (const CompletionQueue& cq = cqs[id]; cq.valid) {
+      QueueInfo q;
+      q.id = static_cast<uint16_t>(id);
+      q.serial = cq.serial;
+      q.base = cq.base;
+      q.entries = cq.size;
+      q.head = cq.head;
+      q.tail = cq.tail;
+      q.phase = cq.phase;
+      q.vector = cq.vector;
+      q.interrupts_enabled = cq.interrupts_enabled;
+      out.push_back(q);
+    }
+    if (id >= sqs.size()) continue;
+    if (const SubmissionQueue& sq = sqs[id]; sq.valid) {
+      QueueInfo q;
+      q.submission = true;
+      q.id = static_cast<uint16_t>(id);
+      q.serial = sq.serial;
+      q.base = sq.base;
+      q.entries = sq.size;
+      q.head = sq.head;
+      q.tail = sq.tail;
+      q.cqid = sq.cqid;
+      q.in_flight = sq.in_flight;
+      q.deleting = sq.deleting;
+      out.push_back(q);
+    }
+  }
+  return out;
+}
+
 }  // namespace scnvme::detail

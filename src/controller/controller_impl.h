@@ -172,6 +172,8 @@ class ControllerImpl {
   void guest_error(GuestError kind, const std::string& subject, uint64_t value, const std::string& what);
   /// Reports enabled trace point `p` at now + delay (through `actions` when later than now).
   void trace_at(TracePoint p, const sc_core::sc_time& delay, std::string text);
+  /// The queues that exist, for Controller::queues().
+  std::vector<QueueInfo> queue_infos() const;
   /// The name of what is at BAR0 `offset`: "CC", "CAP+4", "SQ1TDBL", "MSI-X entry 3+8", ...
   std::string bar0_name(uint32_t offset) const;
   /// "SQ1" / "CQ1" for a doorbell offset ("BAR0" between strided doorbells).
@@ -217,6 +219,8 @@ class ControllerImpl {
   void slot_thread(unsigned index);
   bool stale(const Command& cmd) const { return cmd.epoch != epoch; }
   void complete(Command& cmd);
+  /// What on_command_fetched / on_command_complete callbacks get (the fields known at fetch).
+  CommandRecord record_of(const Command& cmd) const;
   void release(Command& cmd);
   uint64_t page_size() const;
   /// Holds `bytes` of the internal data buffer for the command (waiting in line when it is
@@ -470,6 +474,8 @@ class ControllerImpl {
   sc_core::sc_event fetch_wakeup;     // the fetcher may have work: doorbell, slot freed, ready,
                                       // Bus Master Enable set, reset, data buffer line moved
   sc_core::sc_event cq_space_event;   // a CQ head doorbell freed entries
+  sc_core::sc_event cqe_landed_event; // a CQE landed while another, claimed later, waited for it
+  unsigned cqe_landing_waiters = 0;
   sc_core::sc_event slot_done_event;  // a command of an SQ being deleted left its slot
   sc_core::sc_event reset_event;      // a reset made in-flight commands stale
   sc_core::sc_event bus_master_event; // Bus Master Enable was set
@@ -483,6 +489,8 @@ class ControllerImpl {
 
   std::function<void(uint64_t, bool)> bar0_changed;
   std::vector<std::function<void(const CommandRecord&)>> command_completed;
+  std::vector<std::function<void(const CommandRecord&)>> command_fetched;
+  uint64_t queue_serial = 0;  // queues created so far (QueueInfo::serial)
 };
 
 }  // namespace scnvme::detail

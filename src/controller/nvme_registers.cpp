@@ -112,11 +112,13 @@ void ControllerImpl::enable_controller() {
   SubmissionQueue& asq = sqs[0];
   asq = SubmissionQueue{};
   asq.valid = true;
+  asq.serial = ++queue_serial;
   asq.base = regs.value(r::kAsq);
   asq.size = r::aqa::asqs(aqa) + 1;
   CompletionQueue& acq = cqs[0];
   acq = CompletionQueue{};
   acq.valid = true;
+  acq.serial = ++queue_serial;
   acq.base = regs.value(r::kAcq);
   acq.size = r::aqa::acqs(aqa) + 1;
   acq.interrupts_enabled = true;

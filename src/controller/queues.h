@@ -13,6 +13,7 @@ struct SubmissionQueue {
   bool valid = false;
   uint16_t id = 0;
   uint16_t cqid = 0;
+  uint64_t serial = 0;      // creation count (QueueInfo::serial)
   uint64_t base = 0;        // bus address of entry 0 (physically contiguous)
   uint32_t size = 0;        // entries
   uint32_t head = 0;        // next entry to fetch
@@ -30,12 +31,14 @@ struct SubmissionQueue {
 struct CompletionQueue {
   bool valid = false;
   uint16_t id = 0;
+  uint64_t serial = 0;      // creation count (QueueInfo::serial)
   uint64_t base = 0;
   uint32_t size = 0;
   uint32_t head = 0;        // last head doorbell value
   uint32_t tail = 0;        // next entry to claim for a completion
   uint32_t visible_tail = 0;  // entries before this one have landed in host memory
   sc_core::sc_time last_landing;  // CQEs land in the order their entries were claimed
+  uint64_t claims = 0, landings = 0;  // CQEs claimed / landed: landings at the same time keep that order
   bool phase = true;        // phase tag of the current pass
   bool interrupts_enabled = false;
   uint16_t vector = 0;

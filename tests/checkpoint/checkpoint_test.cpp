@@ -355,6 +355,7 @@ TEST(ControllerCheckpointChild, Resume) {
     std::ifstream in(dir + "/ckpt.bin", std::ios::binary);
     ck::Reader r(in);
     b.nvme.restore_checkpoint(r);
+    b.queue_monitor->resync();  // the restored queues are adopted as they are
     restore_host(r, b);
     EXPECT_TRUE(r.at_end());
     EXPECT_TRUE(b.nvme.quiescent()) << b.nvme.quiescence_blocker();

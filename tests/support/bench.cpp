@@ -35,6 +35,12 @@ Bench::Bench(const sc_core::sc_module_name& n, const ControllerConfig& cfg, bool
     msi_unused->bind(msi.socket);
   }
   if (bind_intx) nvme.intx.bind(intx);
+  queue_monitor = std::make_unique<platform::QueueMonitor>(std::string(name()) + ".queue_monitor", nvme,
+                                                           [this](uint64_t a, void* p, std::size_t len) {
+                                                             if (a >= mem.bytes.size() || len > mem.bytes.size() - a) return false;
+                                                             mem.read(a, p, len);
+                                                             return true;
+                                                           });
   sc_core::sc_spawn([this] { thread(); }, "host");
 }
 

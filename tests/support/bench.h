@@ -19,6 +19,7 @@
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/pci.h"
 #include "protocol_checker.h"
+#include "queue_monitor.h"
 #include "support/host_memory.h"
 
 namespace scnvme::test {
@@ -48,6 +49,8 @@ class Bench : public sc_core::sc_module {
   /// controller's side of every transaction is checked; on bar0/pci_cfg the bench's own
   /// transactions are not (tests send odd ones on purpose). msi_check only with bind_msi.
   std::unique_ptr<platform::ProtocolChecker> bar0_check, cfg_check, dma_check, msi_check;
+  /// NVMe queue-protocol monitor (platforms/queue_monitor.h): every fetch and CQE is checked.
+  std::unique_ptr<platform::QueueMonitor> queue_monitor;
 
   Bench(const sc_core::sc_module_name& n, const ControllerConfig& cfg, bool bind_msi = true, bool bind_intx = true);
 

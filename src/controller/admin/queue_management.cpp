@@ -33,6 +33,7 @@ void ControllerImpl::admin_create_cq(Command& cmd) {
   cq = CompletionQueue{};
   cq.valid = true;
   cq.id = qid;
+  cq.serial = ++queue_serial;
   cq.base = cmd.sqe.prp1();
   cq.size = qc::qsize(cdw10) + 1u;
   cq.interrupts_enabled = qc::ien(cdw11);
@@ -60,6 +61,7 @@ void ControllerImpl::admin_create_sq(Command& cmd) {
   sq = SubmissionQueue{};
   sq.valid = true;
   sq.id = qid;
+  sq.serial = ++queue_serial;
   sq_id_limit = std::max<std::size_t>(sq_id_limit, qid + 1u);
   sq.cqid = cqid;
   sq.base = cmd.sqe.prp1();
