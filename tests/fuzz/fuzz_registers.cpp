@@ -1,13 +1,17 @@
 // Fuzz targets fuzz_registers and fuzz_registers_flash (the same, with the controller on the flash
 // backend): BAR0 and PCI configuration-space access sequences against a live controller, with
 // host memory contents (queues, SQEs, PRP lists, SGL segments, data) also from the input
-// (issue 10, targets a and b). Base-protocol checkers sit on every socket of the controller
-// (platforms/protocol_checker.h: base protocol, and no DMA or MSI while Bus Master Enable is clear),
-// so a violation is a finding as well as a crash or sanitizer report. Completions are checked too:
-// never more CQEs posted than commands fetched (a command answered twice), every posted CQE
-// counted in the controller's statistics, and, while the input leaves the admin queues of the
-// bring-up alone (and creates no I/O queue on their memory), every admin CQE for the admin SQ
-// with a valid SQ head and a CID of its SQEs.
+// (issue 10, targets a and b). Findings, besides a crash, hang or sanitizer report:
+//   - base protocol: checkers on every socket of the controller (platforms/protocol_checker.h:
+//     TLM-2.0 base protocol, and no DMA or MSI while Bus Master Enable is clear);
+//   - queue protocol: the Bench's QueueMonitor (platforms/queue_monitor.h) checks every SQE fetch
+//     and every CQE (entry, phase tag, SQ ID and head, CID of a command fetched and not answered
+//     before, no overwrite of an unconsumed entry), and after each input that every command
+//     fetched from a queue that still exists is answered or held by the controller;
+//   - every CQE counted in the controller's statistics;
+//   - no DMA outside the host memory the bench mapped (16 MiB) except at an address the host gave
+//     the controller: a queue's entries, or within 16 MiB above a pointer the controller read from
+//     host memory (an SQE's, a PRP list's or an SGL segment's).
 //
 // Input: byte 0 chooses a start: bit 0 brings the controller up first (Memory Space, Bus Master,
 // MSI-X vectors, admin queues of 64 entries at 0x10000/0x20000, CC.EN, CSTS.RDY), so that doorbell
@@ -22,6 +26,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <set>
+#include <string>
 
 #include <systemc>
 
@@ -39,11 +46,32 @@ namespace {
 
 constexpr std::size_t kOp = 12;
 constexpr uint64_t kAsq = 0x10000, kAcq = 0x20000, kHostWindow = 1 << 20;
+constexpr uint64_t kPointerSpan = 16 << 20;  // a transfer's reach above a pointer (see the header)
 
-/// CQEs posted since the process started (on_command_complete).
-uint64_t& posted() {
-  static uint64_t n = 0;
-  return n;
+/// Bus addresses outside mapped host memory that the controller read from host memory during the
+/// current input (at any byte offset of reads up to 64 KiB, at qword offsets of larger ones).
+std::set<uint64_t>& named_addresses() {
+  static std::set<uint64_t> s;
+  return s;
+}
+
+/// The rule on the bench's DMA checker: records what reads deliver; refuses accesses outside
+/// mapped memory that no queue and no pointer the controller read explains.
+std::string dma_provenance(Bench& b, const tlm::tlm_generic_payload& t) {
+  const uint64_t a = t.get_address(), len = t.get_data_length(), mapped = b.mem.bytes.size();
+  if (a < mapped && len <= mapped - a) {
+    if (t.is_read()) {  // the target copies these bytes as they are now
+      const uint64_t step = len <= (64u << 10) ? 1 : 8;
+      for (uint64_t at = a; at + 8 <= a + len; at += step)
+        if (const uint64_t v = spec::get_le64(b.mem.at(at)); v >= mapped) named_addresses().insert(v);
+    }
+    return "";
+  }
+  for (const QueueInfo& q : b.nvme.queues())
+    if (a >= q.base && a - q.base < uint64_t{q.entries} * (q.submission ? 64 : 16)) return "";
+  const auto above = named_addresses().upper_bound(a);
+  if (above != named_addresses().begin() && a - *std::prev(above) < kPointerSpan) return "";
+  return "DMA outside mapped host memory at an address the host did not give the controller";
 }
 
 Bench& bench() {
@@ -51,7 +79,7 @@ Bench& bench() {
   // must not end the simulation: it waits forever; each input runs in a process of its own.
   static Bench* b = [] {
     // Host mistakes are the input's point: their warnings would only slow fuzzing down. Errors
-    // (a protocol checker's, the model's own) still stop the run: a finding.
+    // (a protocol checker's or monitor's, the model's own) still stop the run: a finding.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
     ControllerConfig cfg;
@@ -62,15 +90,7 @@ Bench& bench() {
     cfg.flash = scnvme::test::small_flash(1, 2, Precondition::None);
 #endif
     auto* made = new Bench("fuzz", cfg);
-    made->nvme.on_command_complete([made](const CommandRecord& r) {
-      ++posted();
-      if (posted() > made->nvme.stats().commands_fetched) {
-        std::fprintf(stderr, "fuzz_registers: CQE %llu (SQ %u, CID %u) posted for %llu commands fetched: a command answered twice\n",
-                     static_cast<unsigned long long>(posted()), r.sqid, r.cid,
-                     static_cast<unsigned long long>(made->nvme.stats().commands_fetched));
-        std::abort();
-      }
-    });
+    made->dma_check->add_rule([made](const tlm::tlm_generic_payload& t) { return dma_provenance(*made, t); });
     made->set_body([](Bench&) {
       sc_core::sc_event never;
       sc_core::wait(never);
@@ -101,50 +121,12 @@ void bring_up(Bench& b) {
   }
 }
 
-bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len) { return a < b + b_len && b < a + a_len; }
-
-/// The admin queues bring_up() set up, as long as the input leaves them alone: their CQEs are
-/// checked after the input (check_admin_cqes).
-struct AdminQueues {
-  bool intact = false;       // CC, NSSR, AQA, ASQ, ACQ and the ACQ's memory not written by the input
-  bool sqes_stable = true;   // the ASQ's memory not written after its doorbell was
-  bool rung = false;
-};
-
-/// Every CQE the controller posted in the admin CQ's first pass (phase 1, from entry 0): for the
-/// admin SQ, with an SQ head inside it and the CID of an SQE that is in it.
-void check_admin_cqes(Bench& b, const AdminQueues& q) {
-  for (unsigned i = 0; i < 64; ++i) {
-    const uint8_t* cqe = b.mem.bytes.data() + kAcq + 16 * i;
-    const uint32_t dw2 = spec::get_le32(cqe + 8), dw3 = spec::get_le32(cqe + 12);
-    if (!((dw3 >> 16) & 1)) break;  // not written (phase 0)
-    const unsigned sqhd = dw2 & 0xFFFF, sqid = dw2 >> 16, cid = dw3 & 0xFFFF;
-    bool known = !q.sqes_stable;
-    for (unsigned e = 0; e < 64 && !known; ++e) known = spec::get_le16(b.mem.bytes.data() + kAsq + 64 * e + 2) == cid;
-    if (sqid != 0 || sqhd >= 64 || !known) {
-      std::fprintf(stderr, "fuzz_registers: admin CQE %u: SQ %u, SQ head %u, CID %u%s\n", i, sqid, sqhd, cid,
-                   known ? "" : " (no SQE in the admin SQ has it)");
-      std::abort();
-    }
-  }
-}
-
-/// Host mistakes of one kind reported so far (the records count every occurrence).
-uint64_t guest_errors_of(const Bench& b, GuestError kind) {
-  uint64_t n = 0;
-  for (const GuestErrorRecord& r : b.nvme.guest_errors())
-    if (r.kind == kind) n += r.count;
-  return n;
-}
-
 void run_ops(Bench& b, const uint8_t* data, size_t size) {
   b.nvme.power_loss();  // power-on state, whatever the previous input left; then host memory zeroed
   std::fill(b.mem.bytes.begin(), b.mem.bytes.begin() + kHostWindow, uint8_t{0});
+  named_addresses().clear();
   sc_core::wait(1, sc_core::SC_US);
-  AdminQueues admin;
-  admin.intact = data[0] & 1;
-  const uint64_t overlaps_before = guest_errors_of(b, GuestError::QueueMemoryOverlap);
-  if (admin.intact) bring_up(b);
+  if (data[0] & 1) bring_up(b);
   for (size_t at = 1; at + kOp <= size; at += kOp) {
     const uint8_t* op = data + at;
     const uint8_t kind = op[0] % 6;
@@ -161,8 +143,6 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
     switch (kind) {
       case 0:
       case 1:
-        if (kind == 1 && (overlaps(offset, len, spec::reg::kCc, 4) || overlaps(offset, len, 0x20, 0x18))) admin.intact = false;
-        if (kind == 1 && overlaps(offset, len, 0x1000, 4)) admin.rung = true;
         b.access(b.bar0_init, kind == 0 ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND, offset, value, len, use_be ? be : nullptr,
                  use_be ? len : 0);
         break;
@@ -176,18 +156,13 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
         break;
       default: {
         const uint64_t addr = (uint64_t{offset} << 3) % kHostWindow;
-        if (overlaps(addr, 8, kAcq, 64 * 16)) admin.intact = false;
-        if (admin.rung && overlaps(addr, 8, kAsq, 64 * 64)) admin.sqes_stable = false;
         b.mem.write(addr, value, 8);
         break;
       }
     }
   }
   sc_core::wait(1, sc_core::SC_MS);  // what the accesses set off (fetches, commands, interrupts)
-  // An I/O queue created on the admin queues' memory (a host mistake the controller reports)
-  // legitimately puts other CQEs there.
-  if (guest_errors_of(b, GuestError::QueueMemoryOverlap) != overlaps_before) admin.intact = false;
-  if (admin.intact) check_admin_cqes(b, admin);
+  b.queue_monitor->check_pending();
 }
 
 }  // namespace
@@ -205,8 +180,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const sc_core::sc_time end = sc_core::sc_time_stamp() + bound;
   while (!finished && sc_core::sc_time_stamp() < end) sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
   if (!finished) std::abort();  // a register access that never returned: a hang
-  if (b.nvme.stats().commands_completed != posted()) {
-    std::fprintf(stderr, "fuzz_registers: %llu CQEs posted, the statistics count %llu\n", static_cast<unsigned long long>(posted()),
+  if (b.nvme.stats().commands_completed != b.queue_monitor->completions()) {
+    std::fprintf(stderr, "fuzz_registers: %llu CQEs posted, the statistics count %llu\n",
+                 static_cast<unsigned long long>(b.queue_monitor->completions()),
                  static_cast<unsigned long long>(b.nvme.stats().commands_completed));
     std::abort();
   }
