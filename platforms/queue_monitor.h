@@ -37,7 +37,8 @@ class QueueMonitor {
   QueueMonitor& operator=(const QueueMonitor&) = delete;
 
   /// Every command fetched from an SQ that exists now is answered or in flight in the controller.
-  /// Call when the host and controller are at rest (no completion between the two views).
+  /// Call when the host and controller are at rest (no completion between the two views), and not
+  /// while CSTS.CFS is set (NVMe 2.0 9.5: the commands in flight then never complete).
   void check_pending();
   /// Forgets what it knew of the queues (after a checkpoint restore): they are adopted again.
   void resync();

@@ -155,6 +155,21 @@ bool DriverSlot::checkpoint(scnvme_hal_device* dev, const SaveCheckpoint& save, 
   return true;
 }
 
+bool DriverSlot::disrupt(bool drain, const Disruption& action, std::string& error) {
+  pause_jobs(!drain);
+  std::unique_ptr<nvme_driver> next;
+  if (!action(*drv_, next, error)) return false;
+  if (next) {
+    retired_ = recovery();  // (the instance is wiped: keep its counts)
+    std::memset(drv_.get(), 0xA5, sizeof *drv_);
+    resume_jobs(std::move(next));
+  } else {
+    requested_ = false;
+    resumed_.notify(sc_core::SC_ZERO_TIME);
+  }
+  return true;
+}
+
 void DriverSlot::pause_jobs(bool keepalive) {
   requested_ = true;
   keepalive_ = keepalive;

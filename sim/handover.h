@@ -85,6 +85,15 @@ class DriverSlot {
   using SaveCheckpoint = std::function<bool(const nvme_handover_state& state, std::string& error)>;
   bool checkpoint(scnvme_hal_device* dev, const SaveCheckpoint& save, std::string& error);
 
+  /// --disrupt: pauses the jobs (with `drain` once what they have in flight has completed, else
+  /// with it in flight) and runs `action` on the driver instance; the action may set
+  /// `replacement`, a new instance the jobs go on with. False (with `error`) when the action
+  /// failed; the jobs stay paused until the simulation stops.
+  using Disruption = std::function<bool(nvme_driver& current, std::unique_ptr<nvme_driver>& replacement, std::string& error)>;
+  bool disrupt(bool drain, const Disruption& action, std::string& error);
+  /// The jobs have all ended (jobs_ended()).
+  bool ended() const { return ended_; }
+
  private:
   void pause_jobs(bool keepalive);
   void resume_jobs(std::unique_ptr<nvme_driver> next);

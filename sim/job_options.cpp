@@ -159,6 +159,14 @@ std::vector<JobKey> make_keys() {
        }},
       {"fsync", "issue a Flush after this many writes (0: never)", "0", false, false,
        job_number("fsync", &JobOptions::fsync, 0, UINT32_MAX)},
+      {"continue_on_error",
+       "none: any failed I/O fails the run; read: a read that fails with Unrecovered Read Error (a media error) is "
+       "counted in errors and the job goes on",
+       "none", false, false,
+       [](JobOptions& j, WorkloadOptions&, const std::string& v) {
+         if (v != "none" && v != "read") throw BadValue{"--continue_on_error=" + v + ": expected none or read"};
+         j.continue_on_read_error = v == "read";
+       }},
       {"stonewall", "start this job when every job before it in the job file has finished (also wait_for_previous)",
        "false", true, false,
        [](JobOptions& j, WorkloadOptions&, const std::string& v) { boolean("stonewall", j.stonewall)(v); }},
@@ -187,6 +195,22 @@ std::vector<JobKey> make_keys() {
          double s = 0;
          if (!parse_time(v, 1, s) || s > 10) throw BadValue{"--handover_gap=" + v + ": expected a time from 0 to 10 s (e.g. 100us)"};
          w.handover.gap_s = s;
+       }},
+      {"disrupt",
+       "soak: disrupt the controller while the jobs run, at random times, with one of these each time (comma-separated): "
+       "reset (commands in flight), nssr, flr, power_loss (after a drain); none: never",
+       "none", false, true,
+       [](JobOptions&, WorkloadOptions& w, const std::string& v) {
+         if (!parse_disrupt_kinds(v, w.disrupt.kinds))
+           throw BadValue{"--disrupt=" + v + ": expected none or a comma-separated list of " + disrupt_kind_list()};
+       }},
+      {"disrupt_every", "mean time between --disrupt disruptions (exponentially distributed; seconds, or with a unit: 2ms)",
+       "1ms", false, true,
+       [](JobOptions&, WorkloadOptions& w, const std::string& v) {
+         double s = 0;
+         if (!parse_time(v, 1, s) || s < 1e-6 || s > 1e3)
+           throw BadValue{"--disrupt_every=" + v + ": expected a time from 1 us to 1000 s (e.g. 2ms)"};
+         w.disrupt.every_s = s;
        }},
   };
 }

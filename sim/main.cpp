@@ -62,6 +62,7 @@ int sc_main(int argc, char* argv[]) {
     const auto stats = top.controller(0).stats();
     const ControllerConfig& cc = top.controller(0).config();
     sim::ControllerFigures ctrl;
+    ctrl.commands_fetched = stats.commands_fetched;
     ctrl.commands_completed = stats.commands_completed;
     ctrl.interrupts_sent = stats.interrupts_sent;
     ctrl.guest_errors = stats.guest_errors;

@@ -212,13 +212,14 @@ bool parse_checkpoint_options(const po::variables_map& vm, SimOptions& opt, std:
   const char* with = !w.replay.path.empty()        ? "--replay"
                      : w.handover.at_s > 0          ? "--handover_at"
                      : w.power_loss_at_s > 0        ? "--power_loss_at"
+                     : w.disrupt.enabled()          ? "--disrupt"
                      : !opt.faults.empty()          ? "--fault (or a profile's [faults] section)"
                      : !opt.namespace_events.empty() ? "--namespace_event"
                                                      : nullptr;
   if (with) {
     err << "scnvme-sim: " << (at ? "--checkpoint_at" : "--resume") << " with " << with
-        << ": not supported (a checkpoint holds the jobs' progress; trace replay, hand-over, power-loss, fault and "
-           "namespace-event schedules are not saved in it)\n";
+        << ": not supported (a checkpoint holds the jobs' progress; trace replay, hand-over, power-loss, disruption, fault "
+           "and namespace-event schedules are not saved in it)\n";
     return false;
   }
   for (const auto& [key, value] : opt.effective)
@@ -564,6 +565,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
   if (w.handover.at_s > 0 && w.power_loss_at_s > 0) {
     err << "scnvme-sim: --handover_at with --power_loss_at: one disruption per run (the power loss's recovery pass "
            "assumes the driver that ran the jobs)\n";
+    return ParseOutcome::BadInput;
+  }
+  if (w.disrupt.enabled() && (w.handover.at_s > 0 || w.power_loss_at_s > 0)) {
+    err << "scnvme-sim: --disrupt with " << (w.handover.at_s > 0 ? "--handover_at" : "--power_loss_at")
+        << ": not supported (--disrupt schedules its own resets and power losses; give power_loss in its list)\n";
     return ParseOutcome::BadInput;
   }
   for (const auto& j : w.jobs) {

@@ -73,6 +73,10 @@ bool apply_replay_options(const po::variables_map& vm, const std::map<std::strin
     err << "scnvme-sim: --handover_at: not supported with --replay (the replay's loop does not pause for a hand-over)\n";
     return false;
   }
+  if (opt.workload.disrupt.enabled()) {
+    err << "scnvme-sim: --disrupt: not supported with --replay (the replay's loop does not pause for disruptions)\n";
+    return false;
+  }
   if (job.nsid == 0) {
     err << "scnvme-sim: --nsid=all: --replay replays onto one namespace; give its NSID\n";
     return false;

@@ -125,6 +125,12 @@ std::string job_extras(const JobOptions& o) {
 }
 
 /// The verify mode of every job, or "mixed".
+std::vector<std::string> disrupt_names(const DisruptOptions& d) {
+  std::vector<std::string> names;
+  for (DisruptKind k : d.kinds) names.push_back(disrupt_name(k));
+  return names;
+}
+
 std::string verify_text(const WorkloadOptions& w) {
   const VerifyMode m = w.jobs.front().verify;
   for (const auto& j : w.jobs)
@@ -415,6 +421,19 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
       os << "hand-over (" << h.mode << ") at " << fmt("%.6f", h.at_s) << " s: " << h.jobs_paused << " jobs paused for "
          << fmt("%.1f", h.paused_ns / 1e3) << " us, " << h.in_flight << " commands in flight handed over; every command completed once\n";
   }
+  if (opt.workload.disrupt.enabled()) {
+    const DisruptResult& d = run.disruptions;
+    os << "disruptions: " << d.total() << " (" << d.resets << " controller resets with commands in flight, " << d.nssrs
+       << " NSSRs, " << d.flrs << " FLRs, " << d.power_losses << " power losses), jobs paused " << fmt("%.1f", d.paused_ns / 1e3)
+       << " us in all";
+    if (d.power_losses)
+      os << "; after the power losses " << d.units_read_back << " units not known durable read back, " << d.lost_writes
+         << " newest writes lost (not yet durable)";
+    os << "; the controller fetched " << ctrl.commands_fetched << " commands and answered " << ctrl.commands_completed << ", "
+       << ctrl.commands_fetched - std::min(ctrl.commands_fetched, ctrl.commands_completed)
+       << " dropped by resets (the driver ended them); at the end " << d.units_verified_at_end
+       << " units written read back as last written\n";
+  }
   const nvme_recovery_stats& rec = run.recovery;
   uint64_t retries = 0;
   for (const JobResult& j : run.jobs) retries += j.retries;
@@ -515,6 +534,17 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
           {"jobs_paused", run.handover.jobs_paused},
           {"in_flight", run.handover.in_flight},
           {"paused_ns", run.handover.paused_ns}}},
+        {"disruptions",
+         {{"kinds", disrupt_names(opt.workload.disrupt)},
+          {"every_s", opt.workload.disrupt.every_s},
+          {"resets", run.disruptions.resets},
+          {"nssrs", run.disruptions.nssrs},
+          {"flrs", run.disruptions.flrs},
+          {"power_losses", run.disruptions.power_losses},
+          {"units_read_back", run.disruptions.units_read_back},
+          {"lost_writes", run.disruptions.lost_writes},
+          {"paused_ns", run.disruptions.paused_ns},
+          {"units_verified_at_end", run.disruptions.units_verified_at_end}}},
         {"driver_recovery",
          {{"timeouts", run.recovery.timeouts},
           {"admin_timeouts", run.recovery.admin_timeouts},
@@ -543,7 +573,8 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
           {"lost_writes", run.power_loss.lost_writes},
           {"mismatches", run.power_loss.mismatches}}},
         {"controller",
-         {{"commands_completed", ctrl.commands_completed},
+         {{"commands_fetched", ctrl.commands_fetched},
+          {"commands_completed", ctrl.commands_completed},
           {"interrupts_sent", ctrl.interrupts_sent},
           {"guest_errors", ctrl.guest_errors},
           {"link_upstream_utilisation", ctrl.link_upstream_utilisation},

@@ -18,6 +18,7 @@ struct HostFigures {
 };
 
 struct ControllerFigures {
+  uint64_t commands_fetched = 0;
   uint64_t commands_completed = 0;
   uint64_t interrupts_sent = 0;
   uint64_t guest_errors = 0;

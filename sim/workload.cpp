@@ -103,6 +103,7 @@ void JobResult::persist(checkpoint::Archive& a) {
 namespace {
 
 constexpr uint8_t kOpFlush = 0x00, kOpWrite = 0x01, kOpRead = 0x02;
+constexpr uint16_t kUnrecoveredReadError = 0x281;  // SCT 2h, SC 81h (the status field without M and DNR)
 
 uint64_t splitmix(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -582,6 +583,7 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
       const bool write = f.opcode == kOpWrite;
       if (cpl[i].status != 0) {
         ++out.errors;
+        if (!write && o.continue_on_read_error && (cpl[i].status & 0x7FF) == kUnrecoveredReadError) continue;
         if (run.ok) {
           run.ok = false;
           run.error = "job " + std::to_string(job.index) + ": " + (write ? "write" : "read") + " of LBA " +
@@ -660,8 +662,90 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
   r.free_buffers.clear();
 }
 
-/// After a power loss: bring the controller up again and read back every chunk the jobs wrote;
-/// each must hold exactly its last durable generation.
+/// What read_back() expects of a unit.
+enum class ReadBackCheck {
+  PowerLoss,  // every unit written: a generation from its last durable to its newest issued
+  Adopt,      // the same for units whose newest write is not known durable; the job then expects it
+  Final,      // every unit written: exactly its newest completed write (no power loss since)
+};
+
+/// With nothing in flight: reads back on queue pair 1 the units the jobs wrote (as `check` says)
+/// and finds the generation each holds. Counts into `checked`, `lost` (the newest completed write
+/// did not survive a power loss) and `mismatches` (anything else: `error` names the first). False
+/// when a read fails. A read that times out gets the driver's recovery and is submitted again.
+bool read_back(nvme_driver& drv, scnvme_hal_device* dev, uint64_t timeout_ns, std::vector<Job>& jobs, const WorkloadOptions& wl,
+               ReadBackCheck check, uint64_t& checked, uint64_t& lost, uint64_t& mismatches, std::string& error) {
+  uint64_t unit = 0;
+  for (const auto& job : jobs) unit = std::max(unit, job.unit);
+  uint64_t bus = 0;
+  auto* buf = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, unit, 4096, &bus));
+  if (!buf) {
+    error = "reading back: no DMA memory";
+    return false;
+  }
+  nvme_completion cpl;
+  bool ok = true;
+  for (auto& job : jobs) {
+    for (auto& [chunk, cs] : job.state) {
+      if (cs.issued == 0 || (check == ReadBackCheck::Adopt && cs.durable >= cs.issued)) continue;
+      const uint64_t lba = (job.base_unit + chunk) * job.unit_blocks;
+      // A read that times out gets the driver's recovery (Abort, reset) and is submitted again.
+      for (unsigned attempt = 0; ok; ++attempt) {
+        if (nvme_io_prepare(&drv, 1, kOpRead, job.ns->nsid, lba, static_cast<uint32_t>(job.unit_blocks), bus, job.unit) < 0) {
+          error = std::string("reading back: ") + drv.error;
+          ok = false;
+          break;
+        }
+        nvme_io_ring(&drv, 1);
+        while (ok && nvme_io_reap(&drv, 1, &cpl, 1, timeout_ns) <= 0)
+          if (nvme_recover(&drv) < 0) {
+            error = std::string("reading back: ") + drv.error;
+            ok = false;
+          }
+        if (ok && !(retryable(cpl.status) && attempt < kMaxRetries)) break;
+      }
+      if (!ok) break;
+      if (cpl.status != 0) {
+        // Under an injected media error the data is gone whatever was written: what the job
+        // expects there stays as it was (its reads fail until a durable rewrite).
+        if ((cpl.status & 0x7FF) == kUnrecoveredReadError && job.opt->continue_on_read_error) continue;
+        error = "reading back LBA " + std::to_string(lba) + " failed: " + nvme_status_string(cpl.status);
+        ok = false;
+        break;
+      }
+      ++checked;
+      // What survives is some generation between the last one known durable and the newest issued:
+      // a Flush commits everything cached when it runs, which may include writes the host had not
+      // yet seen complete when it submitted the Flush. Older data, or anything else, is a failure.
+      const VerifyMode mode = job.opt->verify == VerifyMode::None ? VerifyMode::Pattern : job.opt->verify;
+      const uint32_t lowest = check == ReadBackCheck::Final ? cs.written : cs.durable;
+      const uint32_t highest = check == ReadBackCheck::Final ? cs.written : cs.issued;
+      uint32_t survived = 0;
+      bool found = lowest == 0 && check_block(mode, buf, job.unit, job.ns->nsid, lba, 0, wl.seed).empty();
+      for (uint32_t g = std::max<uint32_t>(lowest, 1); !found && g <= highest; ++g)
+        if (check_block(mode, buf, job.unit, job.ns->nsid, lba, g, wl.seed).empty()) {
+          found = true;
+          survived = g;
+        }
+      if (found && survived < cs.written) ++lost;
+      if (found && check == ReadBackCheck::Adopt) cs.written = cs.durable = survived;
+      if (!found) {
+        ++mismatches;
+        if (error.empty())
+          error = std::string(check == ReadBackCheck::Final ? "at the end" : "after the power loss") + ", namespace " +
+                  std::to_string(job.ns->nsid) + " LBA " + std::to_string(lba) + " does not hold " +
+                  (check == ReadBackCheck::Final ? "what was last written" : "its last durable data") + ": expected generation " +
+                  std::to_string(lowest) + (highest > lowest ? ".." + std::to_string(highest) : std::string()) + ": " +
+                  check_block(mode, buf, job.unit, job.ns->nsid, lba, lowest, wl.seed);
+      }
+    }
+    if (!ok) break;
+  }
+  scnvme_hal_dma_free(dev, buf);
+  return ok;
+}
+
+/// After --power_loss_at: bring the controller up again and read back every chunk the jobs wrote.
 void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driver_options& opt, std::vector<Job>& jobs,
                        const WorkloadOptions& wl, RunResult& result) {
   if (nvme_init(&drv, dev, &opt)) {
@@ -669,49 +753,14 @@ void recover_and_check(nvme_driver& drv, scnvme_hal_device* dev, const nvme_driv
     result.error = std::string("after the power loss: ") + drv.error;
     return;
   }
-  uint64_t unit = 0;
-  for (const auto& job : jobs) unit = std::max(unit, job.unit);
-  uint64_t bus = 0;
-  auto* buf = static_cast<uint8_t*>(scnvme_hal_dma_alloc(dev, unit, 4096, &bus));
-  nvme_completion cpl;
-  for (auto& job : jobs) {
-    for (const auto& [chunk, cs] : job.state) {
-      if (cs.issued == 0) continue;
-      const uint64_t lba = (job.base_unit + chunk) * job.unit_blocks;
-      if (nvme_io_prepare(&drv, 1, kOpRead, job.ns->nsid, lba, static_cast<uint32_t>(job.unit_blocks), bus, job.unit) < 0) continue;
-      nvme_io_ring(&drv, 1);
-      if (nvme_io_reap(&drv, 1, &cpl, 1, opt.command_timeout_ns) != 1 || cpl.status != 0) {
-        result.ok = false;
-        result.error = "after the power loss: reading LBA " + std::to_string(lba) + " failed";
-        return;
-      }
-      ++result.power_loss.chunks_checked;
-      // What survives is some generation between the last one known durable and the newest issued:
-      // a Flush commits everything cached when it runs, which may include writes the host had not
-      // yet seen complete when it submitted the Flush. Older data, or anything else, is a failure.
-      const VerifyMode mode = job.opt->verify == VerifyMode::None ? VerifyMode::Pattern : job.opt->verify;
-      uint32_t survived = 0;
-      bool found = cs.durable == 0 && check_block(mode, buf, job.unit, job.ns->nsid, lba, 0, wl.seed).empty();
-      for (uint32_t g = std::max<uint32_t>(cs.durable, 1); !found && g <= cs.issued; ++g)
-        if (check_block(mode, buf, job.unit, job.ns->nsid, lba, g, wl.seed).empty()) {
-          found = true;
-          survived = g;
-        }
-      if (found && survived < cs.written) ++result.power_loss.lost_writes;
-      const std::string why = found ? std::string()
-                                    : "expected generation " + std::to_string(cs.durable) + ".." + std::to_string(cs.issued) +
-                                          ": " + check_block(mode, buf, job.unit, job.ns->nsid, lba, cs.durable, wl.seed);
-      if (!why.empty()) {
-        ++result.power_loss.mismatches;
-        if (result.ok) {
-          result.ok = false;
-          result.error = "after the power loss, namespace " + std::to_string(job.ns->nsid) + " LBA " + std::to_string(lba) +
-                         " does not hold its last durable data: " + why;
-        }
-      }
-    }
+  std::string error;
+  PowerLossResult& p = result.power_loss;
+  if (!read_back(drv, dev, opt.command_timeout_ns, jobs, wl, ReadBackCheck::PowerLoss, p.chunks_checked, p.lost_writes,
+                 p.mismatches, error) ||
+      !error.empty()) {
+    result.ok = false;
+    result.error = error;
   }
-  scnvme_hal_dma_free(dev, buf);
 }
 
 }  // namespace
@@ -756,6 +805,24 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     });
   }
   auto work = std::make_shared<WorkloadRun>();
+  if (wl.disrupt.enabled()) {
+    platform.cpu().run("disrupt", [&platform, slot, work, &result, wl] {
+      const ReadBack after_power_loss = [&](nvme_driver& drv, DisruptResult& r, std::string& error) {
+        for (auto& run : work->runs) run->since_flush.clear();  // (a later Flush makes none of those durable)
+        uint64_t mismatches = 0;
+        return read_back(drv, platform.hal(0), drv.opt.command_timeout_ns, work->jobs, wl, ReadBackCheck::Adopt, r.units_read_back,
+                         r.lost_writes,
+                         mismatches, error) &&
+               mismatches == 0;
+      };
+      std::string error;
+      if (!run_disruptions(platform, *slot, wl.disrupt, wl.seed, after_power_loss, result.disruptions, error)) {
+        result.ok = false;
+        result.error = error;
+        sc_core::sc_stop();
+      }
+    });
+  }
   if (wl.checkpoint.at_s > 0) {
     platform.cpu().run("checkpoint", [&platform, slot, work, &result, opt = wl.checkpoint] {
       const sc_core::sc_time at(opt.at_s, sc_core::SC_SEC);
@@ -932,6 +999,16 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
         result.ok = true;
         result.error.clear();
         recover_and_check(*drv, dev, driver_opt, jobs, wl, result);
+      } else if (wl.disrupt.enabled() && result.ok) {
+        // The soak's end: every unit the jobs wrote holds what was last written there.
+        uint64_t lost = 0, mismatches = 0;
+        std::string error;
+        if (!read_back(*drv, dev, driver_opt.command_timeout_ns, jobs, wl, ReadBackCheck::Final, result.disruptions.units_verified_at_end,
+                       lost, mismatches, error) ||
+            mismatches) {
+          result.ok = false;
+          result.error = error;
+        }
       }
     }
     if (nvme_shutdown(drv) && result.ok) {

@@ -14,6 +14,7 @@
 #include "reference_platform.h"
 #include "checkpoint_file.h"
 #include "distributions.h"
+#include "disruptions.h"
 #include "handover.h"
 #include "statistics.h"
 #include "verify.h"
@@ -48,6 +49,8 @@ struct JobOptions {
   uint64_t rate_iops = 0;        // per instance; 0 = no cap
   VerifyMode verify = VerifyMode::Crc32c;  // how reads are checked against what this run wrote
   uint32_t fsync = 0;            // issue a Flush after this many writes (0: never)
+  bool continue_on_read_error = false;  // fio's continue_on_error=read: a read failing with Unrecovered
+                                        // Read Error is counted in errors and the job goes on
   bool stonewall = false;        // wait for every job before it to finish (fio's stonewall): a new group
   std::vector<std::pair<std::string, std::string>> effective;  // key -> value used, for the report
 
@@ -76,6 +79,7 @@ struct WorkloadOptions {
   ReplayOptions replay;
   double power_loss_at_s = 0;    // simulated time of a power loss (0: none); then recover and verify
   HandoverOptions handover;      // --handover_at: the driver replaced mid-run (sim/handover.h)
+  DisruptOptions disrupt;        // --disrupt: resets, NSSR, FLR, power losses while the jobs run (sim/disruptions.h)
   CheckpointOptions checkpoint;  // --checkpoint_at / --resume (sim/checkpoint_file.h)
   bool writes_durable = false;   // the controller has no volatile write cache
   uint64_t seed = 1;
@@ -176,6 +180,7 @@ struct RunResult {
   std::vector<nvme_namespace> namespaces;
   PowerLossResult power_loss;
   HandoverResult handover;
+  DisruptResult disruptions;
   CheckpointResult checkpoint;
   nvme_recovery_stats recovery{};  // the reference driver's recovery (every instance the jobs used)
   StageStats stages;

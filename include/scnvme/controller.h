@@ -72,7 +72,8 @@ struct QueueInfo {
   uint32_t tail = 0;        // SQ: the host's last tail doorbell; CQ: next entry to claim
   bool phase = true;        // CQ: phase tag of the entries written on the current pass
   uint16_t cqid = 0;        // SQ: the CQ it posts to
-  uint32_t in_flight = 0;   // SQ: commands fetched and not yet completed
+  uint32_t in_flight = 0;   // SQ: commands fetched and not yet completed (the admin SQ's include
+                            // Asynchronous Event Requests waiting for an event)
   bool deleting = false;    // SQ: a Delete I/O SQ command is waiting for its commands
   uint16_t vector = 0;      // CQ: interrupt vector
   bool interrupts_enabled = false;  // CQ

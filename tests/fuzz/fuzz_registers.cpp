@@ -21,6 +21,8 @@
 //              5 host memory: 8 bytes of value at ((offset << 3) % 1 MiB) (queues and buffers live there).
 // The controller returns to its power-on state (power_loss) and host memory to zeroes between
 // inputs; each input is bounded in simulated time (the operations, then 1 ms for what they set off).
+// SCNVME_FUZZ_LOG=patterns shows the controller's trace points (Controller::set_log_filter) while
+// a finding is replayed; SCNVME_FUZZ_VERBOSE=1 prints what each input reached.
 #include <cstddef>
 #include <cstdio>
 #include <cstdint>
@@ -29,6 +31,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <systemc>
 
@@ -90,6 +93,16 @@ Bench& bench() {
     cfg.flash = scnvme::test::small_flash(1, 2, Precondition::None);
 #endif
     auto* made = new Bench("fuzz", cfg);
+    if (const char* log = std::getenv("SCNVME_FUZZ_LOG")) {  // diagnosing a finding: e.g. "cmd.*,ctrl.*"
+      sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DISPLAY);
+      std::vector<std::string> patterns;
+      for (std::string rest = log; !rest.empty();) {
+        const std::size_t comma = rest.find(',');
+        patterns.push_back(rest.substr(0, comma));
+        rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+      }
+      made->nvme.set_log_filter(patterns);
+    }
     made->dma_check->add_rule([made](const tlm::tlm_generic_payload& t) { return dma_provenance(*made, t); });
     made->set_body([](Bench&) {
       sc_core::sc_event never;
@@ -162,7 +175,16 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
     }
   }
   sc_core::wait(1, sc_core::SC_MS);  // what the accesses set off (fetches, commands, interrupts)
-  b.queue_monitor->check_pending();
+  // Every command answered or held, unless the controller is in fatal status (NVMe 2.0 9.5: the
+  // commands in flight then never complete) or was removed (CSTS reads all ones).
+  uint8_t csts[4] = {};
+  tlm::tlm_generic_payload peek;
+  peek.set_command(tlm::TLM_READ_COMMAND);
+  peek.set_address(spec::reg::kCsts);
+  peek.set_data_ptr(csts);
+  peek.set_data_length(4);
+  b.bar0_init->transport_dbg(peek);
+  if (!(spec::get_le32(csts) & spec::reg::csts::kCfs)) b.queue_monitor->check_pending();
 }
 
 }  // namespace

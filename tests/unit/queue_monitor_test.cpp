@@ -129,3 +129,19 @@ TEST(QueueMonitor, ReportsACqeThatDisagreesWithTheCommand) {
   EXPECT_NE(skewed.findings().front().find("phase tag 0 on a pass whose tag is 1"), std::string::npos) << skewed.findings().front();
   EXPECT_EQ(b.queue_monitor->violations(), 0u);
 }
+
+// An Asynchronous Event Request leaves its command slot while it waits for an event: it is still a
+// command the controller holds, in the admin SQ's in-flight count.
+TEST(QueueMonitor, AnOutstandingAsyncEventRequestIsHeld) {
+  Bench b("bench", ControllerConfig{});
+  b.run([](Bench& h) {
+    h.pci_setup();
+    ASSERT_TRUE(h.enable());
+    h.submit(0, make_sqe(spec::admin_opcode::kAsyncEventRequest));
+    sc_core::wait(20, sc_core::SC_US);
+    EXPECT_EQ(find(h.nvme.queues(), true, 0)->in_flight, 1u);
+    EXPECT_EQ(h.queue_monitor->outstanding(), 1u);
+    h.queue_monitor->check_pending();
+    EXPECT_EQ(h.queue_monitor->violations(), 0u);
+  });
+}
