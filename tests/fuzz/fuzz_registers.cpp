@@ -51,8 +51,8 @@ constexpr std::size_t kOp = 12;
 constexpr uint64_t kAsq = 0x10000, kAcq = 0x20000, kHostWindow = 1 << 20;
 constexpr uint64_t kPointerSpan = 16 << 20;  // a transfer's reach above a pointer (see the header)
 
-/// Bus addresses outside mapped host memory that the controller read from host memory during the
-/// current input (at any byte offset of reads up to 64 KiB, at qword offsets of larger ones).
+/// Bus addresses outside mapped host memory that the controller read from host memory (qwords)
+/// during the current input.
 std::set<uint64_t>& named_addresses() {
   static std::set<uint64_t> s;
   return s;
@@ -64,8 +64,9 @@ std::string dma_provenance(Bench& b, const tlm::tlm_generic_payload& t) {
   const uint64_t a = t.get_address(), len = t.get_data_length(), mapped = b.mem.bytes.size();
   if (a < mapped && len <= mapped - a) {
     if (t.is_read()) {  // the target copies these bytes as they are now
-      const uint64_t step = len <= (64u << 10) ? 1 : 8;
-      for (uint64_t at = a; at + 8 <= a + len; at += step)
+      // Pointers sit at qword-aligned addresses: SQEs, PRP lists and SGL segments (the walkers
+      // refuse unaligned lists and segments) are all qword aligned.
+      for (uint64_t at = (a + 7) & ~uint64_t{7}; at + 8 <= a + len; at += 8)
         if (const uint64_t v = spec::get_le64(b.mem.at(at)); v >= mapped) named_addresses().insert(v);
     }
     return "";
