@@ -221,6 +221,7 @@ std::string ControllerImpl::quiescence_blocker() const {
   if (firmware.activating) return "a firmware activation is in progress";
   if (shutting_down) return "a shutdown is in progress";
   if (faults.held || aborts_in_flight) return "commands are held or being aborted";
+  if (aers_completing) return "an Asynchronous Event Request's completion waits for CQ space";
   if (faults.any_armed()) return "injected faults are armed (fault injections are not checkpointed)";
   if (health.io_outstanding) return "I/O commands outstanding";
   if (flash) {

@@ -227,7 +227,7 @@ std::vector<QueueInfo> ControllerImpl::queue_infos() const {
       q.tail = sq.tail;
       q.cqid = sq.cqid;
       q.in_flight = sq.in_flight;
-      if (id == 0) q.in_flight += static_cast<uint32_t>(parked_aers.size());  // (they leave their slots)
+      if (id == 0) q.in_flight += static_cast<uint32_t>(parked_aers.size()) + aers_completing;  // (in no slot)
       q.deleting = sq.deleting;
       out.push_back(q);
     }

@@ -491,6 +491,7 @@ class ControllerImpl {
   std::vector<std::function<void(const CommandRecord&)>> command_completed;
   std::vector<std::function<void(const CommandRecord&)>> command_fetched;
   uint64_t queue_serial = 0;  // queues created so far (QueueInfo::serial)
+  unsigned aers_completing = 0;  // Asynchronous Event Requests taken out of parked_aers, CQE not yet posted
 };
 
 }  // namespace scnvme::detail

@@ -145,3 +145,28 @@ TEST(QueueMonitor, AnOutstandingAsyncEventRequestIsHeld) {
     EXPECT_EQ(h.queue_monitor->violations(), 0u);
   });
 }
+
+// An event for an outstanding Asynchronous Event Request while the admin CQ is full: the AER
+// leaves its parking place and waits for CQ space, still held by the controller.
+TEST(QueueMonitor, AnAsyncEventRequestWaitingForCqSpaceIsHeld) {
+  Bench b("bench", ControllerConfig{});
+  b.run([](Bench& h) {
+    h.pci_setup();
+    ASSERT_TRUE(h.enable(8, 2));  // an admin CQ of 2 entries holds one completion
+    h.submit(0, make_sqe(spec::admin_opcode::kAsyncEventRequest));
+    h.submit(0, make_sqe(spec::admin_opcode::kGetFeatures, spec::feature::kArbitration));  // fills the CQ
+    sc_core::wait(20, sc_core::SC_US);
+    // An event: a write to a doorbell of a queue that does not exist (Invalid Doorbell Register).
+    h.wr32(spec::reg::kDoorbellBase + 8 * 5, 1);
+    sc_core::wait(20, sc_core::SC_US);
+    EXPECT_EQ(find(h.nvme.queues(), true, 0)->in_flight, 1u);  // the AER, waiting for CQ space
+    h.queue_monitor->check_pending();
+    EXPECT_EQ(h.queue_monitor->violations(), 0u);
+    EXPECT_STATUS(h.wait_cqe(0), st::kSuccess);  // Get Features; its head doorbell frees the entry
+    const spec::Cqe aer = h.wait_cqe(0);
+    EXPECT_STATUS(aer, st::kSuccess);
+    EXPECT_EQ(aer.dw0() & 0x7, 0u);  // Error status
+    EXPECT_EQ(h.queue_monitor->outstanding(), 0u);
+    EXPECT_EQ(h.queue_monitor->violations(), 0u);
+  });
+}

@@ -87,7 +87,9 @@ void ControllerImpl::aer_thread() {
       parked_aers.erase(parked_aers.begin());
       aer.dw0 = spec::async_event::dw0(e->type, e->info, e->log_page);
       aer.timeline.at = sc_core::sc_time_stamp();
+      ++aers_completing;  // (it may wait for CQ space: still outstanding, in no slot)
       complete(aer);
+      --aers_completing;
     }
   }
 }
@@ -111,7 +113,9 @@ void ControllerImpl::admin_abort(Command& cmd) {
       Command aer = *it;
       parked_aers.erase(it);
       aer.status = st::kAbortRequested;
+      ++aers_completing;
       complete(aer);
+      --aers_completing;
       cmd.dw0 = 0;
       return;
     }
