@@ -19,13 +19,6 @@ constexpr const char* kLoad = "--rw=randrw --iodepth=8 --numjobs=2 --number_ios=
 
 class CheckpointCli : public SimCli {
  protected:
-  nlohmann::json run_ok(const std::string& args, const std::string& json_name) {
-    const std::string json = path(json_name);
-    const SimResult r = run(args + " --progress=never --json=" + json);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    out_ = r.out;
-    return nlohmann::json::parse(read_text(json));
-  }
   /// Takes a checkpoint at `at` in a run of `args`, resumes it in a new process and expects the
   /// same results from both.
   void expect_resume_equals_uninterrupted(const std::string& args, const std::string& at) {
@@ -54,7 +47,6 @@ class CheckpointCli : public SimCli {
     EXPECT_EQ(whole["results"], resumed["results"]);
     EXPECT_EQ(whole.dump(), resumed.dump());
   }
-  std::string out_;
 };
 
 }  // namespace

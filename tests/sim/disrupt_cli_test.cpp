@@ -19,17 +19,7 @@ constexpr const char* kLoad =
     "--flash.enabled=false --rw=randrw --iodepth=8 --numjobs=3 --size=2m --number_ios=3000 --verify=crc32c --fsync=16 "
     "--driver.timeout_ms=2 ";
 
-class DisruptCli : public SimCli {
- protected:
-  nlohmann::json run_ok(const std::string& args) {
-    const std::string json = path("out.json");
-    const SimResult r = run(args + " --json=" + json);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    out_ = r.out;
-    return nlohmann::json::parse(read_text(json));
-  }
-  std::string out_;
-};
+class DisruptCli : public SimCli {};
 
 }  // namespace
 

@@ -16,17 +16,7 @@ namespace {
 
 constexpr const char* kLoad = "--rw=randrw --iodepth=16 --numjobs=2 --number_ios=3000 --verify=crc32c --fsync=64 ";
 
-class HandoverCli : public SimCli {
- protected:
-  nlohmann::json run_ok(const std::string& args) {
-    const std::string json = path("out.json");
-    const SimResult r = run(args + " --json=" + json);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    out_ = r.out;
-    return nlohmann::json::parse(read_text(json));
-  }
-  std::string out_;
-};
+class HandoverCli : public SimCli {};
 
 /// What both flows must keep: every I/O of both jobs done, verified, no errors.
 void expect_nothing_lost(const nlohmann::json& doc) {

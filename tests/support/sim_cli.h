@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #ifndef SCNVME_SIM_PATH
 #error "SCNVME_SIM_PATH must name the scnvme-sim executable"
@@ -69,6 +70,16 @@ class SimCli : public ::testing::Test {
     r.err = read_text(err);
     return r;
   }
+  /// A run that must succeed (exit 0), its results written as JSON to `json_name` in the scratch
+  /// directory: the parsed document; the run's stdout in out_.
+  nlohmann::json run_ok(const std::string& args, const std::string& json_name = "out.json") {
+    const std::string json = path(json_name);
+    const SimResult r = run(args + " --progress=never --json=" + json);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    out_ = r.out;
+    return nlohmann::json::parse(read_text(json));
+  }
+  std::string out_;
 
  private:
   std::string dir_;
