@@ -168,6 +168,7 @@ void ReferencePlatform::restore_checkpoint(checkpoint::Reader& r) {
   for (const auto& c : controllers_) c->restore_checkpoint(r);
   persist_host(r);
   r.end();
+  for (const auto& m : monitors_) m->resync();  // the restored queues are adopted as they are
 }
 
 }  // namespace scnvme::platform

@@ -1,5 +1,6 @@
 #include "reference_platform.h"
 
+#include <cstring>
 #include <string>
 
 #include "address_map.h"
@@ -91,6 +92,12 @@ ReferencePlatform::ReferencePlatform(const sc_core::sc_module_name& name, const 
     sc_core::sc_spawn([this, v = hal->vector_base] { cpu_.raise(v, sc_core::SC_ZERO_TIME); }, (dev + "_intx_line").c_str(),
                       &opts);
     hal_.push_back(std::move(hal));
+    if (cfg.queue_monitors)
+      monitors_.push_back(std::make_unique<QueueMonitor>(dev + "_queue_monitor", c, [this, size = cfg.ram_bytes](uint64_t a, void* p, std::size_t len) {
+        if (a < am::kRamBase || a - am::kRamBase >= size || len > size - (a - am::kRamBase)) return false;
+        std::memcpy(p, ram_.data() + (a - am::kRamBase), len);
+        return true;
+      }));
   }
 }
 

@@ -15,6 +15,7 @@
 #include "interconnect.h"
 #include "msi_controller.h"
 #include "protocol_checker.h"
+#include "queue_monitor.h"
 #include "scnvme/controller.h"
 
 namespace scnvme::platform {
@@ -31,6 +32,9 @@ struct PlatformConfig {
   /// register-socket conventions, and no DMA or MSI while Bus Master Enable is clear); a violation
   /// is an SC_REPORT_ERROR under "scnvme/protocol". Off: the sockets bind directly (a little faster).
   bool protocol_checks = true;
+  /// A QueueMonitor on every controller (queue_monitor.h: SQE fetches, CQEs, commands answered
+  /// once); a violation is an SC_REPORT_ERROR under "scnvme/protocol". Costs a little per command.
+  bool queue_monitors = false;
 };
 
 class ReferencePlatform : public sc_core::sc_module {
@@ -48,6 +52,8 @@ class ReferencePlatform : public sc_core::sc_module {
   MsiController& msi_controller() { return msi_; }
   /// The checkers of controller i (bar0, pci_cfg, dma, msi), empty without protocol_checks.
   std::vector<const ProtocolChecker*> protocol_checkers(std::size_t i) const;
+  /// The queue monitor of controller i (nullptr without queue_monitors).
+  QueueMonitor* queue_monitor(std::size_t i) { return monitors_.empty() ? nullptr : monitors_.at(i).get(); }
 
   /// Checkpoints of the whole platform (scnvme/checkpoint.h): every controller
   /// (Controller::save_checkpoint) and the host side: DRAM's written pages, each HAL device's DMA
@@ -72,6 +78,7 @@ class ReferencePlatform : public sc_core::sc_module {
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> intx_;
   std::vector<std::unique_ptr<scnvme_hal_device>> hal_;
   std::vector<std::unique_ptr<ProtocolChecker>> checkers_;  // 4 per controller when enabled
+  std::vector<std::unique_ptr<QueueMonitor>> monitors_;     // 1 per controller when enabled
   void persist_host(checkpoint::Archive& a);
 };
 

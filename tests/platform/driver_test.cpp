@@ -98,6 +98,7 @@ void expect_brought_up(ReferencePlatform& p, std::size_t i, const nvme_driver& d
 
 TEST(DriverBringUp, MsixWithQueuesAndNamespacesFromConfig) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   ControllerConfig& c = pc.controllers.at(0);
   c.serial_number = "DRV-MSIX-0001";
   c.namespaces = {NamespaceConfig{1, 64ull << 20, 512}, NamespaceConfig{3, 32ull << 20, 4096}};
@@ -195,6 +196,7 @@ TEST(DriverBringUp, Polling) {
 
 TEST(DriverBringUp, FallsBackToMsiWithoutMsix) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   pc.controllers.at(0).pci.msix = false;
   ReferencePlatform p("top", pc);
   nvme_driver drv;
@@ -209,6 +211,7 @@ TEST(DriverBringUp, FallsBackToMsiWithoutMsix) {
 
 TEST(DriverBringUp, FallsBackToIntxWithoutMsixAndMsi) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   pc.controllers.at(0).pci.msix = false;
   pc.controllers.at(0).pci.msi = false;
   ReferencePlatform p("top", pc);
@@ -327,6 +330,7 @@ TEST(DriverIo, ErrorStatusesReachTheCaller) {
 
 TEST(DriverMultiController, TwoControllersIndependent) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   ControllerConfig a, b;
   a.serial_number = "SERIAL-AAAA";
   b.serial_number = "SERIAL-BBBB";
@@ -394,6 +398,7 @@ TEST(DriverShutdown, ReachesShutdownComplete) {
 // CAP.MPSMIN; the driver sees it in CAP and reports it instead of enabling.
 TEST(DriverErrors, ControllerThatCannotBeEnabledGivesClearError) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   pc.controllers.at(0).mps_min = 1;  // 8 KiB minimum page
   ReferencePlatform p("top", pc);
   nvme_driver drv;
@@ -419,6 +424,7 @@ TEST(DriverErrors, ControllerThatCannotBeEnabledGivesClearError) {
 
 TEST(DriverErrors, ForcedMsixWithoutCapabilityFails) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   pc.controllers.at(0).pci.msix = false;
   ReferencePlatform p("top", pc);
   nvme_driver drv;

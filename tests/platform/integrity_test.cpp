@@ -39,6 +39,7 @@ struct Shadow {
 
 void run_integrity(bool use_sgl, uint64_t seed) {
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   ControllerConfig c;
   c.namespaces = {NamespaceConfig(1, 8ull << 20, 512), NamespaceConfig(3, 16ull << 20, 4096)};
   c.command_slots = 8;

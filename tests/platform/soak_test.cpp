@@ -70,6 +70,7 @@ struct Totals {
 TEST(Soak, VerifiedIoSurvivesResetsPowerLossHangsAndMediaErrors) {
   const uint64_t steps = env_or("SCNVME_SOAK_STEPS", 1000), seed = env_or("SCNVME_SOAK_SEED", 7);
   PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   ControllerConfig c;
   c.namespaces = {NamespaceConfig(1, 4ull << 20, 512), NamespaceConfig(2, 16ull << 20, 4096)};
   c.volatile_write_cache = false;

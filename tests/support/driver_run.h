@@ -30,6 +30,7 @@ inline void run_cpu(platform::ReferencePlatform& p, std::function<void()> body) 
 /// One controller with namespace 1: 64 MiB of `block`-byte blocks.
 inline platform::PlatformConfig one_namespace_platform(uint32_t block = 4096) {
   platform::PlatformConfig pc;
+  pc.queue_monitors = true;  // every fetch and CQE checked (platforms/queue_monitor.h)
   pc.controllers.at(0).namespaces = {NamespaceConfig{1, 64ull << 20, block}};
   return pc;
 }
