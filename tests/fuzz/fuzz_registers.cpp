@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,6 +52,34 @@ constexpr std::size_t kOp = 12;
 constexpr uint64_t kAsq = 0x10000, kAcq = 0x20000, kHostWindow = 1 << 20;
 constexpr uint64_t kPointerSpan = 16 << 20;  // a transfer's reach above a pointer (see the header)
 
+void run_ops(Bench& b, const uint8_t* data, size_t size);
+
+/// The current input, handed to the bench's host thread, which runs one input per `go`.
+struct Input {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  bool pending = false, finished = false;
+  sc_core::sc_event go;
+};
+Input& input() {
+  static Input in;
+  return in;
+}
+
+/// Host-memory pages (4 KiB) written during the current input (by the input or by DMA): zeroed
+/// before the next one, so that every input starts from the same memory.
+std::vector<bool>& dirty_pages() {
+  static std::vector<bool> pages;
+  return pages;
+}
+void mark_dirty(uint64_t addr, uint64_t len, uint64_t mapped) {
+  std::vector<bool>& pages = dirty_pages();
+  if (pages.empty()) pages.resize(mapped >> 12);
+  if (len == 0 || addr >= mapped) return;
+  const uint64_t end = std::min(mapped, addr + len < addr ? mapped : addr + len);
+  for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; ++p) pages[p] = true;
+}
+
 /// Bus addresses outside mapped host memory that the controller read from host memory (qwords)
 /// during the current input.
 std::set<uint64_t>& named_addresses() {
@@ -62,6 +91,7 @@ std::set<uint64_t>& named_addresses() {
 /// mapped memory that no queue and no pointer the controller read explains.
 std::string dma_provenance(Bench& b, const tlm::tlm_generic_payload& t) {
   const uint64_t a = t.get_address(), len = t.get_data_length(), mapped = b.mem.bytes.size();
+  if (t.is_write()) mark_dirty(a, len, mapped);
   if (a < mapped && len <= mapped - a) {
     if (t.is_read()) {  // the target copies these bytes as they are now
       // Pointers sit at qword-aligned addresses: SQEs, PRP lists and SGL segments (the walkers
@@ -105,9 +135,18 @@ Bench& bench() {
       made->nvme.set_log_filter(patterns);
     }
     made->dma_check->add_rule([made](const tlm::tlm_generic_payload& t) { return dma_provenance(*made, t); });
-    made->set_body([](Bench&) {
-      sc_core::sc_event never;
-      sc_core::wait(never);
+    // The host thread runs the inputs one after another (one thread for the whole process: a
+    // thread per input would cost a stack each time).
+    made->set_body([](Bench& b) {
+      for (Input& in = input();;) {
+        if (!in.pending) {
+          sc_core::wait(in.go);
+          continue;
+        }
+        in.pending = false;
+        run_ops(b, in.data, in.size);
+        in.finished = true;
+      }
     });
     return made;
   }();
@@ -137,7 +176,15 @@ void bring_up(Bench& b) {
 
 void run_ops(Bench& b, const uint8_t* data, size_t size) {
   b.nvme.power_loss();  // power-on state, whatever the previous input left; then host memory zeroed
-  std::fill(b.mem.bytes.begin(), b.mem.bytes.begin() + kHostWindow, uint8_t{0});
+  std::vector<bool>& pages = dirty_pages();
+  pages.resize(b.mem.bytes.size() >> 12);
+  for (std::size_t p = 0; p < pages.size(); ++p)
+    if (pages[p]) {
+      std::fill_n(b.mem.bytes.begin() + (p << 12), 4096, uint8_t{0});
+      pages[p] = false;
+    }
+  b.mem.accesses.clear();  // (the bench records every access; nothing here reads them)
+  b.msi.messages.clear();
   named_addresses().clear();
   sc_core::wait(1, sc_core::SC_US);
   if (data[0] & 1) bring_up(b);
@@ -171,6 +218,7 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
       default: {
         const uint64_t addr = (uint64_t{offset} << 3) % kHostWindow;
         b.mem.write(addr, value, 8);
+        mark_dirty(addr, 8, b.mem.bytes.size());
         break;
       }
     }
@@ -193,11 +241,13 @@ void run_ops(Bench& b, const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   Bench& b = bench();
-  bool finished = false;
-  sc_core::sc_spawn([&] {
-    run_ops(b, data, size);
-    finished = true;
-  });
+  Input& in = input();
+  in.data = data;
+  in.size = size;
+  in.pending = true;
+  in.finished = false;
+  in.go.notify(sc_core::SC_ZERO_TIME);
+  const bool& finished = in.finished;
   // Bounded in simulated time: every operation waits at most 200 us, plus the final 1 ms.
   const sc_core::sc_time bound(2 + 0.2 * static_cast<double>(size / kOp + 120), sc_core::SC_MS);
   const sc_core::sc_time end = sc_core::sc_time_stamp() + bound;
