@@ -78,9 +78,17 @@ ControllerImpl::ControllerImpl(Controller& owner_, const ControllerConfig& cfg_)
   start_threads();
 }
 
-void ControllerImpl::controller_fatal(GuestError kind, const std::string& subject, uint64_t value, const std::string& why) {
+void ControllerImpl::enter_fatal_status() {
   set_csts_bits(spec::reg::csts::kCfs, true);
   ready = false;
+  ++epoch;  // the commands in flight never complete (NVMe 2.0 9.5: no more completions are posted)
+  messages.clear();
+  reset_event.notify(sc_core::SC_ZERO_TIME);
+  fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
+}
+
+void ControllerImpl::controller_fatal(GuestError kind, const std::string& subject, uint64_t value, const std::string& why) {
+  enter_fatal_status();
   guest_error(kind, subject, value, "controller fatal status: " + why);
   diag.trace(TracePoint::CtrlFatal, "CSTS.CFS = 1: " + why);
 }

@@ -164,6 +164,9 @@ class ControllerImpl {
   /// Reset (conventional = false) keeps the link-level state of the configuration space.
   void reset_function(bool conventional);
   void start_shutdown();
+  /// CSTS.CFS set: not ready, fetching stops, the commands in flight never complete, messages
+  /// on their way are dropped; a Controller Level Reset (or power loss) clears it.
+  void enter_fatal_status();
   /// Sets CSTS.CFS because of a host mistake of `kind` (reported as a guest error).
   void controller_fatal(GuestError kind, const std::string& subject, uint64_t value, const std::string& why);
 

@@ -122,12 +122,7 @@ void ControllerImpl::raise_fatal_status() {
   if (faults.removed) return;
   faults.fired(id);
   ++faults.stats().fatal_status;
-  set_csts_bits(spec::reg::csts::kCfs, true);
-  ready = false;
-  ++epoch;  // the commands in flight never complete
-  messages.clear();
-  reset_event.notify(sc_core::SC_ZERO_TIME);
-  fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
+  enter_fatal_status();
   fault_report(id, "controller fatal status (CSTS.CFS = 1) until a controller reset");
   diag.trace(TracePoint::CtrlFatal, "CSTS.CFS = 1: injected fault");
 }

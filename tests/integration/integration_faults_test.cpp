@@ -65,6 +65,23 @@ TEST(IntegrationFaults, FailingCqeWriteSetsControllerFatalStatus) {
   });
 }
 
+// Once the controller is in fatal status it posts nothing more: the commands in flight behind the
+// one whose CQE write failed never complete (NVMe 2.0 9.5), as with an injected fatal status.
+TEST(IntegrationFaults, NoCompletionAfterAFailedCqeWrite) {
+  Bench b("bench", ControllerConfig{});
+  b.run([](Bench& h) {
+    bring_up(h);
+    const HostQueue& acq = h.cqs.at(0);
+    h.mem.fail_range(acq.base, acq.base + 16);  // only the entry the next CQE goes to
+    for (int i = 0; i < 4; ++i) h.submit(0, identify_into(h.alloc(4096)), -1, i == 3);
+    EXPECT_TRUE(wait_fatal(h, 100)) << "CSTS.CFS";
+    wait_us(50);
+    for (uint32_t e = 1; e < 4; ++e)
+      EXPECT_EQ(h.mem.at(acq.base + 16 * ((acq.index + e) % acq.size))[14] & 1, 0) << "a CQE in entry " << e << " after CFS";
+    EXPECT_TRUE(h.msi.messages.empty());
+  });
+}
+
 TEST(IntegrationFaults, DataDmaFailureCompletesWithDataTransferError) {
   Bench b("bench", ControllerConfig{});
   b.run([](Bench& h) {
