@@ -80,8 +80,8 @@ void mark_dirty(uint64_t addr, uint64_t len, uint64_t mapped) {
   for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; ++p) pages[p] = true;
 }
 
-/// Bus addresses outside mapped host memory that the controller read from host memory (qwords)
-/// during the current input.
+/// Bus addresses outside mapped host memory that the controller read from host memory (64-bit
+/// values at dword-aligned addresses) during the current input.
 std::set<uint64_t>& named_addresses() {
   static std::set<uint64_t> s;
   return s;
@@ -94,9 +94,9 @@ std::string dma_provenance(Bench& b, const tlm::tlm_generic_payload& t) {
   if (t.is_write()) mark_dirty(a, len, mapped);
   if (a < mapped && len <= mapped - a) {
     if (t.is_read()) {  // the target copies these bytes as they are now
-      // Pointers sit at qword-aligned addresses: SQEs, PRP lists and SGL segments (the walkers
-      // refuse unaligned lists and segments) are all qword aligned.
-      for (uint64_t at = (a + 7) & ~uint64_t{7}; at + 8 <= a + len; at += 8)
+      // Pointers sit at dword-aligned addresses: SQEs and SGL segments are qword aligned, a PRP
+      // list may start at any dword (a PRP2 offset is only dword aligned).
+      for (uint64_t at = (a + 3) & ~uint64_t{3}; at + 8 <= a + len; at += 4)
         if (const uint64_t v = spec::get_le64(b.mem.at(at)); v >= mapped) named_addresses().insert(v);
     }
     return "";
