@@ -37,12 +37,6 @@ void QueueMonitor::violation(const std::string& what) {
   SC_REPORT_ERROR(kMsgType, s.str().c_str());
 }
 
-const QueueInfo* QueueMonitor::find(const std::vector<QueueInfo>& queues, bool submission, uint16_t id) const {
-  for (const QueueInfo& q : queues)
-    if (q.submission == submission && q.id == id) return &q;
-  return nullptr;
-}
-
 QueueMonitor::SqShadow& QueueMonitor::sq_shadow(const QueueInfo& q) {
   auto [it, fresh] = sqs_.try_emplace(q.serial);
   if (fresh) it->second.adopted = q.serial <= known_serial_;
@@ -57,8 +51,7 @@ QueueMonitor::CqShadow& QueueMonitor::cq_shadow(const QueueInfo& q) {
 
 void QueueMonitor::fetched(const CommandRecord& r) {
   ++fetches_;
-  const std::vector<QueueInfo> queues = controller_.queues();
-  const QueueInfo* sq = find(queues, true, r.sqid);
+  const std::optional<QueueInfo> sq = controller_.queue(true, r.sqid);
   const std::string what = "SQ " + std::to_string(r.sqid) + " entry " + std::to_string(r.sq_entry);
   if (!sq) return violation("command fetched from " + what + ", a queue that does not exist");
   if (r.sq_entry >= sq->entries) return violation("command fetched from " + what + ", beyond its " + std::to_string(sq->entries) + " entries");
@@ -84,9 +77,8 @@ void QueueMonitor::fetched(const CommandRecord& r) {
 
 void QueueMonitor::completed(const CommandRecord& r) {
   ++completions_;
-  const std::vector<QueueInfo> queues = controller_.queues();
-  const QueueInfo* cq = find(queues, false, r.cqid);
-  const QueueInfo* sq = find(queues, true, r.sqid);
+  const std::optional<QueueInfo> cq = controller_.queue(false, r.cqid);
+  const std::optional<QueueInfo> sq = controller_.queue(true, r.sqid);
   const std::string what = "CQE for SQ " + std::to_string(r.sqid) + " CID " + std::to_string(r.cid) + " in CQ " +
                            std::to_string(r.cqid) + " entry " + std::to_string(r.cq_entry);
   if (!cq) return violation(what + ": the CQ does not exist");

@@ -1,6 +1,6 @@
 // An NVMe queue-protocol monitor: watches one controller's command fetches and completions
-// (Controller::on_command_fetched / on_command_complete) and the host memory they touch, and
-// checks the controller's side of the queue protocol (NVMe Base 2.0, 3.3.1 and 4.6):
+// (Controller::on_command_fetched / on_command_complete, with Controller::queue()) and the host
+// memory they touch, and checks the controller's side of the queue protocol (NVMe Base 2.0, 3.3.1 and 4.6):
 //   - SQEs are fetched in order from entries the host's tail doorbell made available, and the
 //     command the controller took is the one in host memory there (CID, opcode);
 //   - every CQE lands in the CQ's next entry, in order, with the phase tag of the current pass,
@@ -65,7 +65,6 @@ class QueueMonitor {
 
   void fetched(const CommandRecord& r);
   void completed(const CommandRecord& r);
-  const QueueInfo* find(const std::vector<QueueInfo>& queues, bool submission, uint16_t id) const;
   SqShadow& sq_shadow(const QueueInfo& q);
   CqShadow& cq_shadow(const QueueInfo& q);
   void violation(const std::string& what);

@@ -18,6 +18,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,8 @@ class Controller : public sc_core::sc_module {
   void on_command_fetched(std::function<void(const CommandRecord&)> callback);
   /// The queues that exist now, by ID (a CQ before the SQ with the same ID; the admin queues first).
   std::vector<QueueInfo> queues() const;
+  /// One queue (an SQ with `submission`, else a CQ), if it exists.
+  std::optional<QueueInfo> queue(bool submission, uint16_t id) const;
 
   /// Host mistakes seen so far (scnvme/diagnostics.h): one record per kind and subject (a queue
   /// such as "SQ1", a register such as "CC", ...) in the order they first happened, with the

@@ -84,6 +84,7 @@ void Controller::on_command_fetched(std::function<void(const CommandRecord&)> ca
   if (callback) impl_->command_fetched.push_back(std::move(callback));
 }
 std::vector<QueueInfo> Controller::queues() const { return impl_->queue_infos(); }
+std::optional<QueueInfo> Controller::queue(bool submission, uint16_t id) const { return impl_->queue_info(submission, id); }
 void Controller::on_bar0_change(std::function<void(uint64_t, bool)> callback) { impl_->bar0_changed = std::move(callback); }
 
 // After a surprise removal nothing answers but the all-ones reads (ControllerImpl::removed_access).

@@ -199,39 +199,42 @@ void ControllerImpl::trace_message(uint64_t address, uint32_t data, uint16_t vec
 // ---------------------------------------------------------------------------------------------
 // The controller's view of its queues
 
+std::optional<QueueInfo> ControllerImpl::queue_info(bool submission, uint16_t id) const {
+  QueueInfo q;
+  q.submission = submission;
+  q.id = id;
+  if (submission) {
+    if (id >= sqs.size() || !sqs[id].valid) return std::nullopt;
+    const SubmissionQueue& sq = sqs[id];
+    q.serial = sq.serial;
+    q.base = sq.base;
+    q.entries = sq.size;
+    q.head = sq.head;
+    q.tail = sq.tail;
+    q.cqid = sq.cqid;
+    q.in_flight = sq.in_flight;
+    if (id == 0) q.in_flight += static_cast<uint32_t>(parked_aers.size()) + aers_completing;  // (in no slot)
+    q.deleting = sq.deleting;
+  } else {
+    if (id >= cqs.size() || !cqs[id].valid) return std::nullopt;
+    const CompletionQueue& cq = cqs[id];
+    q.serial = cq.serial;
+    q.base = cq.base;
+    q.entries = cq.size;
+    q.head = cq.head;
+    q.tail = cq.tail;
+    q.phase = cq.phase;
+    q.vector = cq.vector;
+    q.interrupts_enabled = cq.interrupts_enabled;
+  }
+  return q;
+}
+
 std::vector<QueueInfo> ControllerImpl::queue_infos() const {
   std::vector<QueueInfo> out;
-  for (std::size_t id = 0; id < cqs.size(); ++id) {
-    if (const CompletionQueue& cq = cqs[id]; cq.valid) {
-      QueueInfo q;
-      q.id = static_cast<uint16_t>(id);
-      q.serial = cq.serial;
-      q.base = cq.base;
-      q.entries = cq.size;
-      q.head = cq.head;
-      q.tail = cq.tail;
-      q.phase = cq.phase;
-      q.vector = cq.vector;
-      q.interrupts_enabled = cq.interrupts_enabled;
-      out.push_back(q);
-    }
-    if (id >= sqs.size()) continue;
-    if (const SubmissionQueue& sq = sqs[id]; sq.valid) {
-      QueueInfo q;
-      q.submission = true;
-      q.id = static_cast<uint16_t>(id);
-      q.serial = sq.serial;
-      q.base = sq.base;
-      q.entries = sq.size;
-      q.head = sq.head;
-      q.tail = sq.tail;
-      q.cqid = sq.cqid;
-      q.in_flight = sq.in_flight;
-      if (id == 0) q.in_flight += static_cast<uint32_t>(parked_aers.size()) + aers_completing;  // (in no slot)
-      q.deleting = sq.deleting;
-      out.push_back(q);
-    }
-  }
+  for (std::size_t id = 0; id < cqs.size(); ++id)
+    for (bool submission : {false, true})
+      if (std::optional<QueueInfo> q = queue_info(submission, static_cast<uint16_t>(id))) out.push_back(*q);
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -175,8 +176,9 @@ class ControllerImpl {
   void guest_error(GuestError kind, const std::string& subject, uint64_t value, const std::string& what);
   /// Reports enabled trace point `p` at now + delay (through `actions` when later than now).
   void trace_at(TracePoint p, const sc_core::sc_time& delay, std::string text);
-  /// The queues that exist, for Controller::queues().
+  /// The queues that exist, for Controller::queues() / queue().
   std::vector<QueueInfo> queue_infos() const;
+  std::optional<QueueInfo> queue_info(bool submission, uint16_t id) const;
   /// The name of what is at BAR0 `offset`: "CC", "CAP+4", "SQ1TDBL", "MSI-X entry 3+8", ...
   std::string bar0_name(uint32_t offset) const;
   /// "SQ1" / "CQ1" for a doorbell offset ("BAR0" between strided doorbells).

@@ -76,9 +76,9 @@ TEST(QueueInfo, ReportsTheQueuesAsTheControllerSeesThem) {
     // A queue deleted and created again with the same ID is a new queue.
     const uint64_t old_serial = find(qs, true, 1)->serial;
     ASSERT_STATUS_OK(h.admin(make_sqe(spec::admin_opcode::kDeleteIoSq, 1)));
-    EXPECT_EQ(find(h.nvme.queues(), true, 1), nullptr);
+    EXPECT_FALSE(h.nvme.queue(true, 1).has_value());
     ASSERT_STATUS_OK(h.create_sq(1, 4, 1));
-    EXPECT_GT(find(h.nvme.queues(), true, 1)->serial, old_serial);
+    EXPECT_GT(h.nvme.queue(true, 1)->serial, old_serial);
     EXPECT_EQ(h.queue_monitor->violations(), 0u);
   });
 }
@@ -139,7 +139,7 @@ TEST(QueueMonitor, AnOutstandingAsyncEventRequestIsHeld) {
     ASSERT_TRUE(h.enable());
     h.submit(0, make_sqe(spec::admin_opcode::kAsyncEventRequest));
     sc_core::wait(20, sc_core::SC_US);
-    EXPECT_EQ(find(h.nvme.queues(), true, 0)->in_flight, 1u);
+    EXPECT_EQ(h.nvme.queue(true, 0)->in_flight, 1u);
     EXPECT_EQ(h.queue_monitor->outstanding(), 1u);
     h.queue_monitor->check_pending();
     EXPECT_EQ(h.queue_monitor->violations(), 0u);
@@ -159,7 +159,7 @@ TEST(QueueMonitor, AnAsyncEventRequestWaitingForCqSpaceIsHeld) {
     // An event: a write to a doorbell of a queue that does not exist (Invalid Doorbell Register).
     h.wr32(spec::reg::kDoorbellBase + 8 * 5, 1);
     sc_core::wait(20, sc_core::SC_US);
-    EXPECT_EQ(find(h.nvme.queues(), true, 0)->in_flight, 1u);  // the AER, waiting for CQ space
+    EXPECT_EQ(h.nvme.queue(true, 0)->in_flight, 1u);  // the AER, waiting for CQ space
     h.queue_monitor->check_pending();
     EXPECT_EQ(h.queue_monitor->violations(), 0u);
     EXPECT_STATUS(h.wait_cqe(0), st::kSuccess);  // Get Features; its head doorbell frees the entry
