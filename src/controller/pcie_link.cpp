@@ -46,20 +46,23 @@ sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, ui
   const sc_core::sc_time max_tlp = wire_time(mps + cfg_.tlp_overhead_bytes);
   const uint64_t rcb = cfg_.read_completion_boundary;
   sc_core::sc_time done = now;
-  for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
+  // Counted in bytes left, not in end addresses: a transfer may end at the top of the 64-bit
+  // address space, where an end address (and the next 4 KiB boundary) would wrap to zero.
+  for (uint64_t pos = addr, left = bytes; left > 0;) {
     // A request: at most MRRS bytes, not crossing a 4 KiB boundary.
-    const uint64_t req_end = std::min({end, pos + mrrs, (pos | 0xFFF) + 1});
+    const uint64_t req = std::min({left, uint64_t{mrrs}, 0x1000 - (pos & 0xFFF)});
     // A request needs a tag: the one that frees first.
     std::pop_heap(tags_.begin(), tags_.end(), later);
     const sc_core::sc_time issue = std::max(now, tags_.back());
     const sc_core::sc_time requested = up_.reserve_packet(issue, wire_time(cfg_.tlp_overhead_bytes), max_tlp);
     ++tlps_up_;
-    // Its completions: at most MPS bytes each, ending on RCB boundaries except the last.
+    // Its completions: at most MPS bytes each, ending on RCB boundaries except the last (offsets
+    // within the request; addresses modulo 2^64 keep their alignment).
     uint64_t wire = 0, completions = 0;
-    for (uint64_t c = pos; c < req_end;) {
-      uint64_t c_end = std::min(req_end, c + mps);
-      if (c_end < req_end) c_end -= c_end % rcb;
-      if (c_end <= c) c_end = std::min(req_end, c + rcb - c % rcb);
+    for (uint64_t c = 0; c < req;) {
+      uint64_t c_end = std::min(req, c + mps);
+      if (c_end < req) c_end -= (pos + c_end) % rcb;
+      if (c_end <= c) c_end = std::min(req, c + rcb - (pos + c) % rcb);
       wire += (c_end - c) + cfg_.tlp_overhead_bytes;
       ++completions;
       c = c_end;
@@ -67,24 +70,26 @@ sc_core::sc_time PcieLink::read(uint64_t addr, uint64_t bytes, uint32_t mrrs, ui
     tlps_down_ += completions;
     // A small completion (an SQE, a piece of a PRP/SGL list) slips between bulk packets; data
     // takes its turn (else a stream of single-completion requests would not be bound at all).
-    const sc_core::sc_time completed = completions == 1 && req_end - pos <= kSmallPayload
+    const sc_core::sc_time completed = completions == 1 && req <= kSmallPayload
                                            ? down_.reserve_packet(requested + rtt, wire_time(wire), max_tlp)
                                            : down_.reserve(requested + rtt, wire_time(wire));
     tags_.back() = completed;
     std::push_heap(tags_.begin(), tags_.end(), later);
     done = std::max(done, completed);
-    pos = req_end;
+    pos += req;
+    left -= req;
   }
   return done;
 }
 
 sc_core::sc_time PcieLink::write(uint64_t addr, uint64_t bytes, uint32_t mps, const sc_core::sc_time& start) {
   uint64_t wire = 0, tlps = 0;
-  for (uint64_t pos = addr, end = addr + bytes; pos < end;) {
-    const uint64_t tlp_end = std::min({end, pos + mps - pos % mps, (pos | 0xFFF) + 1});
-    wire += (tlp_end - pos) + cfg_.tlp_overhead_bytes;
+  for (uint64_t pos = addr, left = bytes; left > 0;) {  // (bytes left: see read())
+    const uint64_t tlp = std::min({left, mps - pos % mps, 0x1000 - (pos & 0xFFF)});
+    wire += tlp + cfg_.tlp_overhead_bytes;
     ++tlps;
-    pos = tlp_end;
+    pos += tlp;
+    left -= tlp;
   }
   tlps_up_ += tlps;
   const sc_core::sc_time sent = tlps == 1 && bytes <= kSmallPayload

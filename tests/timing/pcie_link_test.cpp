@@ -87,6 +87,28 @@ TEST(PcieLink, CompletionsBreakAtTheReadCompletionBoundary) {
   });
 }
 
+TEST(PcieLink, TransfersAtTheTopOfTheAddressSpaceSplitAsAnywhereElse) {
+  // Fuzzing found these hanging: a 4 KiB boundary above the last page wraps to address 0. A
+  // host may give the controller such an address (a queue, a PRP); the link must count the
+  // same TLPs as for the same alignment lower down (the access itself is then refused).
+  at_time_zero([] {
+    PcieLink link(plain(), 3, 4);
+    link.read(0xFFFF'FFFF'FFFF'F000, 64, 512, 256);  // an SQE fetch from the last page
+    EXPECT_EQ(link.tlps_up(), 1u);
+    EXPECT_EQ(link.tlps_down(), 1u);
+    link.read(0xFFFF'FFFF'FFFF'F000, 4096, 512, 256);  // the whole last page, ending at 2^64
+    EXPECT_EQ(link.tlps_up(), 1u + 8u);
+    EXPECT_EQ(link.tlps_down(), 1u + 16u);
+    link.read(0xFFFF'FFFF'FFFF'FFE0, 32, 512, 256);
+    EXPECT_EQ(link.tlps_down(), 1u + 16u + 1u);
+    const uint64_t up = link.tlps_up();
+    link.write(0xFFFF'FFFF'FFFF'FF00, 4, 256);  // a CQE-sized write in the last 256 bytes
+    EXPECT_EQ(link.tlps_up(), up + 1);
+    link.write(0xFFFF'FFFF'FFFF'F000, 4096, 256);
+    EXPECT_EQ(link.tlps_up(), up + 1 + 16);
+  });
+}
+
 TEST(PcieLink, OutstandingReadLimitSerializesRequests) {
   at_time_zero([] {
     PcieLinkConfig cfg = plain();
