@@ -447,6 +447,51 @@ TEST(NandArray, CallbacksMayResubmitAndEventsAreNotified) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(woken[i], latency * double(i + 1)) << i;
 }
 
+TEST(NandArray, PowerLossDropsEverythingInFlightAndTheArrayStartsAfresh) {
+  FlashArray a("nand", plain(), 1);
+  const NandTiming& tm = a.timing();
+  Ops ops;
+  NandTransaction& pg = ops.add(a, NandOp::Program, 0, 4);  // in the array at the loss
+  NandTransaction& rd = ops.add(a, NandOp::Read, 0, 1);     // queued behind it
+  NandTransaction& er = ops.add(a, NandOp::Erase, 1);       // in the array
+  NandTransaction& late = ops.add(a, NandOp::Read, 2, 1);   // submitted with a delay, not arrived
+  int completions = 0;
+  for (auto& t : ops.all) t.on_done = [&](NandTransaction&) { ++completions; };
+  std::size_t dropped = 0, in_flight_after = 9;
+  bool idle_after = false;
+  sc_time resubmitted;
+  sc_core::sc_spawn([&] {
+    a.submit(pg);
+    a.submit(er);
+    a.submit(late, us(500));
+    sc_core::wait(us(50));  // the program's data is in, tPROG runs: the read queues behind it
+    a.submit(rd);
+    sc_core::wait(us(50));  // mid-program, mid-erase
+    dropped = a.power_loss();
+    in_flight_after = a.in_flight();
+    idle_after = a.idle();
+    sc_core::wait(us(1000));  // nothing that was dropped completes, not even the delayed one
+    resubmitted = sc_core::sc_time_stamp();
+    for (NandTransaction* t : {&pg, &er, &late}) a.submit(*t);  // the same transactions again
+    sc_core::wait(us(50));
+    a.submit(rd);
+  });
+  sc_core::sc_start();
+  EXPECT_EQ(dropped, 4u);
+  EXPECT_EQ(in_flight_after, 0u);
+  EXPECT_TRUE(idle_after);
+  EXPECT_EQ(completions, 4);  // only the resubmissions completed
+  // After the loss the dies are free: each resubmission takes its formula time from then on
+  // (the read on die 0 queues behind the program there, as the first time: no suspend).
+  EXPECT_EQ(pg.time.submitted, resubmitted);
+  EXPECT_EQ(pg.latency(), tm.program_latency(1));
+  EXPECT_EQ(er.latency(), tm.erase_latency(1));
+  EXPECT_EQ(late.latency(), tm.read_latency(PageType::Csb, 1, 16384));
+  EXPECT_GT(rd.time.done, pg.time.done);
+  EXPECT_TRUE(a.idle());
+  EXPECT_EQ(a.stats().in_flight.current, 0u);
+}
+
 TEST(NandArray, BadSubmissionsThrow) {
   NandConfig single = plain();
   single.multi_plane = false;

@@ -32,7 +32,7 @@ FlashArray::FlashArray(sc_core::sc_module_name name, const NandConfig& cfg, uint
 }
 
 void FlashArray::check(NandTransaction& t) {
-  if (t.engine.stage != detail::Stage::Idle && t.engine.stage != detail::Stage::Done)
+  if (t.engine.stage != detail::Stage::Idle && t.engine.stage != detail::Stage::Done && t.engine.power_epoch == power_epoch_)
     throw std::logic_error("nand: transaction submitted while still in flight");
   NandAddress a = t.addr;
   const uint32_t all_planes = (cfg_.planes_per_die == 32) ? 0xFFFFFFFFu : ((1u << cfg_.planes_per_die) - 1);
@@ -48,6 +48,7 @@ void FlashArray::check(NandTransaction& t) {
   auto& e = t.engine;
   e = detail::EngineState{};
   e.stage = detail::Stage::Queued;
+  e.power_epoch = power_epoch_;
   e.die = geometry_.die_index(a);
   e.planes = planes;
   e.bytes_per_plane = t.bytes ? t.bytes : cfg_.page_bytes;
@@ -131,6 +132,41 @@ void FlashArray::mark_channel(uint32_t channel) {
   if (channel_dirty_[channel]) return;
   channel_dirty_[channel] = true;
   dirty_channels_.push_back(channel);
+}
+
+std::size_t FlashArray::power_loss() {
+  const sc_time now = sc_time_stamp();
+  const std::size_t dropped = in_flight_count_;
+  ++power_epoch_;  // the dropped transactions may be submitted again (check())
+  events_ = NandEventQueue{};  // pending completions, suspensions and delayed arrivals
+  for (uint32_t d = 0; d < dies_.size(); ++d) {
+    Die& die = dies_[d];
+    while (NandTransaction* t = scheduler_->peek(d, OpSet::all())) scheduler_->pop(d, t);
+    if (die.in_array) {
+      die.stats.array_busy += now - die.array_started;
+      if (!die_trace_.empty()) die_trace_[d].end(now);
+    }
+    set_array(die, nullptr);
+    die.reg = nullptr;
+    die.suspended = nullptr;
+    die.in_array = false;
+    die.dirty = false;
+    ++die.gen;
+    die.suspend_budget = 0;
+    die.resume_done_at = now;
+    die.depth.change(-static_cast<int64_t>(die.depth.at(now).current), now);
+  }
+  for (uint32_t c = 0; c < channels_.size(); ++c) {
+    if (!channels_[c].idle() && !channel_trace_.empty()) channel_trace_[c].end(now);
+    channels_[c] = NandChannel{};
+    channel_dirty_[c] = false;
+  }
+  dirty_dies_.clear();
+  dirty_channels_.clear();
+  power_ = PowerBudget(cfg_.max_busy_dies);
+  in_flight_.change(-static_cast<int64_t>(in_flight_.at(now).current), now);
+  in_flight_count_ = 0;
+  return dropped;
 }
 
 // --- Channel buses -------------------------------------------------------------------------------

@@ -79,6 +79,10 @@ class FlashArray : public sc_core::sc_module {
   std::size_t in_flight() const { return in_flight_count_; }
   /// Nothing queued, in the dies or on the buses (a checkpoint may be taken).
   bool idle() const;
+  /// Power is lost: every transaction queued, delayed or in progress ends without completing (no
+  /// on_done, no done_event) and may be submitted again; the dies, data registers, buses and
+  /// power budget are free from now on. Returns how many transactions were dropped.
+  std::size_t power_loss();
   /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
   void persist(checkpoint::Archive& a);
   /// Declares `<prefix>.ch<C>.bus` and `<prefix>.ch<C>.die<D>.array` (D counted within the
@@ -151,6 +155,7 @@ class FlashArray : public sc_core::sc_module {
   sc_core::sc_event wake_;
   bool running_ = false;
   std::size_t in_flight_count_ = 0;
+  uint32_t power_epoch_ = 0;  // transactions of an earlier epoch were dropped by power_loss()
   DepthTracker in_flight_;
   std::vector<scnvme::detail::TraceSignal> die_trace_, channel_trace_;  // empty: no trace attached
   NandStats totals_;  // counters only; dies, channels and depths are filled in by stats()

@@ -40,6 +40,7 @@ struct EngineState {
   uint32_t bytes_per_plane = 0;    // read: data out per plane
   bool in_suspension = false;      // a read served while its die's program/erase is suspended
   sc_core::sc_time remaining;      // array time left of a suspended program/erase
+  uint32_t power_epoch = 0;        // the array's power epoch at submission (power_loss() ends it)
 };
 }  // namespace detail
 
