@@ -41,7 +41,7 @@ class CheckpointError : public std::runtime_error {
 
 namespace checkpoint {
 
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: the FTL's power-loss counters and unprogrammed-unit log
 
 class Archive;
 

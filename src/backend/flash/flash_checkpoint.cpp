@@ -121,6 +121,9 @@ void persist(checkpoint::Archive& a, FtlStats& s) {
   a.io(s.map_hits);
   a.io(s.map_misses);
   a.io(s.map_writebacks);
+  a.io(s.power_losses);
+  a.io(s.power_loss_units_lost);
+  a.io(s.power_loss_units_restored);
 }
 
 void persist(checkpoint::Archive& a, PreconditionReport& r) {
@@ -227,6 +230,25 @@ void ScanIndex::persist(checkpoint::Archive& a) {
   a.io(is_candidate_);
 }
 
+void UnprogrammedLog::persist(checkpoint::Archive& a) {
+  a.expect(static_cast<uint64_t>(logs_.size()), "unprogrammed-log streams");
+  std::size_t total = 0;
+  for (std::deque<Entry>& log : logs_) {
+    const std::size_t n = a.count(log.size());
+    if (a.loading()) log.assign(n, Entry{});
+    for (Entry& e : log) {
+      a.io(e.seq);
+      a.io(e.lba);
+      a.io(e.placed);
+      a.io(e.previous);
+      a.io(e.previous_erases);
+    }
+    total += n;
+  }
+  a.io(next_seq_);
+  size_ = total;
+}
+
 void Ftl::persist(checkpoint::Archive& a) {
   a.io(stats_);
   map_.persist(a);
@@ -237,6 +259,11 @@ void Ftl::persist(checkpoint::Archive& a) {
   gc_.persist(a);
   map_cache_.persist(a);
   a.io(fold_die_);
+  // At a quiescent point the host units still gathering in partial program units are not on
+  // NAND: a power loss after the restore must find them (and their previous copies) as before.
+  unprogrammed_.persist(a);
+  if (a.loading() && !track_unprogrammed_ && unprogrammed_.size() != 0)
+    a.fail("unprogrammed host units in a checkpoint of a drive with power-loss protection");
 }
 
 }  // namespace scnvme::detail::ftl
@@ -279,6 +306,7 @@ void FlashBackend::persist(checkpoint::Archive& a) {
   a.io(programs_done_below_);
   a.io(last_host_activity_);
   a.io(read_modify_writes_);
+  a.io(power_loss_ops_dropped_);
   a.io(buffer_waits_);
   a.io(buffer_wait_time_);
   ftl_->persist(a);

@@ -44,6 +44,8 @@ class BlockManager {
   }
   /// The unit at `p` no longer holds valid data (overwritten, trimmed or migrated).
   void invalidate(Ppa p) { --valid_[layout_.gblock_of(p)]; }
+  /// The unit at `p` (in an open or closed block) holds valid data again (power-loss recovery).
+  void revalidate(Ppa p) { ++valid_[layout_.gblock_of(p)]; }
   void close(uint32_t gblock);
   /// Chosen for collection: no longer a candidate; its units are about to move.
   void mark_victim(uint32_t gblock);

@@ -20,7 +20,8 @@ Ftl::Ftl(const FtlConfig& cfg, const FtlGeometry& geometry, std::unique_ptr<Vict
       buffer_(layout_, blocks_, *dies_, stats_),
       scan_(cfg.reverse_map == ReverseMap::Scan ? std::make_unique<ScanIndex>(layout_) : nullptr),
       gc_(layout_, cfg.gc_foreground_free_blocks, map_, blocks_, buffer_, *victims_, scan_.get(), stats_),
-      map_cache_(layout_, cfg.mapping_cache_entries) {
+      map_cache_(layout_, cfg.mapping_cache_entries),
+      unprogrammed_(layout_.dies) {
   gc_.set_observer(&observer_);
 }
 
@@ -68,6 +69,8 @@ void Ftl::write_unit(uint32_t lba, NandOps* ops, bool precondition) {
   const Ppa p = buffer_.append(s, die, lba, OpPurpose::Host, ops);
   const Ppa old = map_.set(lba, p);
   if (old != kUnmapped) blocks_.invalidate(old);
+  if (track_unprogrammed_ && !precondition)
+    unprogrammed_.add(die, s == Stream::HostSlc, lba, p, old, old == kUnmapped ? 0 : blocks_.erase_count(layout_.gblock_of(old)));
   ++stats_.host_units_written;
   if (s == Stream::HostSlc) ++stats_.slc_units_written;
 }
@@ -149,6 +152,44 @@ NandOps Ftl::flush() {
   return ops;
 }
 
+void Ftl::programmed(const NandOp& op) {
+  if (!track_unprogrammed_ || op.type != NandOpType::Program || op.purpose != OpPurpose::Host || op.block == kMapBlock) return;
+  const uint32_t gb = layout_.gblock(op.die, op.block);
+  unprogrammed_.programmed(op.die, op.slc, layout_.ppa(gb, op.page * layout_.units_per_page), op.units + op.padding_units,
+                           op.units);
+}
+
+void Ftl::power_loss(bool protected_buffer, NandOps* recovery) {
+  ++stats_.power_losses;
+  map_cache_.clear();
+  if (protected_buffer) {
+    for (uint32_t die = 0; die < layout_.dies; ++die) {  // on the hold-up energy: not timed
+      buffer_.flush(Stream::Host, die, OpPurpose::Host, nullptr);
+      buffer_.flush(Stream::HostSlc, die, OpPurpose::Host, nullptr);
+    }
+    unprogrammed_.clear();
+  } else {
+    for (const UnprogrammedLog::Entry& e : unprogrammed_.take_newest_first()) {
+      if (map_.get(e.lba) != e.placed) continue;  // overwritten, trimmed or migrated since
+      blocks_.invalidate(e.placed);
+      ++stats_.power_loss_units_lost;
+      const uint32_t gb = e.previous == kUnmapped ? kNoBlock : layout_.gblock_of(e.previous);
+      const bool intact = gb != kNoBlock && blocks_.erase_count(gb) == e.previous_erases &&
+                          (blocks_.state(gb) == BlockState::Open || blocks_.state(gb) == BlockState::Closed);
+      if (intact) {
+        map_.remap(e.lba, e.previous);
+        blocks_.revalidate(e.previous);
+        if (scan_) scan_->drop(gb);  // its cached list of units no longer matches the mapping
+        ++stats_.power_loss_units_restored;
+      } else {
+        map_.unmap(e.lba);
+      }
+    }
+    buffer_.close_host_streams();
+  }
+  for (uint32_t die = 0; die < layout_.dies; ++die) gc_.flush(die, recovery);
+}
+
 uint32_t Ftl::neediest_die() const {
   uint32_t die = 0;
   for (uint32_t d = 1; d < layout_.dies; ++d) {
@@ -197,7 +238,7 @@ uint64_t Ftl::slc_units_held() const {
 
 uint64_t Ftl::memory_bytes() const {
   return sizeof(*this) + map_.memory_bytes() + blocks_.memory_bytes() + (scan_ ? scan_->memory_bytes() : 0) +
-         map_cache_.memory_bytes() + uint64_t{layout_.total_blocks} /* write buffer stream tags */ +
+         map_cache_.memory_bytes() + unprogrammed_.memory_bytes() + uint64_t{layout_.total_blocks} /* write buffer stream tags */ +
          uint64_t{layout_.units_per_block} * 3 * sizeof(uint32_t) /* GC scratch */;
 }
 

@@ -24,6 +24,7 @@
 #include "backend/ftl/mapping_table.h"
 #include "backend/ftl/nand_op.h"
 #include "backend/ftl/scan_index.h"
+#include "backend/ftl/unprogrammed_log.h"
 #include "backend/ftl/victim_policy.h"
 #include "backend/ftl/write_buffer.h"
 #include "scnvme/ftl_config.h"
@@ -84,6 +85,27 @@ class Ftl {
   NandOps write_zeroes(uint64_t first, uint64_t count) { return trim(first, count); }
   /// Programs the host data still in partial program units (padding the rest).
   NandOps flush();
+
+  // --- Power loss. Without power-loss protection the FTL keeps, for every host unit it placed,
+  // the previous copy until the timing layer reports the unit's program complete (programmed()).
+  /// Turns that log on (a drive without power-loss protection); off: power_loss() loses nothing.
+  void track_unprogrammed(bool on) {
+    track_unprogrammed_ = on;
+    if (!on) unprogrammed_.clear();
+  }
+  /// The host Program of `op` (as this FTL issued it) completed on NAND.
+  void programmed(const NandOp& op);
+  /// Power is lost, then restored; every NAND operation in flight was lost with it. With power-loss
+  /// protection the hold-up energy programs what the buffer held (no operations are produced).
+  /// Without it, host units not yet programmed are undone newest first: each maps to its previous
+  /// copy again if that copy's block still holds it (neither erased nor chosen for collection
+  /// since), else it is unmapped; the host streams' open blocks are closed as they are. The map
+  /// cache's pages are gone. Either way the GC and fold streams' partial program units are
+  /// programmed (padded) and their victims erased by the recovery: those operations go to
+  /// `recovery` (the drive performs them once power is back).
+  void power_loss(bool protected_buffer, NandOps* recovery);
+  /// Host units placed but not known to be programmed (0 unless track_unprogrammed()).
+  std::size_t unprogrammed_units() const { return unprogrammed_.size(); }
   /// One piece of idle work: background GC of one victim on the die with the fewest free blocks
   /// (below gc_background_free_blocks), else an idle fold of one pSLC block, else padding the
   /// GC / fold streams so collected victims get erased. Empty: nothing left to do.
@@ -138,6 +160,8 @@ class Ftl {
   MapCache map_cache_;
   MigrationObserver observer_;
   uint32_t fold_die_ = 0;
+  UnprogrammedLog unprogrammed_;
+  bool track_unprogrammed_ = false;
 };
 
 }  // namespace scnvme::detail::ftl

@@ -33,6 +33,10 @@ struct FtlStats {
   uint64_t map_hits = 0;
   uint64_t map_misses = 0;             // map page reads
   uint64_t map_writebacks = 0;         // dirty map page programs
+  // Power losses (Ftl::power_loss()).
+  uint64_t power_losses = 0;
+  uint64_t power_loss_units_lost = 0;      // host units placed but not on NAND when power went
+  uint64_t power_loss_units_restored = 0;  // of those, mapped to their previous copy again
 
   double waf() const {
     return host_units_written ? static_cast<double>(nand_units_programmed) / static_cast<double>(host_units_written)

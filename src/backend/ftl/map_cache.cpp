@@ -17,6 +17,13 @@ MapCache::MapCache(const Layout& layout, uint64_t cache_entries)
   dirty_.assign(capacity_, 0);
 }
 
+void MapCache::clear() {
+  for (uint32_t s = head_; s != kNone; s = next_[s]) slot_of_[page_of_[s]] = kNone;
+  std::fill(dirty_.begin(), dirty_.end(), 0);
+  head_ = tail_ = kNone;
+  used_ = 0;
+}
+
 void MapCache::unlink(uint32_t s) {
   (prev_[s] == kNone ? head_ : next_[prev_[s]]) = next_[s];
   (next_[s] == kNone ? tail_ : prev_[next_[s]]) = prev_[s];

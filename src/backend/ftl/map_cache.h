@@ -29,6 +29,8 @@ class MapCache {
   /// The host touches the entry of `lba` (dirty: changes it).
   void access(uint64_t lba, bool dirty, NandOps* ops, FtlStats& stats);
   uint64_t memory_bytes() const;
+  /// Power is lost: the cached map pages (the controller's SRAM) are gone, dirty ones too.
+  void clear();
   /// Checkpoints (flash_checkpoint.cpp): the state, saved or loaded.
   void persist(checkpoint::Archive& a);
 

@@ -7,6 +7,7 @@ target_sources(scnvme PRIVATE
   backend/ftl/block_manager.cpp
   backend/ftl/policies.cpp
   backend/ftl/write_buffer.cpp
+  backend/ftl/unprogrammed_log.cpp
   backend/ftl/scan_index.cpp
   backend/ftl/garbage_collector.cpp
   backend/ftl/map_cache.cpp

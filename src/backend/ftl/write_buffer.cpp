@@ -79,6 +79,18 @@ bool WriteBuffer::close_early(Stream s, uint32_t die) {
   return true;
 }
 
+void WriteBuffer::close_host_streams() {
+  for (uint32_t die = 0; die < layout_.dies; ++die) {
+    for (const Stream s : {Stream::Host, Stream::HostSlc}) {
+      Cursor& c = cursor(s, die);
+      if (c.block != kNoBlock) blocks_.close(c.block);
+      c.block = kNoBlock;
+      c.next = c.issued = c.padding = 0;
+      c.issued_total = c.placed_total;
+    }
+  }
+}
+
 bool WriteBuffer::buffered(Ppa p) const {
   const uint32_t gb = layout_.gblock_of(p);
   if (blocks_.state(gb) != BlockState::Open) return false;

@@ -48,6 +48,9 @@ class WriteBuffer {
   /// Closes the stream's open block on `die` before it is full, if it holds data and no partial
   /// program unit (an idle fold of the pSLC block being written); false otherwise.
   bool close_early(Stream s, uint32_t die);
+  /// Power is lost: the host streams' open blocks are closed as they are (what they gathered is
+  /// gone; the rest of each block stays unwritten until it is erased).
+  void close_host_streams();
   /// The unit at `p` is placed but its program unit not issued yet.
   bool buffered(Ppa p) const;
   /// Units of (s, die) placed / issued for programming so far (padding included).
