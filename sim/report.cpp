@@ -197,6 +197,10 @@ void print_flash(std::ostream& os, const FlashStats& f) {
      << f.buffer_waits << " writes waited (" << fmt("%.1f", f.buffer_wait_time.to_seconds() * 1e6) << " us), "
      << f.read_modify_writes << " read-modify-writes; wear (erases per block) min " << f.wear_min << " mean "
      << fmt("%.2f", f.wear_mean) << " max " << f.wear_max;
+  if (f.power_losses)
+    os << "\n  power losses: " << f.power_losses << "; " << f.power_loss_units_lost << " host units not yet on NAND ("
+       << f.power_loss_units_restored << " back to their previous copy, the rest unmapped), " << f.power_loss_nand_ops_dropped
+       << " NAND operations dropped";
 }
 
 nlohmann::json flash_json(const FlashStats& f) {
@@ -253,6 +257,11 @@ nlohmann::json flash_json(const FlashStats& f) {
             {"wear_mean", f.wear_mean},
             {"wear_max", f.wear_max},
             {"memory_bytes", f.ftl_memory_bytes}}},
+          {"power_loss",
+           {{"events", f.power_losses},
+            {"units_lost", f.power_loss_units_lost},
+            {"units_restored", f.power_loss_units_restored},
+            {"nand_ops_dropped", f.power_loss_nand_ops_dropped}}},
           {"write_buffer",
            {{"capacity_units", f.write_buffer_units},
             {"peak_units", f.write_buffer_peak_units},

@@ -50,6 +50,12 @@ struct FlashStats {
   uint64_t write_buffer_peak_units = 0;
   uint64_t read_modify_writes = 0;               // partial-unit writes that read the unit first
 
+  // --- Power losses (Controller power loss with the flash backend) ---
+  uint64_t power_losses = 0;
+  uint64_t power_loss_units_lost = 0;            // host units not yet programmed when power went
+  uint64_t power_loss_units_restored = 0;        // of those, mapped to their previous copy again
+  uint64_t power_loss_nand_ops_dropped = 0;      // NAND operations queued or running at the time
+
   // --- Preconditioning ---
   const char* precondition = "none";             // "none", "fill" or "steady"
   uint64_t precondition_units_written = 0;

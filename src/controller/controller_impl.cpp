@@ -346,6 +346,7 @@ void ControllerImpl::power_loss() {
   thermal_watching = false;
   thermal.restart(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);  // cold again
   for (NamespaceMedia* m : namespaces.all_media()) m->power_loss();
+  if (flash) flash->power_loss();
   namespace r = spec::reg;
   if (r::csts::shst(csts()) != r::csts::kShstComplete) ++health.unsafe_shutdowns;
   ++health.power_cycles;

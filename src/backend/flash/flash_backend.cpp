@@ -49,6 +49,7 @@ FlashBackend::FlashBackend(sc_core::sc_module_name name, const FlashConfig& cfg,
       array_(std::make_unique<nand::FlashArray>("nand", cfg_.nand, seed)),
       seed_(seed),
       write_buffer_(buffer_units(ftl_->layout(), cfg_.ftl)) {
+  ftl_->track_unprogrammed(!cfg_.power_loss_protection);
   SC_HAS_PROCESS(FlashBackend);
   SC_THREAD(background_thread);
 }
@@ -324,6 +325,7 @@ void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& 
         if (op.purpose == ftl::OpPurpose::Host) {
           s.release_units = op.units;
           s.program_seq = ++programs_issued_;
+          s.program = op;
           program_done_.push_back(false);
         }
         break;
@@ -353,6 +355,7 @@ void FlashBackend::completed(nand::NandTransaction& t) {
   Slot& s = *slots_[static_cast<std::size_t>(t.tag)];
   if (s.release_units) write_buffer_.release(s.release_units);
   if (s.program_seq) {
+    ftl_->programmed(s.program);
     program_done_[static_cast<std::size_t>(s.program_seq - programs_done_below_)] = true;
     if (s.program_seq == programs_done_below_) {
       while (!program_done_.empty() && program_done_.front()) {
@@ -365,6 +368,32 @@ void FlashBackend::completed(nand::NandTransaction& t) {
   if (s.wait && s.wait->generation == s.generation && --s.wait->pending == 0) s.wait->done.notify(SC_ZERO_TIME);
   s.wait = nullptr;
   free_slots_.push_back(static_cast<uint32_t>(t.tag));
+}
+
+// --- Power loss ------------------------------------------------------------------------------------
+
+void FlashBackend::power_loss() {
+  power_loss_ops_dropped_ += array_->power_loss();
+  // Every transaction was dropped: all slots are free again.
+  free_slots_.clear();
+  for (uint32_t i = static_cast<uint32_t>(slots_.size()); i-- > 0;) {
+    slots_[i]->wait = nullptr;
+    free_slots_.push_back(i);
+  }
+  write_buffer_.release(write_buffer_.in_use());
+  // Barriers: nothing issued is still to come (the commands waiting for them are reset).
+  programs_done_below_ = programs_issued_ + 1;
+  program_done_.clear();
+  programs_progress_.notify(SC_ZERO_TIME);
+  if (background_wait_.pending) {  // the background thread waits for dropped operations
+    background_wait_.pending = 0;
+    background_wait_.deferred.clear();
+    background_wait_.done.notify(SC_ZERO_TIME);
+  }
+  ftl::NandOps recovery;
+  ftl_->power_loss(cfg_.power_loss_protection, &recovery);
+  submit(recovery, nullptr, SC_ZERO_TIME, true);
+  note_write_work();
 }
 
 // --- Background work -------------------------------------------------------------------------------
@@ -460,6 +489,10 @@ FlashStats FlashBackend::stats() const {
   s.write_buffer_units = write_buffer_.capacity();
   s.write_buffer_peak_units = write_buffer_.peak();
   s.read_modify_writes = read_modify_writes_;
+  s.power_losses = f.power_losses;
+  s.power_loss_units_lost = f.power_loss_units_lost;
+  s.power_loss_units_restored = f.power_loss_units_restored;
+  s.power_loss_nand_ops_dropped = power_loss_ops_dropped_;
 
   s.precondition = to_string(cfg_.precondition);
   s.precondition_units_written = precondition_.fill_units + precondition_.random_units;

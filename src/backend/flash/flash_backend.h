@@ -128,6 +128,12 @@ class FlashBackend : public sc_core::sc_module {
   std::string quiescence_blocker() const;
   /// Checkpoints (backend/flash/flash_checkpoint.cpp): the state, saved or loaded.
   void persist(checkpoint::Archive& a);
+  /// Power is lost and restored: the NAND operations in flight are dropped, the write buffer's
+  /// data is gone (units not yet programmed are undone in the FTL unless the buffer is power-loss
+  /// protected; see Ftl::power_loss()), durability barriers are released, and the recovery's own
+  /// work (programming the GC streams' partial units, erasing their victims) is submitted.
+  /// Commands waiting here are ended by the controller's reset.
+  void power_loss();
   /// Declares the NAND array's signals and `<prefix>.write_buffer.units` to `sink`.
   void attach_trace(TraceSink& sink, const std::string& prefix) {
     array_->attach_trace(sink, prefix);
@@ -142,6 +148,7 @@ class FlashBackend : public sc_core::sc_module {
     uint64_t generation = 0;
     uint32_t release_units = 0;  // host program: write-buffer units freed when it completes
     uint64_t program_seq = 0;    // host program: its number (0: not counted)
+    ftl::NandOp program;         // host program: the FTL's operation (reported back when done)
     uint64_t merge_key = ~0ull;  // read: die, block, plane page and mode (multi-plane merging)
   };
 
@@ -186,6 +193,7 @@ class FlashBackend : public sc_core::sc_module {
 
   // Statistics kept here.
   uint64_t read_modify_writes_ = 0;
+  uint64_t power_loss_ops_dropped_ = 0;
   uint64_t buffer_waits_ = 0;
   sc_core::sc_time buffer_wait_time_;
 };
