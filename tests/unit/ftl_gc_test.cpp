@@ -14,9 +14,10 @@
 // (fewest valid pages first) does slightly better for small blocks and converges to this value
 // as the pages per block grow; with the 384-unit blocks used here it measures within about 2%.
 // The simpler Agarwal & Marrow approximation A = (1 + rho) / (2 rho), rho = alpha - 1, gives
-// 7.64 instead of 7.82 at 7% OP. Only the blocks that can hold data count: the free-block
-// reserve kept for foreground collection (gc_foreground_free_blocks per die) never does, so
-// T = physical units - dies x reserve x units per block.
+// 7.64 instead of 7.82 at 7% OP. Only the blocks that can hold data count: under sustained
+// writes collection keeps pace with the host once a die is below gc_background_free_blocks, so
+// that many blocks per die stay free and never hold data: T = physical units - dies x reserve x
+// units per block.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -64,7 +65,7 @@ double desnoyers_wa(double alpha) { return alpha / (alpha + lambert_w0(-alpha * 
 double effective_alpha(const Ftl& ftl) {
   const Layout& l = ftl.layout();
   const double native_blocks = double(l.dies) * (l.blocks_per_die - l.slc_blocks_per_die);
-  const double reserve = double(l.dies) * ftl.config().gc_foreground_free_blocks;
+  const double reserve = double(l.dies) * ftl.config().gc_background_free_blocks;
   return (native_blocks - reserve) * l.units_per_block / double(l.logical_units);
 }
 
@@ -194,6 +195,37 @@ TEST(FtlGc, OperationsAreOrderedAndTagged) {
   EXPECT_EQ(gc_read_units, ftl.stats().gc_units_migrated);
   EXPECT_EQ(programmed, ftl.stats().nand_units_programmed);
   EXPECT_EQ(erases, ftl.stats().blocks_erased);
+}
+
+TEST(FtlGc, CollectionKeepsPaceWithHostWritesInsteadOfMovingWholeVictims) {
+  // Steady state at 7% OP: a victim keeps ~88% of its units valid, so the host's share is about
+  // 7 migrated units per unit written. No single write may carry a whole victim's migration.
+  Ftl ftl(FtlConfig{}, gc_geometry());
+  ftl.precondition({true, 1.5, 12});
+  const Layout& l = ftl.layout();
+  const uint64_t n = ftl.logical_units();
+  std::mt19937_64 rng(13);
+  uint64_t max_migrated = 0, writes_with_gc = 0;
+  const uint64_t victims_before = ftl.stats().gc_victims_foreground;
+  const int writes = 20000;
+  for (int i = 0; i < writes; ++i) {
+    uint64_t migrated = 0;
+    for (const NandOp& op : ftl.write(rng() % n, 1)) {
+      if (op.type == NandOpType::Read) migrated += op.units;
+    }
+    max_migrated = std::max(max_migrated, migrated);
+    if (migrated) ++writes_with_gc;
+  }
+  const double per_write = double(ftl.stats().gc_units_migrated) / writes;
+  std::printf("max units migrated by one write %llu (a block holds %u), mean %.2f, writes with GC %llu of %d\n",
+              static_cast<unsigned long long>(max_migrated), l.units_per_block, per_write,
+              static_cast<unsigned long long>(writes_with_gc), writes);
+  EXPECT_GT(ftl.stats().gc_victims_foreground, victims_before);
+  EXPECT_GT(per_write, 4.0);
+  // A page of units at a time: the ratio rounded up plus one page read's worth of units.
+  EXPECT_LE(max_migrated, uint64_t{2} * l.units_per_page + 16) << "a write carried a whole-victim migration";
+  EXPECT_GT(writes_with_gc, uint64_t(writes) / 4);
+  for (uint32_t d = 0; d < l.dies; ++d) EXPECT_GE(ftl.blocks().free_blocks(d, false), ftl.config().gc_foreground_free_blocks);
 }
 
 TEST(FtlGc, BackgroundCollectionRefillsTheFreePools) {

@@ -207,6 +207,18 @@ void GarbageCollector::persist(checkpoint::Archive& a) {
     }
   }
   a.io(mark_);
+  for (Paced& p : paced_) {
+    a.io(p.m.victim);
+    a.io(p.m.to);
+    a.io(p.m.purpose);
+    a.io(p.m.next);
+    a.io(p.m.moved);
+    a.io(p.m.verify);
+    a.io(p.m.lbas);
+    a.io(p.ratio);
+    a.io(p.debt);
+    if (a.loading() && p.m.victim != kNoBlock && p.m.victim >= layout_.total_blocks) a.fail("paced GC victim");
+  }
 }
 
 void MapCache::persist(checkpoint::Archive& a) {

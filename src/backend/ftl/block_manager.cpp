@@ -47,7 +47,6 @@ void BlockManager::close(uint32_t gblock) {
 
 void BlockManager::mark_victim(uint32_t gblock) {
   state_[gblock] = BlockState::Victim;
-  valid_[gblock] = 0;
   if (layout_.is_slc(gblock)) {
     auto& closed = closed_slc_[layout_.die_of(gblock)];
     const auto it = std::find(closed.begin(), closed.end(), gblock);

@@ -47,7 +47,8 @@ class BlockManager {
   /// The unit at `p` (in an open or closed block) holds valid data again (power-loss recovery).
   void revalidate(Ppa p) { ++valid_[layout_.gblock_of(p)]; }
   void close(uint32_t gblock);
-  /// Chosen for collection: no longer a candidate; its units are about to move.
+  /// Chosen for collection: no longer a candidate; its units are about to move (each leaves the
+  /// valid count as it moves, or when the host overwrites or deallocates it first).
   void mark_victim(uint32_t gblock);
   /// Erased: back to its pool, one more P/E cycle.
   void erase(uint32_t gblock);

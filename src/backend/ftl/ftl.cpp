@@ -53,6 +53,9 @@ Stream Ftl::host_stream(NandOps* ops) {
 void Ftl::write_unit(uint32_t lba, NandOps* ops, bool precondition) {
   const Stream s = precondition ? Stream::Host : host_stream(ops);
   uint32_t die = buffer_.current_die(s);
+  // Below the background threshold collection keeps pace with the host's native writes; the
+  // foreground floor below is then rarely reached.
+  if (s == Stream::Host) gc_.keep_pace(die, cfg_.gc_background_free_blocks, ops);
   if (s == Stream::Host && buffer_.needs_block(s, die)) {
     // Foreground collection; a die full of valid data (possible only when the host keeps
     // rewriting data that lives on other dies) is skipped. Two free blocks: one for this stream,

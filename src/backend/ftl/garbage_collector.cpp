@@ -17,6 +17,7 @@ GarbageCollector::GarbageCollector(const Layout& layout, uint32_t foreground_fre
       scan_(scan),
       stats_(stats),
       pending_(layout.dies),
+      paced_(layout.dies),
       mark_(layout.units_per_block, kUnmapped),
       page_lbas_(layout.units_per_page),
       page_offsets_(layout.units_per_page) {}
@@ -54,36 +55,58 @@ const uint32_t* GarbageCollector::unit_lbas(uint32_t victim) {
   return mark_.data();
 }
 
-void GarbageCollector::migrate(uint32_t victim, Stream to, OpPurpose purpose, NandOps* ops) {
+void GarbageCollector::begin(Migration& m, uint32_t victim, Stream to, OpPurpose purpose, bool paced) {
+  m.victim = victim;
+  m.to = to;
+  m.purpose = purpose;
+  m.next = 0;
+  m.moved = 0;
+  m.lbas.clear();
+  // A reverse map also lists overwritten units: each is checked against the mapping table. A
+  // scan's list is exact when it is made, but a paced victim is migrated over many host writes
+  // that may overwrite or deallocate its units: it keeps its own copy and checks too.
+  m.verify = blocks_.has_oob(victim) || paced;
+  if (!blocks_.has_oob(victim) && blocks_.valid(victim)) {
+    unit_lbas(victim);  // into mark_
+    if (paced) {
+      m.lbas.assign(mark_.begin(), mark_.begin() + layout_.block_units(layout_.is_slc(victim)));
+      std::fill(mark_.begin(), mark_.end(), kUnmapped);
+    }
+  }
+  blocks_.mark_victim(victim);
+}
+
+bool GarbageCollector::advance(Migration& m, uint64_t budget, NandOps* ops) {
+  const uint32_t victim = m.victim;
   const uint32_t die = layout_.die_of(victim);
   const bool slc = layout_.is_slc(victim);
-  const bool check = blocks_.has_oob(victim);  // a reverse map also lists overwritten units
-  const uint32_t expected = blocks_.valid(victim);
-  const uint32_t* lbas = expected ? unit_lbas(victim) : nullptr;
-  blocks_.mark_victim(victim);
+  const bool oob = blocks_.has_oob(victim);
+  const uint32_t* lbas = oob ? blocks_.oob(victim) : !m.lbas.empty() ? m.lbas.data() : mark_.data();
+  const bool own_marks = !oob && m.lbas.empty();  // mark_ holds this victim's list: reset as used
   const uint32_t n = layout_.block_units(slc);
   const uint32_t upp = layout_.units_per_page;
   const Ppa base = layout_.ppa(victim, 0);
   constexpr uint32_t kAhead = 64;  // mapping entries in flight
-  uint32_t moved = 0;
+  uint64_t spent = 0;
   // Page by page: one read brings the page's valid units, then they join the destination stream.
   // Checking and remapping a unit touch its mapping entry once.
-  for (uint32_t first = 0; lbas && first < n; first += upp) {
+  for (; m.next < n && spent < budget && blocks_.valid(victim) > 0; m.next += upp) {
+    const uint32_t first = m.next;
     uint32_t k = 0;
     for (uint32_t off = first; off < first + upp; ++off) {
-      if (check && off + kAhead < n && lbas[off + kAhead] != kUnmapped) map_.prefetch(lbas[off + kAhead]);
+      if (m.verify && off + kAhead < n && lbas[off + kAhead] != kUnmapped) map_.prefetch(lbas[off + kAhead]);
       const uint32_t lba = lbas[off];
-      if (lba == kUnmapped || (check && map_.get(lba) != base + off)) continue;
+      if (lba == kUnmapped || (m.verify && map_.get(lba) != base + off)) continue;
       page_lbas_[k] = lba;
       page_offsets_[k++] = off;
-      if (!check) mark_[off] = kUnmapped;
+      if (own_marks) mark_[off] = kUnmapped;
     }
     if (k == 0) continue;
     ++stats_.gc_page_reads;
     if (ops) {
       NandOp op;
       op.type = NandOpType::Read;
-      op.purpose = purpose;
+      op.purpose = m.purpose;
       op.slc = slc;
       op.die = die;
       op.block = layout_.block_in_die(victim);
@@ -94,21 +117,72 @@ void GarbageCollector::migrate(uint32_t victim, Stream to, OpPurpose purpose, Na
     }
     for (uint32_t i = 0; i < k; ++i) {
       // Erase the earlier victims whose data is out before taking another block.
-      if (buffer_.needs_block(to, die)) release_erases(die, ops);
-      const Ppa to_ppa = buffer_.append(to, die, page_lbas_[i], purpose, ops);
+      if (buffer_.needs_block(m.to, die)) release_erases(die, ops);
+      const Ppa to_ppa = buffer_.append(m.to, die, page_lbas_[i], m.purpose, ops);
       map_.remap(page_lbas_[i], to_ppa);
-      if (observer_ && *observer_) (*observer_)(page_lbas_[i], base + page_offsets_[i], to_ppa, purpose);
+      blocks_.invalidate(base + page_offsets_[i]);
+      if (observer_ && *observer_) (*observer_)(page_lbas_[i], base + page_offsets_[i], to_ppa, m.purpose);
     }
-    moved += k;
+    m.moved += k;
+    spent += k;
+    (m.purpose == OpPurpose::Fold ? stats_.fold_units_migrated : stats_.gc_units_migrated) += k;
   }
-  if (moved != expected) throw std::logic_error("FTL: a victim's valid count differs from the mapping table");
-  (purpose == OpPurpose::Fold ? stats_.fold_units_migrated : stats_.gc_units_migrated) += moved;
-  if (moved == 0) {
-    erase(victim, purpose, ops);
+  // Done once no valid unit is left (a moved unit leaves the count, as does one the host
+  // overwrites or deallocates meanwhile).
+  if (blocks_.valid(victim) > 0) {
+    if (m.next >= n) throw std::logic_error("FTL: a victim's valid count differs from the mapping table");
+    return false;
+  }
+  if (own_marks) {
+    for (uint32_t off = m.next; off < n; ++off) mark_[off] = kUnmapped;  // the rest held nothing valid
+  }
+  if (m.moved == 0) {
+    erase(victim, m.purpose, ops);
   } else {
-    pending_[die].push_back(Pending{victim, to, buffer_.placed_total(to, die), purpose});
+    pending_[die].push_back(Pending{victim, m.to, buffer_.placed_total(m.to, die), m.purpose});
   }
   release_erases(die, ops);
+  m.victim = kNoBlock;
+  m.lbas.clear();
+  return true;
+}
+
+void GarbageCollector::migrate(uint32_t victim, Stream to, OpPurpose purpose, NandOps* ops) {
+  Migration m;
+  begin(m, victim, to, purpose, false);
+  if (!advance(m, ~0ull, ops)) throw std::logic_error("FTL: a victim's valid units were not all found");
+}
+
+bool GarbageCollector::begin_paced(uint32_t die) {
+  const uint32_t v = pick_victim(die, false);
+  if (v == kNoBlock) return false;
+  ++stats_.gc_victims_foreground;
+  Paced& p = paced_[die];
+  const uint32_t valid = blocks_.valid(v), units = layout_.block_units(layout_.is_slc(v));
+  p.ratio = static_cast<double>(valid) / static_cast<double>(units - valid);  // pick_victim: valid < units
+  begin(p.m, v, Stream::Gc, OpPurpose::Gc, true);
+  return true;
+}
+
+void GarbageCollector::keep_pace(uint32_t die, uint32_t target, NandOps* ops) {
+  Paced& p = paced_[die];
+  if (p.m.victim == kNoBlock) {
+    p.debt = 0;
+    if (blocks_.free_blocks(die, false) >= target || !begin_paced(die)) return;
+  }
+  p.debt += p.ratio;
+  for (;;) {
+    const bool nothing_left = blocks_.valid(p.m.victim) == 0;  // finishes at once
+    if (!nothing_left && p.debt <= 0) return;
+    const uint32_t before = p.m.moved;
+    const bool done = advance(p.m, 1, ops);  // one page with valid units
+    p.debt -= static_cast<double>(p.m.moved - before);
+    if (!done) continue;
+    if (blocks_.free_blocks(die, false) >= target || !begin_paced(die)) {
+      p.debt = 0;
+      return;
+    }
+  }
 }
 
 void GarbageCollector::release_erases(uint32_t die, NandOps* ops) {
@@ -140,6 +214,12 @@ void GarbageCollector::erase(uint32_t gblock, OpPurpose purpose, NandOps* ops) {
 }
 
 bool GarbageCollector::collect_one(uint32_t die, bool background, NandOps* ops) {
+  Paced& p = paced_[die];
+  if (p.m.victim != kNoBlock) {  // the die's paced victim first: all of it now
+    advance(p.m, ~0ull, ops);
+    p.debt = 0;
+    return true;
+  }
   const uint32_t v = pick_victim(die, background);
   if (v == kNoBlock) return false;
   ++(background ? stats_.gc_victims_background : stats_.gc_victims_foreground);
