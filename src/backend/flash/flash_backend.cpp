@@ -365,7 +365,8 @@ void FlashBackend::completed(nand::NandTransaction& t) {
       programs_progress_.notify(SC_ZERO_TIME);
     }
   }
-  if (s.wait && s.wait->generation == s.generation && --s.wait->pending == 0) s.wait->done.notify(SC_ZERO_TIME);
+  // Immediate: the waiting command resumes in this evaluation phase, not one delta cycle later.
+  if (s.wait && s.wait->generation == s.generation && --s.wait->pending == 0) s.wait->done.notify();
   s.wait = nullptr;
   free_slots_.push_back(static_cast<uint32_t>(t.tag));
 }
