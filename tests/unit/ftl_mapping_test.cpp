@@ -8,24 +8,12 @@
 #include <gtest/gtest.h>
 
 #include "backend/ftl/ftl.h"
+#include "ftl_test_geometry.h"
 
 using namespace scnvme::detail::ftl;
 using scnvme::FtlConfig;
 
 namespace {
-
-/// 2 dies x 2 planes x 128 blocks x 12 pages (4 TLC word lines) x 16 KiB: 96 units per block,
-/// 24 per program unit, 22,968 logical units at 7% OP.
-FtlGeometry small_geometry() {
-  FtlGeometry g;
-  g.dies = 2;
-  g.planes_per_die = 2;
-  g.blocks_per_plane = 128;
-  g.pages_per_block = 12;
-  g.page_bytes = 16384;
-  g.bits_per_cell = 3;
-  return g;
-}
 
 /// Every mapped unit has its own PPA, inside a written block, and each block's valid count is
 /// the number of units mapped into it.
@@ -76,7 +64,7 @@ TEST(FtlMappingTable, LazyChunksAndMemory) {
 }
 
 TEST(FtlMapping, ReadAfterWriteFindsTheLatestCopy) {
-  Ftl ftl(FtlConfig{}, small_geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(2));
   for (int round = 0; round < 3; ++round) ftl.write(100, 50);
   ftl.write(120, 1);
   const Ppa p = ftl.lookup(120);
@@ -107,7 +95,7 @@ TEST(FtlMapping, ReadAfterWriteFindsTheLatestCopy) {
 }
 
 TEST(FtlMapping, TrimAndWriteZeroesUnmap) {
-  Ftl ftl(FtlConfig{}, small_geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(2));
   ftl.write(0, 1000);
   ftl.flush();
   const uint64_t valid_before = ftl.mapping().mapped_units();
@@ -131,7 +119,7 @@ TEST(FtlMapping, RandomTrafficKeepsMappingAndValidCountsConsistent) {
     SCOPED_TRACE(mode == scnvme::ReverseMap::Table ? "table" : "scan");
     FtlConfig cfg;
     cfg.reverse_map = mode;
-    Ftl ftl(cfg, small_geometry());
+    Ftl ftl(cfg, test::small_tlc_geometry(2));
     const uint64_t n = ftl.logical_units();
     std::mt19937_64 rng(42);
     for (uint64_t i = 0; i < 4 * n; ++i) {
@@ -152,7 +140,7 @@ TEST(FtlMapping, RandomTrafficKeepsMappingAndValidCountsConsistent) {
 TEST(FtlMapping, ADieFullOfValidDataIsSkipped) {
   // Rewriting only data that lives on die 1 moves data onto die 0 (every other program unit
   // goes there) until die 0 is full; host writes then go to die 1 alone.
-  Ftl ftl(FtlConfig{}, small_geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(2));
   const Layout& l = ftl.layout();
   const uint64_t n = l.logical_units;
   ftl.write(0, n);
@@ -169,7 +157,7 @@ TEST(FtlMapping, ADieFullOfValidDataIsSkipped) {
 }
 
 TEST(FtlMapping, OutOfRangeThrows) {
-  Ftl ftl(FtlConfig{}, small_geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(2));
   EXPECT_THROW(ftl.write(ftl.logical_units(), 1), std::out_of_range);
   EXPECT_THROW(ftl.read(ftl.logical_units() - 1, 2), std::out_of_range);
   EXPECT_NO_THROW(ftl.trim(0, ftl.logical_units()));
@@ -181,7 +169,7 @@ TEST(FtlMapping, MemoryIsFourBytesPerMappedUnitPlusBlockMetadata) {
   // the LBA lists of one scan batch (an eighth of the blocks).
   FtlConfig cfg;
   cfg.reverse_map = scnvme::ReverseMap::Scan;
-  Ftl ftl(cfg, small_geometry());
+  Ftl ftl(cfg, test::small_tlc_geometry(2));
   const Layout& l = ftl.layout();
   const uint64_t empty = ftl.memory_bytes();
   EXPECT_LE(empty, 64ull * l.total_blocks + ftl.mapping().directory_bytes() + 256 * 1024);
@@ -192,7 +180,7 @@ TEST(FtlMapping, MemoryIsFourBytesPerMappedUnitPlusBlockMetadata) {
   const uint64_t scan_batch = batch_blocks * (l.units_per_block * 4 + 4);  // LBA lists and their index
   EXPECT_LE(ftl.memory_bytes(), empty + 4 * n + scan_batch) << "for " << n << " units";
   // ReverseMap::Table adds the reverse map: 4 bytes per physical unit.
-  Ftl table(FtlConfig{}, small_geometry());
+  Ftl table(FtlConfig{}, test::small_tlc_geometry(2));
   const uint64_t table_empty = table.memory_bytes();
   table.precondition({true, 2.0, 3});
   EXPECT_LE(table.memory_bytes(), table_empty + 4 * n + 4ull * l.total_blocks * l.units_per_block);
@@ -201,7 +189,7 @@ TEST(FtlMapping, MemoryIsFourBytesPerMappedUnitPlusBlockMetadata) {
 TEST(FtlMapping, DramLessMissesReadMapPages) {
   FtlConfig cfg;
   cfg.mapping_cache_entries = 2 * 4096;  // two map pages of 4096 entries (16 KiB pages)
-  Ftl ftl(cfg, small_geometry());
+  Ftl ftl(cfg, test::small_tlc_geometry(2));
   auto count = [](const NandOps& ops, NandOpType type) {
     return std::count_if(ops.begin(), ops.end(), [&](const NandOp& op) { return op.purpose == OpPurpose::Map && op.type == type; });
   };
@@ -218,7 +206,7 @@ TEST(FtlMapping, DramLessMissesReadMapPages) {
   EXPECT_EQ(ftl.stats().map_misses, 3u);
   EXPECT_EQ(ftl.stats().map_writebacks, 1u);
   // A whole-table drive reports no map traffic.
-  Ftl dram(FtlConfig{}, small_geometry());
+  Ftl dram(FtlConfig{}, test::small_tlc_geometry(2));
   EXPECT_TRUE(dram.read(0, 100).empty());
   EXPECT_EQ(dram.stats().map_misses, 0u);
 }

@@ -8,23 +8,12 @@
 #include <cstdint>
 
 #include "backend/ftl/ftl.h"
+#include "ftl_test_geometry.h"
 
 using namespace scnvme::detail::ftl;
 using scnvme::FtlConfig;
 
 namespace {
-
-/// 4 dies x 2 planes x 128 blocks x 12 pages x 16 KiB: 96 units per block, 24 per program unit.
-FtlGeometry geometry() {
-  FtlGeometry g;
-  g.dies = 4;
-  g.planes_per_die = 2;
-  g.blocks_per_plane = 128;
-  g.pages_per_block = 12;
-  g.page_bytes = 16384;
-  g.bits_per_cell = 3;
-  return g;
-}
 
 /// The timing layer's part: every program of `ops` completes.
 void complete(Ftl& ftl, const NandOps& ops) {
@@ -43,7 +32,7 @@ void expect_valid_counts_match_mapping(const Ftl& ftl) {
 }  // namespace
 
 TEST(FtlPowerLoss, UnitsNotProgrammedAreUndoneToTheirPreviousCopies) {
-  Ftl ftl(FtlConfig{}, geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4));
   ftl.track_unprogrammed(true);
   const uint32_t pu = ftl.layout().program_unit_units(false);
   // Units [0, 4 pu) written and programmed: on NAND.
@@ -80,7 +69,7 @@ TEST(FtlPowerLoss, UnitsNotProgrammedAreUndoneToTheirPreviousCopies) {
 }
 
 TEST(FtlPowerLoss, CompletedProgramsSurviveAndWritingGoesOnInFreshBlocks) {
-  Ftl ftl(FtlConfig{}, geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4));
   ftl.track_unprogrammed(true);
   const uint32_t pu = ftl.layout().program_unit_units(false);
   // Two program units: the first completes, the second does not.
@@ -107,7 +96,7 @@ TEST(FtlPowerLoss, CompletedProgramsSurviveAndWritingGoesOnInFreshBlocks) {
 }
 
 TEST(FtlPowerLoss, ProtectedBufferIsProgrammedOnHoldUpEnergy) {
-  Ftl ftl(FtlConfig{}, geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4));
   ftl.track_unprogrammed(false);  // power-loss protection: nothing to undo
   const uint32_t pu = ftl.layout().program_unit_units(false);
   ftl.write(0, pu);  // issued, not reported complete
@@ -127,7 +116,7 @@ TEST(FtlPowerLoss, ProtectedBufferIsProgrammedOnHoldUpEnergy) {
 }
 
 TEST(FtlPowerLoss, DeallocatedUnitsStayDeallocated) {
-  Ftl ftl(FtlConfig{}, geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4));
   ftl.track_unprogrammed(true);
   const uint32_t pu = ftl.layout().program_unit_units(false);
   complete(ftl, ftl.write(0, pu));
@@ -143,7 +132,7 @@ TEST(FtlPowerLoss, DeallocatedUnitsStayDeallocated) {
 TEST(FtlPowerLoss, MapCachePagesAreGone) {
   FtlConfig cfg;
   cfg.mapping_cache_entries = 4096;
-  Ftl ftl(cfg, geometry());
+  Ftl ftl(cfg, test::small_tlc_geometry(4));
   ftl.track_unprogrammed(true);
   complete(ftl, ftl.write(0, 96));
   complete(ftl, ftl.flush());

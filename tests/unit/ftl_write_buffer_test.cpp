@@ -3,26 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "backend/ftl/ftl.h"
+#include "ftl_test_geometry.h"
 
 using namespace scnvme::detail::ftl;
 using scnvme::FtlConfig;
 
 namespace {
 
-/// 4 dies x 2 planes x 128 blocks x 12 pages x 16 KiB: 96 units per block, 24 per program unit.
-FtlGeometry buffer_geometry() {
-  FtlGeometry g;
-  g.dies = 4;
-  g.planes_per_die = 2;
-  g.blocks_per_plane = 128;
-  g.pages_per_block = 12;
-  g.page_bytes = 16384;
-  g.bits_per_cell = 3;
-  return g;
-}
-
 TEST(FtlWriteBuffer, ProgramUnitsStripeOverTheDies) {
-  Ftl ftl(FtlConfig{}, buffer_geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4));
   const uint32_t pu = ftl.layout().program_unit_units(false);
   ASSERT_EQ(pu, 24u);
   const NandOps ops = ftl.write(0, 6 * pu);
@@ -44,7 +33,7 @@ TEST(FtlWriteBuffer, ProgramUnitsStripeOverTheDies) {
 }
 
 TEST(FtlWriteBuffer, FlushPadsAndProgramsPartialUnits) {
-  Ftl ftl(FtlConfig{}, buffer_geometry());
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4));
   EXPECT_TRUE(ftl.write(0, 5).empty());  // gathered, nothing to program yet
   EXPECT_EQ(ftl.buffered_units(), 5u);
   EXPECT_TRUE(ftl.read(0, 5).empty());   // served from the buffer
@@ -69,7 +58,7 @@ TEST(FtlWriteBuffer, FlushPadsAndProgramsPartialUnits) {
 TEST(FtlWriteBuffer, LeastBusyDieSelection) {
   uint64_t busy[4] = {50, 10, 30, 10};
   auto selector = std::make_unique<LeastBusyDieSelector>([&](uint32_t die) { return busy[die]; });
-  Ftl ftl(FtlConfig{}, buffer_geometry(), std::make_unique<GreedyVictimPolicy>(), std::move(selector));
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(4), std::make_unique<GreedyVictimPolicy>(), std::move(selector));
   const uint32_t pu = ftl.layout().program_unit_units(false);
   NandOps ops = ftl.write(0, pu);  // the first program unit goes to die 0
   ASSERT_EQ(ops.size(), 1u);
