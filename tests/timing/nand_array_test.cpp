@@ -403,19 +403,20 @@ TEST(NandArray, CacheProgramOverlapsDataInWithTheProgram) {
 }
 
 TEST(NandArray, QueueDepthStatistics) {
-  // Four reads on one die at time 0: the die's depth steps 4, 3, 2, 1, 0 at the completions d_k,
-  // so its time-weighted mean up to the last completion is (d_0 + d_1 + d_2 + d_3) / d_3.
+  // Four reads on one die at time 0: the die's depth steps 4, 3, 2, 1, 0 as each read's data has
+  // left the die (x_k; its ECC decode is the controller's), so its time-weighted mean up to the
+  // end of the run (x_3: no event waits for the decodes) is (x_0 + x_1 + x_2 + x_3) / x_3.
   FlashArray a("nand", plain(), 1);
   Ops ops;
   Schedule plan;
   for (int i = 0; i < 4; ++i) plan.at(a, ops.add(a, NandOp::Read, 0), sc_core::SC_ZERO_TIME);
   plan.run();
   double sum = 0;
-  for (const auto& t : ops.all) sum += t.time.done.to_seconds();
+  for (const auto& t : ops.all) sum += t.time.transfer_end.to_seconds();
   const NandStats s = a.stats();
   EXPECT_EQ(s.dies[0].depth.max, 4u);
   EXPECT_EQ(s.dies[0].depth.current, 0u);
-  EXPECT_NEAR(s.dies[0].depth.mean, sum / ops.all.back().time.done.to_seconds(), 1e-9);
+  EXPECT_NEAR(s.dies[0].depth.mean, sum / ops.all.back().time.transfer_end.to_seconds(), 1e-9);
   EXPECT_EQ(s.dies[0].reads, 4u);
   EXPECT_EQ(s.dies[1].depth.max, 0u);
   EXPECT_NEAR(s.in_flight.mean, s.dies[0].depth.mean, 1e-9);
@@ -441,10 +442,12 @@ TEST(NandArray, CallbacksMayResubmitAndEventsAreNotified) {
   });
   sc_core::sc_start();
   EXPECT_EQ(callbacks, 3);
-  // Each resubmission happens at the previous completion (after its ECC) and finds the die idle.
+  // The callback runs once the data has left the die (the controller decodes it after that), so
+  // each resubmission finds the die idle one ECC decode before the event of the previous read.
   const sc_time latency = a.timing().read_latency(PageType::Csb, 1, 16384);
+  const sc_time ecc = a.timing().ecc(16384);
   ASSERT_EQ(woken.size(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(woken[i], latency * double(i + 1)) << i;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(woken[i], (latency - ecc) * double(i + 1) + ecc) << i;
 }
 
 TEST(NandArray, PowerLossDropsEverythingInFlightAndTheArrayStartsAfresh) {

@@ -365,8 +365,16 @@ void FlashBackend::completed(nand::NandTransaction& t) {
       programs_progress_.notify(SC_ZERO_TIME);
     }
   }
-  // Immediate: the waiting command resumes in this evaluation phase, not one delta cycle later.
-  if (s.wait && s.wait->generation == s.generation && --s.wait->pending == 0) s.wait->done.notify();
+  if (s.wait && s.wait->generation == s.generation) {
+    FlashWait& w = *s.wait;
+    w.ready_at = std::max(w.ready_at, t.time.done);  // a read's data is decoded by then
+    if (--w.pending == 0) {
+      // Immediate when ready: the waiting command resumes in this evaluation phase.
+      const sc_time now = sc_time_stamp();
+      if (w.ready_at > now) w.done.notify(w.ready_at - now);
+      else w.done.notify();
+    }
+  }
   s.wait = nullptr;
   free_slots_.push_back(static_cast<uint32_t>(t.tag));
 }

@@ -43,13 +43,15 @@ ftl::FtlGeometry ftl_geometry(const NandConfig& nand);
 /// One host command's wait for its NAND operations; owned by the command's slot and reused.
 /// A new command bumps `generation`: completions of a reset command's operations are ignored.
 struct FlashWait {
-  sc_core::sc_event done;  // notified when `pending` drops to 0
+  sc_core::sc_event done;  // notified at ready_at once `pending` dropped to 0
   uint64_t generation = 0;
   uint32_t pending = 0;
+  sc_core::sc_time ready_at;  // when the data of the operations done so far is decoded
   ftl::NandOps deferred;   // operations to submit once `pending` is 0 (reads after map-page reads)
   void start() {
     ++generation;
     pending = 0;
+    ready_at = sc_core::SC_ZERO_TIME;
     deferred.clear();
   }
   bool idle() const { return pending == 0 && deferred.empty(); }

@@ -100,7 +100,6 @@ void FlashArray::handle(const NandEvent& e) {
       if (dies_[e.index].gen == e.gen) array_done(e.index);  // else cancelled by a suspension
       break;
     case EventKind::SuspendDone: suspend_done(e.index); break;
-    case EventKind::EccDone: finish(*e.txn); break;
     case EventKind::Arrive: enqueue(*e.txn); break;
   }
 }
@@ -216,13 +215,9 @@ void FlashArray::bus_done(uint32_t c) {
       if (die.reg == &t) release_register(d);
       if (die.array == &t) set_array(die, nullptr);
       mark(d);
-      const sc_time ecc = timing_.ecc(t.engine.bytes_per_plane) * t.engine.planes;
-      if (ecc == sc_core::SC_ZERO_TIME) {
-        finish(t);
-      } else {
-        t.engine.stage = detail::Stage::Ecc;
-        events_.push(now + ecc, EventKind::EccDone, d, 0, &t);
-      }
+      // The controller's ECC engine decodes the data after this: no NAND resource is involved,
+      // so the transaction ends here and reports its decode time in time.done.
+      finish(t, timing_.ecc(t.engine.bytes_per_plane) * t.engine.planes);
       break;
     }
     case BusOp::DataIn:
@@ -247,11 +242,11 @@ void FlashArray::bus_done(uint32_t c) {
 
 // --- Completion and statistics -------------------------------------------------------------------
 
-void FlashArray::finish(NandTransaction& t) {
+void FlashArray::finish(NandTransaction& t, const sc_time& decode) {
   const sc_time now = sc_time_stamp();
   Die& die = dies_[t.engine.die];
   t.engine.stage = detail::Stage::Done;
-  t.time.done = now;
+  t.time.done = now + decode;
   --in_flight_count_;
   in_flight_.change(-1, now);
   die.depth.change(-1, now);
@@ -274,7 +269,7 @@ void FlashArray::finish(NandTransaction& t) {
       totals_.blocks_erased += planes;
       break;
   }
-  if (t.done_event) t.done_event->notify(sc_core::SC_ZERO_TIME);
+  if (t.done_event) t.done_event->notify(decode);  // SC_ZERO_TIME: the next delta cycle
   if (t.on_done) {
     // Moved out while it runs: the callback may resubmit the transaction or replace on_done. It
     // goes back unless replaced (a transaction cannot complete again before this returns).

@@ -138,7 +138,8 @@ class FlashArray : public sc_core::sc_module {
   void bus(NandTransaction& t, BusOp op, const sc_core::sc_time& duration);
   void service_channel(uint32_t c);
   void bus_done(uint32_t c);
-  void finish(NandTransaction& t);
+  /// The transaction is over for the array; `decode`: ECC decode time still to come (time.done).
+  void finish(NandTransaction& t, const sc_core::sc_time& decode = sc_core::SC_ZERO_TIME);
 
   NandConfig cfg_;
   NandGeometry geometry_;

@@ -16,7 +16,6 @@ enum class EventKind : uint8_t {
   ChannelDone,  // the operation on channel `index` finished
   ArrayDone,    // die `index`'s array operation (generation `gen`) finished
   SuspendDone,  // die `index` finished suspending its program/erase
-  EccDone,      // `txn`'s data is decoded
   Arrive,       // `txn`, submitted with a delay, reaches its die's queue
 };
 

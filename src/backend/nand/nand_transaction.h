@@ -30,7 +30,7 @@ struct NandTimestamps {
 namespace detail {
 /// The engine's bookkeeping inside a transaction; only FlashArray touches it.
 enum class Stage : uint8_t {
-  Idle, Queued, WaitToken, Command, Array, WaitRegister, DataOut, Ecc, DataIn, WaitArray, Poll,
+  Idle, Queued, WaitToken, Command, Array, WaitRegister, DataOut, DataIn, WaitArray, Poll,
   Suspending, Suspended, Done
 };
 struct EngineState {
@@ -54,9 +54,11 @@ struct NandTransaction {
   uint32_t pe_cycles = 0;    // the block's wear, for the read retry probability
   bool background = false;   // background work (garbage collection, folding): queued behind
                              // host work of the same class by the default scheduler
-  /// Called at completion from the array's SC_METHOD: must not wait; may submit new transactions.
+  /// Called from the array's SC_METHOD when the NAND part is over: must not wait; may submit new
+  /// transactions. A read's data has then left the die; its ECC decode ends at time.done, which
+  /// may be later (the transaction may be submitted again at once all the same).
   std::function<void(NandTransaction&)> on_done;
-  /// Notified (delta) at completion, after on_done.
+  /// Notified at time.done (a delta after on_done when that is now).
   sc_core::sc_event* done_event = nullptr;
   uint64_t tag = 0;          // free for the caller
 

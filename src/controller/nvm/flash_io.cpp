@@ -29,7 +29,7 @@ bool wait_work(ControllerImpl& c, Command& cmd, FlashWait& w) {
     if (w.deferred.empty()) break;
     c.flash->submit_deferred(w);
   }
-  cmd.timeline.at = std::max(cmd.timeline.at, sc_time_stamp());
+  cmd.timeline.at = std::max({cmd.timeline.at, sc_time_stamp(), w.ready_at});
   return true;
 }
 
