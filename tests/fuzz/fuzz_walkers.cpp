@@ -30,11 +30,47 @@ namespace {
 constexpr std::size_t kMemSize = 1 << 20;  // host memory: 1 MiB at bus address 0
 constexpr std::size_t kHeader = 48;
 
+/// One input's walk parameters.
+struct Walk {
+  uint64_t prp1 = 0, prp2 = 0, length = 0, page_size = 4096, mptr = 0;
+  uint8_t sgl1[16] = {};
+  bool to_host = false;
+  uint8_t psdt = 0;
+};
+
+void walk(scnvme::detail::DmaPort& dma, const Walk& w);
+
+/// Host memory and one thread that walks each input in turn (a thread per input would cost a
+/// stack each time: the process's memory grew with every input).
 class Harness : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Harness> init;
   scnvme::test::HostMemory mem;
-  explicit Harness(const sc_core::sc_module_name& n) : sc_module(n), init("init"), mem("mem", kMemSize) { init.bind(mem.socket); }
+  Walk next;
+  bool pending = false, finished = false;
+  sc_core::sc_event go;
+
+  explicit Harness(const sc_core::sc_module_name& n) : sc_module(n), init("init"), mem("mem", kMemSize) {
+    init.bind(mem.socket);
+    SC_HAS_PROCESS(Harness);
+    SC_THREAD(run);
+  }
+
+ private:
+  void run() {
+    DmaPort dma([this](tlm::tlm_generic_payload& t, sc_core::sc_time& d) { init->b_transport(t, d); },
+                [this](tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi) { return init->get_direct_mem_ptr(t, dmi); },
+                [] { return true; });
+    for (;;) {
+      if (!pending) {
+        sc_core::wait(go);
+        continue;
+      }
+      pending = false;
+      walk(dma, next);
+      finished = true;
+    }
+  }
 };
 
 Harness& harness() {
@@ -53,38 +89,39 @@ void check_segments(const std::vector<DmaSegment>& out, uint64_t length) {
   if (total != length) std::abort();
 }
 
+void walk(DmaPort& dma, const Walk& w) {
+  std::vector<DmaSegment> out;
+  if (scnvme::detail::walk_prp(dma, w.prp1, w.prp2, w.length, w.page_size, out).ok()) check_segments(out, w.length);
+  out.clear();
+  scnvme::detail::SglLimits limits;
+  if (scnvme::detail::walk_sgl(dma, w.sgl1, w.length, w.to_host, limits, out).ok()) check_segments(out, w.length);
+  out.clear();
+  if (scnvme::detail::walk_metadata(dma, w.psdt, w.mptr, w.length % 65536 + 1, w.to_host, limits, out).ok())
+    check_segments(out, w.length % 65536 + 1);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < kHeader) return 0;
   Harness& h = harness();
   std::fill(h.mem.bytes.begin(), h.mem.bytes.end(), uint8_t{0});
+  h.mem.accesses.clear();  // the memory's access log would grow with every input
   std::memcpy(h.mem.bytes.data(), data + kHeader, std::min<std::size_t>(size - kHeader, 64 * 1024));
-  const uint64_t prp1 = spec::get_le64(data), prp2 = spec::get_le64(data + 8);
+  Walk& w = h.next;
+  w.prp1 = spec::get_le64(data);
+  w.prp2 = spec::get_le64(data + 8);
   // Up to 2 MiB: beyond host memory as well as long lists and chains.
-  const uint64_t length = spec::get_le32(data + 16) % (2u << 20) + 1;
-  uint8_t sgl1[16];
-  std::memcpy(sgl1, data + 20, 16);
-  const uint64_t page_size = uint64_t{4096} << (data[36] % 5);
-  const bool to_host = data[37] & 1;
-  const uint8_t psdt = data[38] % 4;
-  const uint64_t mptr = spec::get_le64(data + 40);
-  bool finished = false;
-  sc_core::sc_spawn([&] {
-    DmaPort dma([&h](tlm::tlm_generic_payload& t, sc_core::sc_time& d) { h.init->b_transport(t, d); },
-                [&h](tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi) { return h.init->get_direct_mem_ptr(t, dmi); },
-                [] { return true; });
-    std::vector<DmaSegment> out;
-    if (scnvme::detail::walk_prp(dma, prp1, prp2, length, page_size, out).ok()) check_segments(out, length);
-    out.clear();
-    scnvme::detail::SglLimits limits;
-    if (scnvme::detail::walk_sgl(dma, sgl1, length, to_host, limits, out).ok()) check_segments(out, length);
-    out.clear();
-    if (scnvme::detail::walk_metadata(dma, psdt, mptr, length % 65536 + 1, to_host, limits, out).ok())
-      check_segments(out, length % 65536 + 1);
-    finished = true;
-  });
-  sc_core::sc_start();
-  if (!finished) std::abort();  // the walk must end
+  w.length = spec::get_le32(data + 16) % (2u << 20) + 1;
+  std::memcpy(w.sgl1, data + 20, 16);
+  w.page_size = uint64_t{4096} << (data[36] % 5);
+  w.to_host = data[37] & 1;
+  w.psdt = data[38] % 4;
+  w.mptr = spec::get_le64(data + 40);
+  h.pending = true;
+  h.finished = false;
+  h.go.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();  // until the thread waits for the next input
+  if (!h.finished) std::abort();  // the walk must end
   return 0;
 }

@@ -39,7 +39,8 @@ constexpr uint32_t kOffLength = 8, kOffActivation = 12, kOffRevision = 16;  // (
 constexpr uint8_t kActivationAny = 0, kActivationReset = 1, kActivationSubsystem = 2, kActivationConventional = 3;
 
 // Firmware Commit CDW10: FS bits 2:0, CA bits 5:3, reserved 30:6, BPID bit 31.
-constexpr uint8_t kCaReplace = 0, kCaReplaceAndActivate = 1, kCaActivate = 2, kCaReplaceAndActivateNow = 3;
+// CA 2 (activate the image in the slot) is what remains once the others are handled.
+constexpr uint8_t kCaReplace = 0, kCaReplaceAndActivate = 1, kCaReplaceAndActivateNow = 3;
 constexpr uint8_t kCaBootPartitionReplace = 6, kCaBootPartitionActivate = 7;
 constexpr uint32_t kCommitReserved = 0x7FFFFFC0u;
 

@@ -16,7 +16,8 @@ using nvm::IoRange;
 
 namespace {
 
-constexpr uint32_t kLimitedRetry = 1u << 31;
+// CDW12 bit 31, Limited Retry: accepted and not acted on (the flash backend's reads retry as
+// they would without it).
 constexpr uint32_t kFua = 1u << 30;
 constexpr uint32_t kDeac = 1u << 25;           // Write Zeroes: deallocate
 constexpr uint32_t kReadReserved = 0x03FF0000;  // CDW12 25:16 (no storage tags, no directives)
