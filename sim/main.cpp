@@ -83,6 +83,24 @@ int sc_main(int argc, char* argv[]) {
     host.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     host.build_time_s = std::chrono::duration<double>(built - t0).count();
     ctrl.flash = top.controller(0).flash_stats();
+    for (const platform::ProtocolChecker* pc : top.protocol_checkers(0)) {
+      ctrl.checks.protocol = true;
+      ctrl.checks.protocol_violations += pc->violations();
+      ctrl.checks.findings.insert(ctrl.checks.findings.end(), pc->findings().begin(), pc->findings().end());
+    }
+    if (platform::QueueMonitor* mon = top.queue_monitor(0)) {
+      ctrl.checks.queue_monitor = true;
+      // After a successful run the simulation has nothing left to do: host and controller at rest,
+      // every I/O reaped (a controller in CSTS.CFS would have failed the run first).
+      if (run.ok) {
+        mon->check_pending();
+        ctrl.checks.pending_checked = true;
+      }
+      ctrl.checks.fetches = mon->fetches();
+      ctrl.checks.completions = mon->completions();
+      ctrl.checks.violations = mon->violations();
+      ctrl.checks.findings.insert(ctrl.checks.findings.end(), mon->findings().begin(), mon->findings().end());
+    }
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     host.peak_rss_bytes = static_cast<uint64_t>(ru.ru_maxrss) * 1024;

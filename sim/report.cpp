@@ -203,6 +203,31 @@ void print_flash(std::ostream& os, const FlashStats& f) {
        << " NAND operations dropped";
 }
 
+/// The platform's checks: what they looked at and what they found (violations also stop the run:
+/// they are SC_REPORT_ERRORs).
+void print_checks(std::ostream& os, const ControllerFigures::Checks& c) {
+  if (!c.protocol && !c.queue_monitor) return;
+  os << "\nchecks:";
+  if (c.protocol) os << " base protocol on the controller's sockets, " << c.protocol_violations << " violations;";
+  if (c.queue_monitor) {
+    os << " queue monitor, " << c.fetches << " fetches and " << c.completions << " completions checked, " << c.violations
+       << " violations" << (c.pending_checked ? ", every fetched command answered" : "");
+  }
+  for (const std::string& f : c.findings) os << "\n  " << f;
+}
+
+nlohmann::json checks_json(const ControllerFigures::Checks& c) {
+  nlohmann::json j = {{"protocol_checks", c.protocol}, {"queue_monitor", c.queue_monitor}, {"findings", c.findings}};
+  if (c.protocol) j["protocol_violations"] = c.protocol_violations;
+  if (c.queue_monitor) {
+    j["fetches"] = c.fetches;
+    j["completions"] = c.completions;
+    j["queue_violations"] = c.violations;
+    j["pending_checked"] = c.pending_checked;
+  }
+  return j;
+}
+
 nlohmann::json flash_json(const FlashStats& f) {
   if (!f.enabled) return {{"enabled", false}};
   const double total = f.elapsed.to_seconds();
@@ -476,6 +501,7 @@ void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run
      << fmt("%.1f", 100 * peak) << "% (" << fmt("%.1f", ctrl.data_buffer_peak_bytes / 1024.0) << " KiB) of "
      << ctrl.data_buffer_bytes / 1024 << " KiB";
   if (ctrl.flash.enabled) print_flash(os, ctrl.flash);
+  print_checks(os, ctrl.checks);
   print_guest_errors(os, ctrl.guest_error_records);
   print_faults(os, opt.faults);
   for (const NamespaceEvent& e : opt.namespace_events) {
@@ -601,6 +627,7 @@ bool write_json(const std::string& path, const SimOptions& opt, const RunResult&
         {"build_time_s", host.build_time_s},
         {"ios_per_wall_second", ios_per_wall_second(t.all.count(), host)}}}};
   doc["results"]["flash"] = flash_json(ctrl.flash);
+  doc["results"]["checks"] = checks_json(ctrl.checks);
   doc["results"]["guest_errors"] = guest_errors_json(ctrl.guest_error_records);
   if (!run.replay.path.empty()) doc["results"]["replay"] = replay_json(opt, run.replay);
   nlohmann::json events = nlohmann::json::array();

@@ -34,6 +34,15 @@ struct ControllerFigures {
   double data_buffer_mean_utilisation = 0; // mean occupancy / capacity
   uint64_t data_buffer_peak_bytes = 0;
   FlashStats flash;                        // the flash backend (enabled = false: none)
+  /// The platform's own checks of the controller (--platform.protocol_checks, --platform.queue_monitor).
+  struct Checks {
+    bool protocol = false;                 // base-protocol checkers on the four sockets
+    uint64_t protocol_violations = 0;
+    bool queue_monitor = false;            // the NVMe queue-protocol monitor
+    uint64_t fetches = 0, completions = 0, violations = 0;
+    bool pending_checked = false;          // every fetched command answered or in flight (at rest)
+    std::vector<std::string> findings;     // the first violations, both kinds
+  } checks;
 };
 
 void print_summary(std::ostream& os, const SimOptions& opt, const RunResult& run, const ControllerFigures& ctrl,
