@@ -44,6 +44,30 @@ TEST_F(DisruptCli, VerifiedIoSurvivesResetsSubsystemResetsFlrsAndPowerLosses) {
   EXPECT_NE(out_.find("disruptions: "), std::string::npos) << out_;
 }
 
+// The same on the flash backend in steady state (garbage collection pacing the writes, power
+// losses dropping NAND work and undoing what the write buffer held), with the queue-protocol
+// monitor on every fetch and CQE.
+TEST_F(DisruptCli, OnASteadyStateFlashDriveWithTheQueueMonitor) {
+  const auto doc = run_ok(
+      "--nand.blocks_per_plane=128 --nand.pages_per_block=96 --ftl.slc_cache_permille=0 --flash.precondition=steady "
+      "--flash.precondition_random_capacities=1 --rw=randrw --iodepth=8 --numjobs=2 --size=8m --number_ios=3000 "
+      "--verify=crc32c --fsync=16 --disrupt=reset,power_loss --disrupt_every=500us --seed=3 --platform.queue_monitor=true");
+  const auto& r = doc["results"];
+  EXPECT_EQ(r["ios_completed"], 6000);
+  EXPECT_EQ(r["verify"]["failures"], 0);
+  const auto& d = r["disruptions"];
+  EXPECT_GT(d["power_losses"].get<uint64_t>(), 0u);
+  EXPECT_EQ(r["flash"]["power_loss"]["events"], d["power_losses"]);
+  EXPECT_GT(r["flash"]["ftl"]["gc_units_migrated"].get<uint64_t>(), 0u) << "collection ran during the writes";
+  const auto& c = r["checks"];
+  EXPECT_EQ(c["queue_monitor"], true);
+  EXPECT_EQ(c["queue_violations"], 0);
+  EXPECT_EQ(c["protocol_violations"], 0);
+  EXPECT_EQ(c["pending_checked"], true);
+  EXPECT_EQ(c["completions"], r["controller"]["commands_completed"]);
+  EXPECT_NE(out_.find("checks: base protocol"), std::string::npos) << out_;
+}
+
 // Hung commands (aborted by the driver's recovery, then submitted again) and a media error (reads
 // over it fail and are counted with continue_on_error=read) on top of the disruptions; the shipped
 // job file.
@@ -64,4 +88,5 @@ TEST_F(DisruptCli, BadValuesAndCombinationsAreRefused) {
   expect_bad_input("--disrupt=reset --handover_at=1ms", std::vector<std::string>{"--disrupt", "--handover_at"});
   expect_bad_input("--disrupt=reset --checkpoint_at=1ms --checkpoint=" + path("c.bin"), std::vector<std::string>{"--checkpoint_at", "--disrupt"});
   expect_bad_input("--continue_on_error=all", std::vector<std::string>{"--continue_on_error=all", "none or read"});
+  expect_bad_input("--platform.queue_monitor=maybe", std::vector<std::string>{"--platform.queue_monitor=maybe", "true/false"});
 }
