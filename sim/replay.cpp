@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "option_table.h"
+#include "requeue.h"
 #include "trace_replay.h"
 
 namespace po = boost::program_options;
@@ -139,7 +140,11 @@ struct Piece {
 struct Slot {
   TraceOp op = TraceOp::Read;
   uint64_t bytes = 0, slba = 0, submitted_ns = 0, rung_ns = 0;
+  Piece piece;           // what it is (submitted again when the driver's recovery ends it)
+  unsigned retries = 0;  // times submitted again
 };
+
+constexpr int kNoBarrier = -1, kBarrierRequeued = -2;  // else: the slot of the preflush in flight
 
 const char* op_name(TraceOp op) {
   switch (op) {
@@ -226,7 +231,7 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
   std::size_t next_record = 0, next_piece = 0;
   unsigned loop = 0;
   bool have_record = false, record_started = false, done = false, behind = false;
-  int barrier = -1;  // slot of a preflush the current record waits for
+  int barrier = kNoBarrier;  // slot of a preflush the current record waits for
   uint64_t due = 0, inflight = 0, first_ns = 0, last_ns = 0;
   long double lateness_sum = 0;
 
@@ -253,8 +258,9 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
     return true;
   };
 
-  // Places one command; false when the driver's queue is full.
-  auto place = [&](const Piece& p, uint64_t now) {
+  // Places one command (`again`: one the driver's recovery ended, submitted again); false when
+  // the driver's queue is full.
+  auto place = [&](const Piece& p, uint64_t now, const Slot* again) {
     const unsigned s = free_slots.back();
     int cid = -1;
     switch (p.op) {
@@ -280,18 +286,28 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
     if (cid < 0) return false;
     free_slots.pop_back();
     slot_of_cid[static_cast<unsigned>(cid) % slot_of_cid.size()] = static_cast<int>(s);
-    slots[s] = Slot{p.op, p.blocks * bs, p.slba, now, now};
+    // A command submitted again keeps its first submission time (its latency counts from there).
+    slots[s] = again ? Slot{p.op, p.blocks * bs, p.slba, again->submitted_ns, now, p, again->retries + 1}
+                     : Slot{p.op, p.blocks * bs, p.slba, now, now, p, 0};
     batch.push_back(s);
     if (p.barrier) barrier = static_cast<int>(s);
     if (first_ns == 0) first_ns = now;
     ++inflight;
-    ++rr.commands;
+    if (again) ++out.retries;
+    else ++rr.commands;
     return true;
   };
+  std::vector<Slot> requeued;  // ended by the driver's recovery: submitted again before anything new
 
   for (;;) {
-    // Issue everything due, as far as iodepth and preflushes allow.
+    // Issue what the driver's recovery ended, then everything due, as far as iodepth and
+    // preflushes allow.
     unsigned placed = 0;
+    while (!requeued.empty() && !free_slots.empty()) {
+      if (!place(requeued.front().piece, scnvme_hal_now_ns(dev), &requeued.front())) break;
+      requeued.erase(requeued.begin());
+      ++placed;
+    }
     while (!done) {
       if (!have_record && !(have_record = load_record())) {
         done = true;
@@ -306,7 +322,7 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
         behind = false;  // caught up with the trace
         break;
       }
-      if (barrier >= 0 || free_slots.empty()) {
+      if (barrier != kNoBarrier || !requeued.empty() || free_slots.empty()) {
         behind = true;
         break;
       }
@@ -319,7 +335,7 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
           rr.max_lateness_ns = std::max(rr.max_lateness_ns, now - due);
         }
       }
-      if (!place(pieces[next_piece], now)) {
+      if (!place(pieces[next_piece], now, nullptr)) {
         behind = true;
         break;
       }
@@ -332,7 +348,7 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
       for (const unsigned s : batch) slots[s].rung_ns = rung;
       batch.clear();
     }
-    if (done && inflight == 0) break;
+    if (done && inflight == 0 && requeued.empty()) break;
     const uint64_t now = scnvme_hal_now_ns(dev);
     if (inflight == 0) {
       if (!(faithful && have_record && now < due)) return fail("stalled with nothing in flight");
@@ -342,16 +358,22 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
     // Wait for completions, or until the next record is due when it could be issued.
     uint64_t timeout = drv.opt.command_timeout_ns;
     bool short_wait = false;
-    if (faithful && have_record && !record_started && barrier < 0 && !free_slots.empty() && now < due && due - now < timeout) {
+    if (faithful && have_record && !record_started && barrier == kNoBarrier && requeued.empty() && !free_slots.empty() && now < due &&
+        due - now < timeout) {
       timeout = due - now;
       short_wait = true;
     }
     const int n = nvme_io_reap(&drv, kQueue, cpl.data(), static_cast<unsigned>(cpl.size()), timeout);
     if (n == 0 && short_wait) continue;
-    if (n <= 0)
-      return fail(n < 0 ? std::string(drv.error)
-                        : "I/O timed out after " + std::to_string(drv.opt.command_timeout_ns / 1000000) + " ms (" +
-                              std::to_string(inflight) + " outstanding)");  // buffers stay: the controller may own them
+    if (n <= 0) {
+      // Nothing within the timeout, or an error (CSTS.CFS, removal): the driver's recovery, as a
+      // kernel's timeout handler runs it. Commands it ends come back from the next reap.
+      const int recovered = nvme_recover(&drv);
+      if (recovered >= 0) continue;  // recovered, or nothing timed out yet
+      return fail((recovered == NVME_RECOVER_REMOVED ? std::string("the device was removed (CSTS reads all ones)")
+                                                     : "the driver's recovery failed: " + std::string(drv.error)) +
+                  " with " + std::to_string(inflight) + " I/Os outstanding");  // buffers stay: the controller may own them
+    }
     const uint64_t t = scnvme_hal_now_ns(dev);
     for (int i = 0; i < n; ++i) {
       const unsigned cid = cpl[i].cid % slot_of_cid.size();
@@ -360,9 +382,14 @@ void run_replay(nvme_driver& drv, const WorkloadOptions& wl, RunResult& run, con
       slot_of_cid[cid] = -1;
       free_slots.push_back(static_cast<unsigned>(s));
       --inflight;
-      ++run.ios_done;
-      if (barrier == s) barrier = -1;
       const Slot& c = slots[static_cast<unsigned>(s)];
+      if (ended_by_recovery(cpl[i].status) && c.retries < kMaxRetries) {
+        requeued.push_back(c);  // counted once, when it completes
+        if (barrier == s) barrier = kBarrierRequeued;
+        continue;
+      }
+      ++run.ios_done;
+      if (barrier == s) barrier = kNoBarrier;
       last_ns = std::max(last_ns, t);
       if (cpl[i].status != 0) {
         ++out.errors;

@@ -15,6 +15,7 @@
 #include "hal/hal_device.h"
 #include "handover.h"
 #include "replay.h"
+#include "requeue.h"
 
 namespace scnvme::sim {
 
@@ -131,17 +132,6 @@ struct InFlight {
   std::vector<std::pair<uint64_t, uint32_t>> flushed;  // for a Flush: writes it makes durable
   unsigned retries = 0;                // submitted again after the driver's recovery ended it
 };
-
-/// A command the driver's recovery ended is submitted again at most this often (Linux's
-/// nvme_core.max_retries default).
-constexpr unsigned kMaxRetries = 5;
-
-/// Ended by recovery, not by the command itself: Command Abort Requested (the driver aborted it
-/// after its timeout) or the driver's reset status, without Do Not Retry.
-bool retryable(uint16_t status) {
-  constexpr uint16_t kDoNotRetry = 1u << 14, kAbortRequested = 0x07;
-  return status == NVME_DRV_STATUS_RESET || ((status & 0x7FF) == kAbortRequested && !(status & kDoNotRetry));
-}
 
 /// One job instance: its region in units of its smallest block size, the units' states and
 /// results; shared with the recovery pass after a power loss.
@@ -555,7 +545,7 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
         return;
       }
       f.busy = false;
-      if (retryable(cpl[i].status) && f.retries < kMaxRetries) {
+      if (ended_by_recovery(cpl[i].status) && f.retries < kMaxRetries) {
         // Ended by the driver's recovery (aborted after a timeout, or outstanding at a controller
         // reset): submitted again below, as the Linux block layer requeues it (after this batch:
         // a new CID may be one of the batch's); counted once, when it completes, with its latency
@@ -702,7 +692,7 @@ bool read_back(nvme_driver& drv, scnvme_hal_device* dev, uint64_t timeout_ns, st
             error = std::string("reading back: ") + drv.error;
             ok = false;
           }
-        if (ok && !(retryable(cpl.status) && attempt < kMaxRetries)) break;
+        if (ok && !(ended_by_recovery(cpl.status) && attempt < kMaxRetries)) break;
       }
       if (!ok) break;
       if (cpl.status != 0) {
@@ -908,6 +898,7 @@ void start_workload(platform::ReferencePlatform& platform, const nvme_driver_opt
     result.namespaces.assign(drv->ns, drv->ns + drv->namespaces);
     if (!wl.replay.path.empty()) {  // --replay: the trace instead of the jobs (replay.cpp)
       run_replay(*drv, wl, result, progress);
+      result.recovery = drv->recovery;
       if (nvme_shutdown(drv) && result.ok) {
         result.ok = false;
         result.error = drv->error;

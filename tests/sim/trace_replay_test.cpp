@@ -440,6 +440,28 @@ TEST_F(TraceReplayRun, CountsBytesSplitsFlushesAndDeallocates) {
   EXPECT_NE(out.find("flushes: 1\n"), std::string::npos) << out;
 }
 
+// Commands the controller never answers time out; the driver's recovery aborts them and the
+// replay submits them again (as the workloads do), so the trace completes in full.
+TEST_F(TraceReplayRun, CommandsEndedByTheDriversRecoveryAreSubmittedAgain) {
+  std::string t = "time_us,op,offset,bytes\n";
+  for (unsigned i = 0; i < 40; ++i) t += std::to_string(i * 10) + (i % 2 ? ",R," : ",W,") + std::to_string(i * 4096) + ",4096\n";
+  t += "400,F,0,0\n";
+  const scnvme::test::TempFile trace(bytes_of(t));
+  std::string out;
+  const nlohmann::json j =
+      ok(kFast + "--iodepth=4 --driver.timeout_ms=1 --fault=hang:sqid=1,count=3 --replay " + trace.path, &out);
+  EXPECT_EQ(j["ok"], true);
+  const auto& res = j["results"];
+  EXPECT_EQ(res["read"]["ios"], 20);
+  EXPECT_EQ(res["write"]["ios"], 20);
+  EXPECT_EQ(res["jobs"][0]["flushes"], 1);
+  EXPECT_EQ(res["jobs"][0]["errors"], 0);
+  EXPECT_EQ(res["jobs"][0]["retries"], 3);
+  EXPECT_EQ(res["replay"]["commands"], 41);
+  EXPECT_EQ(res["driver_recovery"]["timeouts"], 3);
+  EXPECT_NE(out.find("3 submitted again"), std::string::npos) << out;
+}
+
 TEST_F(TraceReplayRun, FaithfulTimingSpacesCommandsAsTheTimestampsSay) {
   const scnvme::test::TempFile trace(bytes_of(spaced_reads(10, 100)));  // 0 .. 900 us
   const nlohmann::json faithful = ok(kFast + "--replay " + trace.path);
