@@ -669,6 +669,26 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, SimOptions& o
     c.namespaces.push_back(ns);
     nsids.push_back(n);
   }
+  // A job on a namespace the controller will not have when the jobs start (no namespace events
+  // that could change that) cannot run: say so now rather than fail the run.
+  if (opt.namespace_events.empty()) {
+    for (const auto& j : w.jobs) {
+      if (j.nsid == 0 ? !nsids.empty() : std::find(nsids.begin(), nsids.end(), j.nsid) != nsids.end()) continue;
+      err << "scnvme-sim: --nsid=" << (j.nsid == 0 ? std::string("all") : std::to_string(j.nsid));
+      if (!j.name.empty()) err << " (job " << j.name << ")";
+      if (j.nsid == 0) {
+        err << ": no namespace is configured (every --nsN.size is 0)\n";
+      } else {
+        err << ": namespace " << j.nsid << " is absent";
+        if (j.nsid <= kMaxNamespaceOptions) err << " (--ns" << j.nsid << ".size=0 and no --ns" << j.nsid << ".image)";
+        err << "; configured:";
+        if (nsids.empty()) err << " none";
+        for (const uint32_t n : nsids) err << " " << n;
+        err << "\n";
+      }
+      return ParseOutcome::BadInput;
+    }
+  }
   try {
     c.validate();
   } catch (const ConfigError& e) {

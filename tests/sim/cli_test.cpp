@@ -250,10 +250,15 @@ TEST_F(CliTest, SameSeedGivesIdenticalResults) {
   EXPECT_EQ(c["results"]["ios_completed"], 300);
 }
 
-TEST_F(CliTest, InactiveNamespaceExitsOne) {
-  const Result r = run("--nsid=5 --number_ios=10");
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("namespace 5"), std::string::npos) << r.err;
+TEST_F(CliTest, JobsOnAnAbsentNamespaceAreBadInput) {
+  Result r = run("--nsid=5 --number_ios=10");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, "scnvme-sim: --nsid=5: namespace 5 is absent (--ns5.size=0 and no --ns5.image); configured: 1\n");
+  r = run("--ns1.size=0 --nsid=all --number_ios=10");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--nsid=all: no namespace is configured"), std::string::npos) << r.err;
+  // A namespace created by a namespace event may be the jobs' (they fail at run time if it is not there).
+  EXPECT_EQ(run("--nsid=2 --namespace_event=add:2:1m@0.001 --number_ios=10").exit_code, 1);
 }
 
 TEST_F(CliTest, BlockSizeBeyondMaxTransferExitsOne) {
@@ -267,11 +272,11 @@ TEST_F(CliTest, BlockSizeBeyondMaxTransferExitsOne) {
 
 TEST_F(CliTest, FailedRunStillWritesJsonWithError) {
   const std::string json = path("fail.json");
-  const Result r = run("--nsid=5 --number_ios=10 --json '" + json + "'");
+  const Result r = run("--bs=1m --number_ios=10 --json '" + json + "'");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   std::ifstream in(json);
   ASSERT_TRUE(in.good());
   const nlohmann::json j = nlohmann::json::parse(in);
   EXPECT_EQ(j["ok"], false);
-  EXPECT_NE(j["error"].get<std::string>().find("namespace 5"), std::string::npos);
+  EXPECT_NE(j["error"].get<std::string>().find("maximum transfer"), std::string::npos);
 }

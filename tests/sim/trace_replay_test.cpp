@@ -554,9 +554,10 @@ TEST_F(TraceReplayRun, BadInputExitsTwoBeforeSimulating) {
   const scnvme::test::TempFile good(bytes_of("0,W,0,4096\n"));
   EXPECT_EQ(run("--replay " + good.path + " " + job, nullptr, &out, &err), 2);
   EXPECT_NE(err.find("give either --replay or a job file"), std::string::npos) << err;
-  // A namespace the controller does not have: the run fails (exit 1), like the jobs.
-  EXPECT_EQ(run("--nsid=3 --replay " + good.path, nullptr, &out, &err), 1);
-  EXPECT_NE(err.find("replay: namespace 3 is not active"), std::string::npos) << err;
+  // A namespace the controller will not have: bad input, like the jobs'.
+  EXPECT_EQ(run("--nsid=3 --replay " + good.path, nullptr, &out, &err), 2);
+  EXPECT_NE(err.find("--nsid=3 (job replay): namespace 3 is absent"), std::string::npos) << err;
+  EXPECT_EQ(out, "");
 }
 
 TEST_F(TraceReplayRun, FuaWritesReachTheMediaAndPreflushesComeFirst) {
