@@ -15,9 +15,9 @@
 // as the pages per block grow; with the 384-unit blocks used here it measures within about 2%.
 // The simpler Agarwal & Marrow approximation A = (1 + rho) / (2 rho), rho = alpha - 1, gives
 // 7.64 instead of 7.82 at 7% OP. Only the blocks that can hold data count: under sustained
-// writes collection keeps pace with the host once a die is below gc_background_free_blocks, so
-// that many blocks per die stay free and never hold data: T = physical units - dies x reserve x
-// units per block.
+// writes collection keeps pace with the host once a die is down to gc_foreground_free_blocks + 2
+// free blocks, so that many per die stay free and never hold data: T = physical units - dies x
+// reserve x units per block.
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -65,7 +65,7 @@ double desnoyers_wa(double alpha) { return alpha / (alpha + lambert_w0(-alpha * 
 double effective_alpha(const Ftl& ftl) {
   const Layout& l = ftl.layout();
   const double native_blocks = double(l.dies) * (l.blocks_per_die - l.slc_blocks_per_die);
-  const double reserve = double(l.dies) * ftl.config().gc_background_free_blocks;
+  const double reserve = double(l.dies) * (ftl.config().gc_foreground_free_blocks + 2);
   return (native_blocks - reserve) * l.units_per_block / double(l.logical_units);
 }
 

@@ -53,9 +53,12 @@ Stream Ftl::host_stream(NandOps* ops) {
 void Ftl::write_unit(uint32_t lba, NandOps* ops, bool precondition) {
   const Stream s = precondition ? Stream::Host : host_stream(ops);
   uint32_t die = buffer_.current_die(s);
-  // Below the background threshold collection keeps pace with the host's native writes; the
-  // foreground floor below is then rarely reached.
-  if (s == Stream::Host) gc_.keep_pace(die, cfg_.gc_background_free_blocks, ops);
+  // Two blocks above the foreground floor, collection keeps pace with the host's native writes,
+  // so the floor below is rarely reached: the slack covers a victim's erase, which waits for the
+  // GC stream's program unit holding its last unit. (One block is not enough with small blocks;
+  // pacing from higher up keeps more blocks empty: less effective over-provisioning, more write
+  // amplification, no shorter tail.)
+  if (s == Stream::Host) gc_.keep_pace(die, pace_below(), ops);
   if (s == Stream::Host && buffer_.needs_block(s, die)) {
     // Foreground collection; a die full of valid data (possible only when the host keeps
     // rewriting data that lives on other dies) is skipped. Two free blocks: one for this stream,

@@ -162,6 +162,8 @@ class Ftl {
   uint32_t fold_die_ = 0;
   UnprogrammedLog unprogrammed_;
   bool track_unprogrammed_ = false;
+  /// Free native blocks per die below which collection keeps pace with host writes.
+  uint32_t pace_below() const { return std::min(cfg_.gc_foreground_free_blocks + 2, cfg_.gc_background_free_blocks); }
 };
 
 }  // namespace scnvme::detail::ftl

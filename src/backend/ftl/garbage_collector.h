@@ -5,10 +5,11 @@
 //
 // Collection runs three ways. Background steps (idle time) and the foreground floor (a host write
 // that needs a block when fewer than gc_foreground_free_blocks are free) migrate whole victims.
-// In between, below gc_background_free_blocks, collection keeps pace with the host: each host unit
-// written to a die migrates, page by page, valid/(block - valid) units of that die's current
-// victim (what keeps the free pool level under a sustained write stream), so writes are not held
-// behind whole-block migrations.
+// In between, two blocks above the floor (gc_foreground_free_blocks + 2, at most
+// gc_background_free_blocks), collection keeps pace with the host: each host unit written to a
+// die migrates, page by page, valid/(block - valid) units of that die's current victim (what
+// keeps the free pool level under a sustained write stream), so writes are not held behind
+// whole-block migrations.
 #pragma once
 
 #include <cstdint>
