@@ -207,10 +207,11 @@ void print_flash(std::ostream& os, const FlashStats& f) {
 /// they are SC_REPORT_ERRORs).
 void print_checks(std::ostream& os, const ControllerFigures::Checks& c) {
   if (!c.protocol && !c.queue_monitor) return;
-  os << "\nchecks:";
-  if (c.protocol) os << " base protocol on the controller's sockets, " << c.protocol_violations << " violations;";
+  os << "\nchecks: ";
+  if (c.protocol) os << "base protocol on the controller's sockets, " << c.protocol_violations << " violations";
+  if (c.protocol && c.queue_monitor) os << "; ";
   if (c.queue_monitor) {
-    os << " queue monitor, " << c.fetches << " fetches and " << c.completions << " completions checked, " << c.violations
+    os << "queue monitor, " << c.fetches << " fetches and " << c.completions << " completions checked, " << c.violations
        << " violations" << (c.pending_checked ? ", every fetched command answered" : "");
   }
   for (const std::string& f : c.findings) os << "\n  " << f;
