@@ -48,8 +48,9 @@ struct ControllerStats {
   uint64_t interrupts_sent = 0;       // MSI and MSI-X messages written on `msi`
   uint64_t guest_errors = 0;          // host mistakes reported under scnvme/guest-error (every
                                       // occurrence; per kind: Controller::guest_errors())
-  uint64_t controller_resets = 0;
-  uint64_t subsystem_resets = 0;
+  uint64_t controller_resets = 0;       // CC.EN cleared (Controller Level Reset)
+  uint64_t subsystem_resets = 0;        // NVM Subsystem Resets (NSSR)
+  uint64_t function_level_resets = 0;   // PCIe Function Level Resets (power losses: SMART Power Cycles)
   sc_core::sc_time link_upstream_busy;    // time the PCIe link carried TLPs device -> host
   sc_core::sc_time link_downstream_busy;  // ... host -> device (completions of device reads)
   // Internal resources (utilisation = busy / (elapsed x count)).

@@ -24,6 +24,7 @@ void persist(checkpoint::Archive& a, ControllerStats& s) {
   a.io(s.guest_errors);
   a.io(s.controller_resets);
   a.io(s.subsystem_resets);
+  a.io(s.function_level_resets);
   a.io(s.link_upstream_busy);
   a.io(s.link_downstream_busy);
   a.io(s.slots_busy);

@@ -318,7 +318,10 @@ void ControllerImpl::controller_reset() {
   diag.trace(TracePoint::CtrlReset, "controller reset");
 }
 
-void ControllerImpl::function_level_reset() { reset_function(false); }
+void ControllerImpl::function_level_reset() {
+  ++stats.function_level_resets;
+  reset_function(false);
+}
 
 void ControllerImpl::reset_function(bool conventional) {
   // CSTS.NSSRO changes only with an NVM Subsystem Reset (NVMe Base 2.0, 3.1.3.6: its initial value

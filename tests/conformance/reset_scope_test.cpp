@@ -280,7 +280,13 @@ void reset_scope(Reset kind) {
     EXPECT_EQ(bar0_before[1], reg::csts::kRdy | reg::csts::kNssro) << "CSTS before";
 
     const std::size_t accesses_before = h.mem.accesses.size();
+    const ControllerStats stats_before = h.nvme.stats();
     start_reset(h, kind, c);
+    // Each kind is counted as what it is (a power cycle in SMART, checked below with the log).
+    const ControllerStats stats_after = h.nvme.stats();
+    EXPECT_EQ(stats_after.controller_resets - stats_before.controller_resets, kind == kControllerReset ? 1u : 0u);
+    EXPECT_EQ(stats_after.subsystem_resets - stats_before.subsystem_resets, kind == kSubsystemReset ? 1u : 0u);
+    EXPECT_EQ(stats_after.function_level_resets - stats_before.function_level_resets, kind == kFunctionLevelReset ? 1u : 0u);
 
     auto check = [kind](const std::vector<Row>& table, const std::vector<uint64_t>& before, Bench& h) {
       for (std::size_t i = 0; i < table.size(); ++i) {
