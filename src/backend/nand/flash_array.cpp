@@ -141,7 +141,7 @@ std::size_t FlashArray::power_loss() {
   for (uint32_t d = 0; d < dies_.size(); ++d) {
     Die& die = dies_[d];
     while (NandTransaction* t = scheduler_->peek(d, OpSet::all())) scheduler_->pop(d, t);
-    if (die.in_array) {
+    if (die.in_array && now > die.array_started) {  // (a read's may start after its command)
       die.stats.array_busy += now - die.array_started;
       if (!die_trace_.empty()) die_trace_[d].end(now);
     }
@@ -183,16 +183,36 @@ void FlashArray::bus(NandTransaction& t, BusOp op, const sc_time& duration) {
 
 void FlashArray::service_channel(uint32_t c) {
   NandChannel& ch = channels_[c];
+  const sc_time now = sc_time_stamp();
+  ch.finish_due(now);  // a read command timed by busy_until() that is over
+  if (ch.needs_wake()) events_.push(ch.end(), EventKind::ChannelDone, c);
   if (!ch.idle() || !ch.has_waiting()) return;
   const BusRequest& r = ch.start();
-  const sc_time now = sc_time_stamp();
   if (r.op == BusOp::DataOut || r.op == BusOp::DataIn) r.txn->time.transfer_start = now;
+  if (r.op == BusOp::Command && r.txn->op == NandOp::Read && channel_trace_.empty()) {
+    // A read's command: its array time follows at once, so it starts now to end at the command's
+    // end plus tR, and the bus is busy until the command's end without an event of its own (one
+    // event fewer per read; the same times). Traced runs take the evented path to draw the bus.
+    channel_stats_[c].busy += r.duration;
+    ch.busy_until(now + r.duration);
+    NandTransaction& t = *r.txn;
+    t.time.array_start = now + r.duration;
+    start_array(t, t.time.array_start, timing_.array_read(geometry_.page_type(t.addr.page), t.slc, t.retries));
+    if (ch.needs_wake()) events_.push(ch.end(), EventKind::ChannelDone, c);
+    return;
+  }
   if (!channel_trace_.empty()) channel_trace_[c].begin(now, bus_op_name(r.op));
   events_.push(now + r.duration, EventKind::ChannelDone, c);
 }
 
 void FlashArray::bus_done(uint32_t c) {
-  const BusRequest r = channels_[c].finish();
+  NandChannel& ch = channels_[c];
+  if (ch.until()) {  // a read command timed by busy_until() (its array time is running)
+    ch.finish();
+    mark_channel(c);
+    return;
+  }
+  const BusRequest r = ch.finish();
   channel_stats_[c].busy += r.duration;
   if (!channel_trace_.empty()) channel_trace_[c].end(sc_time_stamp());
   mark_channel(c);
@@ -201,14 +221,12 @@ void FlashArray::bus_done(uint32_t c) {
   Die& die = dies_[d];
   const sc_time now = sc_time_stamp();
   switch (r.op) {
-    case BusOp::Command: {  // read or erase: the array operation starts
+    case BusOp::Command:  // read (traced runs) or erase: the array operation starts
       t.time.array_start = now;
-      const bool slc = t.slc;
-      start_array(t, t.op == NandOp::Read
-                         ? timing_.array_read(geometry_.page_type(t.addr.page), slc, t.retries)
-                         : timing_.erase());
+      start_array(t, now,
+                  t.op == NandOp::Read ? timing_.array_read(geometry_.page_type(t.addr.page), t.slc, t.retries)
+                                       : timing_.erase());
       break;
-    }
     case BusOp::DataOut: {
       t.time.transfer_end = now;
       channel_stats_[c].bytes_out += uint64_t{t.engine.bytes_per_plane} * t.engine.planes;
@@ -288,7 +306,7 @@ NandStats FlashArray::stats() const {
   s.dies.reserve(dies_.size());
   for (const Die& die : dies_) {
     NandDieStats ds = die.stats;
-    if (die.in_array) ds.array_busy += now - die.array_started;
+    if (die.in_array && now > die.array_started) ds.array_busy += now - die.array_started;
     if (die.array) ds.held += now - die.held_since;
     ds.depth = die.depth.at(now);
     s.dies.push_back(ds);

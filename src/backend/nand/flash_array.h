@@ -121,7 +121,8 @@ class FlashArray : public sc_core::sc_module {
   void acquire_token(NandTransaction& t);
   void release_token();
   void token_granted(NandTransaction& t);
-  void start_array(NandTransaction& t, const sc_core::sc_time& duration);
+  /// The array operation runs from `at` (now, or a read's command end) for `duration`.
+  void start_array(NandTransaction& t, const sc_core::sc_time& at, const sc_core::sc_time& duration);
   void array_done(uint32_t d);
   bool can_suspend(uint32_t d) const;
   void suspend(uint32_t d);

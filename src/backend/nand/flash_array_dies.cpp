@@ -127,7 +127,7 @@ void FlashArray::token_granted(NandTransaction& t) {
   if (t.engine.stage == Stage::Suspended) {  // resume: overhead, then the remaining array time
     const sc_time now = sc_time_stamp();
     dies_[t.engine.die].resume_done_at = now + timing_.resume();
-    start_array(t, timing_.resume() + t.engine.remaining);
+    start_array(t, now, timing_.resume() + t.engine.remaining);
     return;
   }
   switch (t.op) {
@@ -135,20 +135,19 @@ void FlashArray::token_granted(NandTransaction& t) {
     case NandOp::Erase: bus(t, BusOp::Command, timing_.command(t.engine.planes)); break;
     case NandOp::Program:
       t.time.array_start = sc_time_stamp();
-      start_array(t, timing_.program(t.slc));
+      start_array(t, t.time.array_start, timing_.program(t.slc));
       break;
   }
 }
 
-void FlashArray::start_array(NandTransaction& t, const sc_time& duration) {
+void FlashArray::start_array(NandTransaction& t, const sc_time& at, const sc_time& duration) {
   const uint32_t d = t.engine.die;
   Die& die = dies_[d];
-  const sc_time now = sc_time_stamp();
   t.engine.stage = Stage::Array;
   die.in_array = true;
-  die.array_started = now;
-  if (!die_trace_.empty()) die_trace_[d].begin(now, array_op_name(t));
-  die.array_end_at = now + duration;
+  die.array_started = at;
+  if (!die_trace_.empty()) die_trace_[d].begin(at, array_op_name(t));
+  die.array_end_at = at + duration;
   events_.push(die.array_end_at, EventKind::ArrayDone, d, die.gen);
   if (t.op != NandOp::Read) mark(d);  // queued reads may suspend it, a next program may load
 }
