@@ -163,7 +163,8 @@ void FlashBackend::read(FlashWait& w, uint64_t first, uint64_t count, const sc_t
 void FlashBackend::submit_deferred(FlashWait& w) {
   ftl::NandOps ops;
   ops.swap(w.deferred);
-  submit(ops, &w, SC_ZERO_TIME, false);
+  const sc_time now = sc_time_stamp();
+  submit(ops, &w, w.ready_at > now ? w.ready_at - now : SC_ZERO_TIME, false);  // once the map pages are decoded
 }
 
 void FlashBackend::read_for_partial_write(FlashWait& w, const Units& u) {
@@ -368,12 +369,9 @@ void FlashBackend::completed(nand::NandTransaction& t) {
   if (s.wait && s.wait->generation == s.generation) {
     FlashWait& w = *s.wait;
     w.ready_at = std::max(w.ready_at, t.time.done);  // a read's data is decoded by then
-    if (--w.pending == 0) {
-      // Immediate when ready: the waiting command resumes in this evaluation phase.
-      const sc_time now = sc_time_stamp();
-      if (w.ready_at > now) w.done.notify(w.ready_at - now);
-      else w.done.notify();
-    }
+    // The waiting command resumes in this evaluation phase and carries ready_at on its timeline
+    // (its data transfer starts then): no timed event for the decode.
+    if (--w.pending == 0) w.done.notify();
   }
   s.wait = nullptr;
   free_slots_.push_back(static_cast<uint32_t>(t.tag));

@@ -43,7 +43,7 @@ ftl::FtlGeometry ftl_geometry(const NandConfig& nand);
 /// One host command's wait for its NAND operations; owned by the command's slot and reused.
 /// A new command bumps `generation`: completions of a reset command's operations are ignored.
 struct FlashWait {
-  sc_core::sc_event done;  // notified at ready_at once `pending` dropped to 0
+  sc_core::sc_event done;  // notified (immediately) when `pending` drops to 0
   uint64_t generation = 0;
   uint32_t pending = 0;
   sc_core::sc_time ready_at;  // when the data of the operations done so far is decoded

@@ -69,7 +69,7 @@ bool flash_write(ControllerImpl& c, Command& cmd, const IoRange& r, bool durable
   const FlashBackend::Units u = units_of(c, r, r.slba, r.nlb);
   if (!reach_timeline(c, cmd)) return false;
   flash.read_for_partial_write(w, u);
-  if (!wait_work(c, cmd, w)) return false;
+  if (!wait_work(c, cmd, w) || !reach_timeline(c, cmd)) return false;  // the old data decoded, to merge
 
   DataBuffer& buffer = flash.write_buffer();
   const sc_time asked = sc_time_stamp();
