@@ -30,7 +30,11 @@
 // each class. Submissions at the same instant are scheduled together (one delta later).
 //
 // Speed: one SC_METHOD handles all timed events of the array (a heap of small event records);
-// there is no process per die, and a transaction costs a handful of events.
+// there is no process per die, and a transaction costs a handful of events. A read's command
+// and its array read are scheduled together when the command starts (the bus is then busy until
+// the command's end without an event unless another request waits for it: nand_channel.h), so
+// a read costs three events: arrival, array done, data out done. Traced arrays keep an event for
+// the command's end (the bus interval is drawn then); the times are the same.
 #pragma once
 
 #include <cstdint>
