@@ -42,7 +42,8 @@ ftl::FtlGeometry ftl_geometry(const NandConfig& nand);
 
 /// One host command's wait for its NAND operations; owned by the command's slot and reused.
 /// A new command bumps `generation`: completions of a reset command's operations are ignored.
-struct FlashWait {
+class FlashWait {
+ public:
   sc_core::sc_event done;  // notified (immediately) when `pending` drops to 0
   uint64_t generation = 0;
   uint32_t pending = 0;
@@ -55,6 +56,22 @@ struct FlashWait {
     deferred.clear();
   }
   bool idle() const { return pending == 0 && deferred.empty(); }
+  /// Waits until `done` or `other` is notified. The list is built once per `other`: a fresh
+  /// `done | other` costs three heap allocations on every wait, and this is every read's wait.
+  void wait_done_or(const sc_core::sc_event& other) {
+    if (done_or_other_ != &other) {
+      sc_core::sc_event_or_list list;
+      list |= done;
+      list |= other;
+      done_or_.swap(list);
+      done_or_other_ = &other;
+    }
+    sc_core::wait(done_or_);
+  }
+
+ private:
+  sc_core::sc_event_or_list done_or_;
+  const sc_core::sc_event* done_or_other_ = nullptr;
 };
 
 class FlashBackend : public sc_core::sc_module {

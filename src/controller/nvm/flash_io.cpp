@@ -23,7 +23,7 @@ FlashBackend::Units units_of(const ControllerImpl& c, const IoRange& r, uint64_t
 bool wait_work(ControllerImpl& c, Command& cmd, FlashWait& w) {
   for (;;) {
     while (w.pending) {
-      sc_core::wait(w.done | c.reset_event);
+      w.wait_done_or(c.reset_event);
       if (c.stale(cmd)) return false;
     }
     if (w.deferred.empty()) break;
