@@ -1,5 +1,6 @@
 #include "protocol_checker.h"
 
+#include <memory>
 #include <sstream>
 
 namespace scnvme::platform {
@@ -151,15 +152,22 @@ void ProtocolChecker::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint
 }
 
 std::function<std::string(const tlm::tlm_generic_payload&)> bus_master_enable_rule(ProtocolChecker& config_space_checker) {
-  return [&config_space_checker](const tlm::tlm_generic_payload&) -> std::string {
+  // One debug payload for all checks (a payload allocates its extension array when built, and
+  // this rule runs on every bus-master access); transport_dbg never waits, so it is never shared.
+  auto probe = std::make_shared<tlm::tlm_generic_payload>();
+  return [&config_space_checker, probe](const tlm::tlm_generic_payload&) -> std::string {
     uint8_t command[2] = {};
-    tlm::tlm_generic_payload t;
+    tlm::tlm_generic_payload& t = *probe;
     t.set_command(tlm::TLM_READ_COMMAND);
     t.set_address(4);  // Command register
     t.set_data_ptr(command);
     t.set_data_length(2);
     t.set_streaming_width(2);
-    if (config_space_checker.to_target->transport_dbg(t) != 2 || (command[0] & 0x04)) return {};
+    t.set_byte_enable_ptr(nullptr);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    const unsigned n = config_space_checker.to_target->transport_dbg(t);
+    t.set_data_ptr(nullptr);
+    if (n != 2 || (command[0] & 0x04)) return {};
     return "bus-master access while the function's Bus Master Enable is clear";
   };
 }
