@@ -1,6 +1,7 @@
 #include "host_cpu.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <optional>
 
@@ -9,6 +10,10 @@ namespace scnvme::platform {
 HostCpu::HostCpu(const sc_core::sc_module_name& name, unsigned vectors, sc_core::sc_time op_cost)
     : sc_module(name), bus("bus"), op_cost_(op_cost), counts_(vectors, 0), pending_(vectors, 0) {
   for (unsigned i = 0; i < vectors; ++i) events_.push_back(std::make_unique<sc_core::sc_event>());
+  // SystemC's resolution is a power of ten seconds from 1 fs up: either divides 1 ns or a multiple of it.
+  const auto resolution_fs = static_cast<uint64_t>(std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e15));
+  if (resolution_fs <= 1000000) ticks_per_ns_ = 1000000 / resolution_fs;
+  else ns_per_tick_ = resolution_fs / 1000000;
   sc_core::sc_spawn_options opts;
   opts.spawn_method();
   opts.set_sensitivity(&arrival_);

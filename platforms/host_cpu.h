@@ -41,6 +41,11 @@ class HostCpu : public sc_core::sc_module {
   void op() { advance(op_cost_); }
   /// The calling thread's own time (the simulation time plus the CPU time it has not yet handed over).
   sc_core::sc_time local_time() { return sc_core::sc_time_stamp() + thread().ahead; }
+  /// local_time() in whole nanoseconds (rounded down), in integer arithmetic.
+  uint64_t local_time_ns() {
+    const uint64_t ticks = local_time().value();
+    return ticks_per_ns_ ? ticks / ticks_per_ns_ : ticks * ns_per_tick_;
+  }
   /// Hands the calling thread's CPU time to the kernel (waits for it).
   void sync();
   sc_core::sc_time op_cost() const { return op_cost_; }
@@ -77,6 +82,8 @@ class HostCpu : public sc_core::sc_module {
   void advance(const sc_core::sc_time& t);
 
   sc_core::sc_time op_cost_;
+  // The time resolution (a power of ten) as one of these; the other is 0.
+  uint64_t ticks_per_ns_ = 0, ns_per_tick_ = 0;
   tlm::tlm_generic_payload payload_;
   bool payload_busy_ = false;
   std::deque<ThreadTime> threads_;  // stable references

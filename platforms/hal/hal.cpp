@@ -120,7 +120,7 @@ int scnvme_hal_irq_wait(scnvme_hal_device* d, unsigned vector, uint64_t timeout_
 }
 
 uint64_t scnvme_hal_now_ns(scnvme_hal_device* d) {
-  return static_cast<uint64_t>(d->cpu->local_time().value() * sc_core::sc_get_time_resolution().to_seconds() * 1e9);
+  return d->cpu->local_time_ns();
 }
 
 void scnvme_hal_delay_ns(scnvme_hal_device* d, uint64_t ns) {
