@@ -8,8 +8,7 @@ namespace scnvme::nand {
 sc_core::sc_time NandTiming::bus(uint64_t bytes) const {
   // One transfer per byte lane per MT: bytes / (MT/s x width) seconds = bytes x 10^6 / (MT/s x width) ps.
   const uint64_t per_us = uint64_t{cfg_.interface_mts} * cfg_.bus_width_bytes;  // bytes per microsecond
-  const uint64_t ps = (bytes * 1000000 + per_us - 1) / per_us;
-  return sc_core::sc_time(double(ps), sc_core::SC_PS);
+  return ps((bytes * 1000000 + per_us - 1) / per_us);
 }
 
 sc_core::sc_time NandTiming::array_read(PageType type, bool slc, unsigned retries) const {

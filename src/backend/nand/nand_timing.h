@@ -31,7 +31,7 @@ namespace scnvme::nand {
 
 class NandTiming {
  public:
-  explicit NandTiming(const NandConfig& cfg) : cfg_(cfg) {}
+  explicit NandTiming(const NandConfig& cfg) : cfg_(cfg), ticks_per_ns_(sc_core::sc_time(1, sc_core::SC_NS).value()) {}
 
   sc_core::sc_time bus(uint64_t bytes) const;
   sc_core::sc_time transfer(uint64_t bytes) const { return ns(cfg_.command_ns) + bus(bytes); }
@@ -65,10 +65,19 @@ class NandTiming {
   sc_core::sc_time erase_latency(unsigned planes) const { return command(planes) + erase() + status_poll(); }
 
  private:
-  static sc_core::sc_time ns(uint64_t v) { return sc_core::sc_time(double(v), sc_core::SC_NS); }
-  static sc_core::sc_time us(uint64_t v) { return sc_core::sc_time(double(v), sc_core::SC_US); }
+  // Whole nanoseconds (and picoseconds) in integer ticks where the time resolution divides them:
+  // the same values as sc_time(double, unit), without its floating-point scaling on every operation.
+  sc_core::sc_time ns(uint64_t v) const {
+    return ticks_per_ns_ ? sc_core::sc_time::from_value(v * ticks_per_ns_) : sc_core::sc_time(double(v), sc_core::SC_NS);
+  }
+  sc_core::sc_time us(uint64_t v) const { return ns(v * 1000); }
+  sc_core::sc_time ps(uint64_t v) const {
+    return ticks_per_ns_ % 1000 == 0 && ticks_per_ns_ ? sc_core::sc_time::from_value(v * (ticks_per_ns_ / 1000))
+                                                     : sc_core::sc_time(double(v), sc_core::SC_PS);
+  }
 
   NandConfig cfg_;
+  uint64_t ticks_per_ns_;  // 0 when the resolution is coarser than 1 ns
 };
 
 }  // namespace scnvme::nand
