@@ -462,6 +462,13 @@ TEST(PlatformHostCpu, LoadsAndStoresCostTime) {
     EXPECT_EQ(s.cpu.local_time() - t1, s.cpu.op_cost());
     s.cpu.sync();
     EXPECT_EQ(sc_core::sc_time_stamp(), s.cpu.local_time()) << "sync hands the CPU time to the kernel";
+    // The HAL's clock: whole nanoseconds, rounded down (the thread is at a whole nanosecond here).
+    const uint64_t ns0 = s.cpu.local_time_ns();
+    EXPECT_EQ(sc_time(static_cast<double>(ns0), SC_NS), s.cpu.local_time());
+    sc_core::wait(sc_time(2999, sc_core::SC_PS));
+    EXPECT_EQ(s.cpu.local_time_ns(), ns0 + 2);
+    sc_core::wait(sc_time(1, sc_core::SC_PS));
+    EXPECT_EQ(s.cpu.local_time_ns(), ns0 + 3);
     done = true;
   });
   sc_core::sc_start(sc_time(1, sc_core::SC_MS));
