@@ -124,6 +124,8 @@ std::vector<Option> flash_options(FlashConfig& f) {
       {"nand.read_retry_extra_us", "array time per retry (us)", str(n.read_retry_extra_us),
        number("nand.read_retry_extra_us", n.read_retry_extra_us, 1, 100000)},
       {"nand.read_retry_max", "retries at most (0..64)", str(n.read_retry_max), number("nand.read_retry_max", n.read_retry_max, 0, 64)},
+      {"nand.limited_retry_max", "retries at most for a read with Limited Retry set; one needing more fails with Unrecovered Read Error (0..64)",
+       str(n.limited_retry_max), number("nand.limited_retry_max", n.limited_retry_max, 0, 64)},
       {"nand.multi_plane", "multi-plane reads, programs and erases", n.multi_plane ? "true" : "false", boolean("nand.multi_plane", n.multi_plane)},
       {"nand.cache_read", "cache read (the next array read overlaps the data out)", n.cache_read ? "true" : "false",
        boolean("nand.cache_read", n.cache_read)},

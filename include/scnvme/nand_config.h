@@ -65,6 +65,9 @@ struct NandConfig {
   double read_retry_growth_per_kpe = 0.0;  // added per 1000 P/E cycles, [0, 1]
   uint32_t read_retry_extra_us = 50;       // 1..100000
   uint32_t read_retry_max = 7;             // 0..64 (>= 1 when retries can happen)
+  // A host read with Limited Retry set (CDW12 bit 31) gets at most this many retries: one that
+  // needs more ends after them with Unrecovered Read Error instead of retrying on.
+  uint32_t limited_retry_max = 1;          // 0..64
 
   // --- Optional operations ----------------------------------------------------------------------
   bool multi_plane = true;             // reads/programs/erases of one page/block index on several planes

@@ -188,6 +188,7 @@ std::vector<std::pair<std::string, std::string>> config_fields(const ControllerC
     f.add("nand.read_retry_growth_per_kpe", n.read_retry_growth_per_kpe);
     f.add("nand.read_retry_extra_us", n.read_retry_extra_us);
     f.add("nand.read_retry_max", n.read_retry_max);
+    f.add("nand.limited_retry_max", n.limited_retry_max);
     f.add("nand.multi_plane", n.multi_plane);
     f.add("nand.cache_read", n.cache_read);
     f.add("nand.cache_program", n.cache_program);

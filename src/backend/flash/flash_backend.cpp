@@ -261,6 +261,7 @@ void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& 
     s.t.addr = a;
     s.t.slc = op.slc;
     s.t.background = background;
+    s.t.retry_limit = UINT32_MAX;
     if (w) {
       s.wait = w;
       s.generation = w->generation;
@@ -309,6 +310,7 @@ void FlashBackend::submit(const ftl::NandOps& ops, FlashWait* w, const sc_time& 
         Slot& s = add(op, nand::NandOp::Read, a);
         s.t.bytes = bytes;
         s.t.pe_cycles = pe;
+        if (w && op.purpose == ftl::OpPurpose::Host) s.t.retry_limit = w->retry_limit;
         if (cfg_.nand.multi_plane) {
           s.t.plane_mask = 1u << pp.plane;
           s.merge_key = key;
@@ -369,6 +371,7 @@ void FlashBackend::completed(nand::NandTransaction& t) {
   if (s.wait && s.wait->generation == s.generation) {
     FlashWait& w = *s.wait;
     w.ready_at = std::max(w.ready_at, t.time.done);  // a read's data is decoded by then
+    if (t.uncorrectable) w.uncorrectable = true;
     // The waiting command resumes in this evaluation phase and carries ready_at on its timeline
     // (its data transfer starts then): no timed event for the decode.
     if (--w.pending == 0) w.done.notify();

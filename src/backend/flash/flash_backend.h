@@ -49,11 +49,15 @@ class FlashWait {
   uint32_t pending = 0;
   sc_core::sc_time ready_at;  // when the data of the operations done so far is decoded
   ftl::NandOps deferred;   // operations to submit once `pending` is 0 (reads after map-page reads)
+  uint32_t retry_limit = UINT32_MAX;  // host data reads' retries at most (Limited Retry), set after start()
+  bool uncorrectable = false;         // a host data read needed more retries than retry_limit
   void start() {
     ++generation;
     pending = 0;
     ready_at = sc_core::SC_ZERO_TIME;
     deferred.clear();
+    retry_limit = UINT32_MAX;
+    uncorrectable = false;
   }
   bool idle() const { return pending == 0 && deferred.empty(); }
   /// Waits until `done` or `other` is notified. The list is built once per `other`: a fresh

@@ -54,6 +54,8 @@ void FlashArray::check(NandTransaction& t) {
   e.bytes_per_plane = t.bytes ? t.bytes : cfg_.page_bytes;
   t.time = NandTimestamps{};
   t.retries = t.op == NandOp::Read ? retry_.draw(t.pe_cycles) : 0;
+  t.uncorrectable = t.retries > t.retry_limit;  // (drawn in full all the same: later draws stay as they were)
+  if (t.uncorrectable) t.retries = t.retry_limit;
   t.suspends = 0;
   ++in_flight_count_;
 }

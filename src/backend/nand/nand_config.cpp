@@ -72,6 +72,7 @@ void NandConfig::validate() const {
   check_fraction("read_retry_growth_per_kpe", read_retry_growth_per_kpe);
   check_range("read_retry_extra_us", read_retry_extra_us, 1, 100000, " us");
   check_range("read_retry_max", read_retry_max, 0, 64);
+  check_range("limited_retry_max", limited_retry_max, 0, 64);
   if (read_retry_max == 0 && (read_retry_probability > 0.0 || read_retry_growth_per_kpe > 0.0))
     throw ConfigError("nand.read_retry_max", "must be in [1, 64] when reads can fail (read_retry_probability or read_retry_growth_per_kpe > 0)");
 

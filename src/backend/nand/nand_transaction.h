@@ -54,6 +54,7 @@ struct NandTransaction {
   uint32_t pe_cycles = 0;    // the block's wear, for the read retry probability
   bool background = false;   // background work (garbage collection, folding): queued behind
                              // host work of the same class by the default scheduler
+  uint32_t retry_limit = UINT32_MAX;  // read: retries allowed (Limited Retry); more needed: uncorrectable
   /// Called from the array's SC_METHOD when the NAND part is over: must not wait; may submit new
   /// transactions. A read's data has then left the die; its ECC decode ends at time.done, which
   /// may be later (the transaction may be submitted again at once all the same).
@@ -65,6 +66,7 @@ struct NandTransaction {
   // --- Results (set by the array) ----------------------------------------------------------------
   NandTimestamps time;
   uint32_t retries = 0;      // read retries (drawn at submission)
+  bool uncorrectable = false;  // read: needed more retries than retry_limit (ends after the limit)
   uint32_t suspends = 0;     // times this program/erase was suspended
 
   sc_core::sc_time latency() const { return time.done - time.submitted; }

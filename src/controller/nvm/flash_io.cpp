@@ -55,10 +55,19 @@ bool flash_read(ControllerImpl& c, Command& cmd, const IoRange& r) {
   if (!c.flash) return true;
   FlashWait& w = c.flash_wait(cmd);
   w.start();
+  constexpr uint32_t kLimitedRetry = 1u << 31;  // CDW12 of Read, Compare and Verify
+  if (cmd.sqe.cdw12() & kLimitedRetry) w.retry_limit = c.flash->config().nand.limited_retry_max;
   const FlashBackend::Units u = units_of(c, r, r.slba, r.nlb);
   const sc_time now = sc_time_stamp();
   c.flash->read(w, u.first, u.count(), cmd.timeline.at > now ? cmd.timeline.at - now : sc_core::SC_ZERO_TIME);
-  return wait_work(c, cmd, w);
+  if (!wait_work(c, cmd, w)) return false;
+  if (w.uncorrectable) {  // the limited retries did not recover a page: no data goes to the host
+    ++c.health.media_errors;
+    cmd.error_lba = r.slba;  // (which of the command's units sat on the page is not tracked)
+    cmd.fail(st::kUnrecoveredReadError);
+    return false;
+  }
+  return true;
 }
 
 bool flash_write(ControllerImpl& c, Command& cmd, const IoRange& r, bool durable) {

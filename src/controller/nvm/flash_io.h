@@ -10,6 +10,8 @@
 namespace scnvme::detail::nvm {
 
 /// Read, Compare and Verify: the NAND reads of the range, from the command's execution time.
+/// False when the command was reset, or failed (Limited Retry did not recover a page: Unrecovered
+/// Read Error, counted as a media error).
 bool flash_read(ControllerImpl& c, Command& cmd, const IoRange& r);
 /// Write, once its data has arrived (the timeline): write-buffer space, then placement; durable
 /// data (FUA or no volatile write cache) without power-loss protection waits for its programs.

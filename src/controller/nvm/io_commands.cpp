@@ -16,8 +16,9 @@ using nvm::IoRange;
 
 namespace {
 
-// CDW12 bit 31, Limited Retry: accepted and not acted on (the flash backend's reads retry as
-// they would without it).
+// CDW12 bit 31, Limited Retry: a Read, Compare or Verify with it set gets at most
+// nand.limited_retry_max read retries on the flash backend (flash_io.cpp); on Write and Write
+// Zeroes it is accepted and has no effect (writes do not fail on the model's media).
 constexpr uint32_t kFua = 1u << 30;
 constexpr uint32_t kDeac = 1u << 25;           // Write Zeroes: deallocate
 constexpr uint32_t kReadReserved = 0x03FF0000;  // CDW12 25:16 (no storage tags, no directives)
