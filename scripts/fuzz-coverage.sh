@@ -30,9 +30,13 @@ objects=()
 for t in "${targets[@]}"; do
   corpus="build-fuzz/corpus/$t"
   [ -d "$corpus" ] || corpus="tests/fuzz/corpus/${t%_flash}"
-  echo "fuzz-coverage: $t over $corpus ($(ls "$corpus" | wc -l) inputs)"
-  LLVM_PROFILE_FILE="$build_dir/$t-%p.profraw" "$build_dir/tests/fuzz/$t" "$corpus" >/dev/null 2>&1 ||
+  # A snapshot: a fuzzer still running on the corpus replaces inputs as it reduces them.
+  snapshot=$(mktemp -d)
+  cp -r "$corpus"/. "$snapshot"/
+  echo "fuzz-coverage: $t over $corpus ($(ls "$snapshot" | wc -l) inputs)"
+  LLVM_PROFILE_FILE="$build_dir/$t-%p.profraw" "$build_dir/tests/fuzz/$t" "$snapshot" >/dev/null 2>&1 ||
     echo "fuzz-coverage: $t failed on its corpus (run it to see why)"
+  rm -rf "$snapshot"
   objects+=(-object "$build_dir/tests/fuzz/$t")
 done
 llvm-profdata merge -sparse "$build_dir"/*.profraw -o "$build_dir/fuzz.profdata"

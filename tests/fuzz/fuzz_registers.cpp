@@ -128,9 +128,11 @@ Bench& bench() {
     ControllerConfig cfg;
 #ifdef SCNVME_FUZZ_FLASH
     // fuzz_registers_flash: the same inputs against a controller on the flash backend (NAND
-    // timing, FTL, write buffer, GC) with two namespaces.
+    // timing, FTL, write buffer, GC) with two namespaces, written once: every read the inputs
+    // make goes to NAND (on a fresh drive only flushed writes would, and an input's 1 ms rarely
+    // sees a program through).
     cfg.namespaces = {NamespaceConfig{1, 8 << 20, 512}, NamespaceConfig{2, 8 << 20, 4096}};
-    cfg.flash = scnvme::test::small_flash(1, 2, Precondition::None);
+    cfg.flash = scnvme::test::small_flash(1, 2, Precondition::Namespaces);
 #endif
     auto* made = new Bench("fuzz", cfg);
     if (const char* log = std::getenv("SCNVME_FUZZ_LOG")) {  // diagnosing a finding: e.g. "cmd.*,ctrl.*"
