@@ -31,10 +31,19 @@ ControllerConfig failing_reads(uint32_t limited_retry_max) {
   return cfg;
 }
 
-/// Writes `a` to 8 blocks at LBA 16 and flushes, so that reads of them go to NAND.
-void write_to_nand(Bench& h, DataBuffer& buf, const std::vector<uint8_t>& a) {
-  EXPECT_STATUS(write_blocks(h, buf, 1, 16, 8, a), st::kSuccess);
-  EXPECT_STATUS(io(h, make_sqe(spec::nvm_opcode::kFlush, 0, 0, 1)), st::kSuccess);
+/// Runs `body(h, buf, a)` on the drive of failing_reads(limited_retry_max) once the host has
+/// written `a` to the 8 blocks at LBA 16 and flushed it (reads of them go to NAND).
+template <typename Body>
+void on_written_drive(uint32_t limited_retry_max, Body body) {
+  Bench b("bench", failing_reads(limited_retry_max));
+  b.run([&](Bench& h) {
+    bring_up(h);
+    DataBuffer buf(h, 8192);
+    const auto a = pattern(8 * 512, 40);
+    EXPECT_STATUS(write_blocks(h, buf, 1, 16, 8, a), st::kSuccess);
+    EXPECT_STATUS(io(h, make_sqe(spec::nvm_opcode::kFlush, 0, 0, 1)), st::kSuccess);
+    body(h, buf, a);
+  });
 }
 
 /// The command's time from submission to completion.
@@ -48,12 +57,7 @@ sc_core::sc_time timed(F&& f) {
 }  // namespace
 
 TEST(LimitedRetry, ReadNeedingMoreRetriesFailsWithUnrecoveredReadErrorSooner) {
-  Bench b("bench", failing_reads(1));
-  b.run([](Bench& h) {
-    bring_up(h);
-    DataBuffer buf(h, 8192);
-    const auto a = pattern(8 * 512, 40);
-    write_to_nand(h, buf, a);
+  on_written_drive(1, [](Bench& h, DataBuffer& buf, const std::vector<uint8_t>& a) {
     std::vector<uint8_t> out;
     spec::Cqe full{};
     const sc_core::sc_time all_retries = timed([&] { full = read_blocks(h, buf, 1, 16, 8, 4096, out); });
@@ -91,12 +95,7 @@ TEST(LimitedRetry, ReadNeedingMoreRetriesFailsWithUnrecoveredReadErrorSooner) {
 }
 
 TEST(LimitedRetry, ALimitAsHighAsTheRetriesNeededRecoversTheData) {
-  Bench b("bench", failing_reads(3));
-  b.run([](Bench& h) {
-    bring_up(h);
-    DataBuffer buf(h, 8192);
-    const auto a = pattern(8 * 512, 41);
-    write_to_nand(h, buf, a);
+  on_written_drive(3, [](Bench& h, DataBuffer& buf, const std::vector<uint8_t>& a) {
     std::vector<uint8_t> out;
     EXPECT_STATUS(read_blocks(h, buf, 1, 16, 8, 4096, out, kLimitedRetry), st::kSuccess);
     EXPECT_EQ(out, a);
