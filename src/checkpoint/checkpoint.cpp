@@ -7,6 +7,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "sim_now.h"
+
 namespace scnvme::checkpoint {
 
 namespace {
@@ -83,7 +85,7 @@ std::size_t Archive::count(std::size_t n) {
 
 // --- Writer ----------------------------------------------------------------------------------------
 
-Writer::Writer() : Archive(false), time_(sc_core::sc_time_stamp().value()) {}
+Writer::Writer() : Archive(false), time_(sim_now().value()) {}
 
 void Writer::raw(void* data, std::size_t n) { payload_.append(static_cast<const char*>(data), n); }
 

@@ -13,6 +13,7 @@
 #include "checkpoint/config_state.h"
 #include "controller/controller_impl.h"
 #include "scnvme/spec/nvme_registers.h"
+#include "sim_now.h"
 
 namespace scnvme {
 
@@ -337,7 +338,7 @@ void ControllerImpl::save_checkpoint(checkpoint::Writer& w) {
 }
 
 void ControllerImpl::restore_checkpoint(checkpoint::Reader& r) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   if (now != r.time())
     throw CheckpointError("the checkpoint was taken at " + r.time().to_string() + "; advance the simulation there (sc_start) before restoring " + name + " (now " + now.to_string() + ")");
   if (busy_slots != 0 || actions.pending_actions() != 0)

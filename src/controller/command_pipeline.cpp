@@ -13,6 +13,7 @@
 #include "controller/sgl_walker.h"
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -106,14 +107,14 @@ void ControllerImpl::fetch_thread() {
     ++stats.commands_fetched;
     if (diag.on(TracePoint::CmdFetched)) trace_fetched(cmd);
     cmd.fetched_at = arrival;
-    cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sc_core::sc_time_stamp();
+    cmd.rung_at = entry < sq.rung_at.size() ? sq.rung_at[entry] : sim_now();
     if (!command_fetched.empty()) {
       const CommandRecord r = record_of(cmd);
       for (const auto& callback : command_fetched) callback(r);
     }
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     if (faults.commands_armed() && cmd.status.ok()) fault_on_fetch(cmd);  // injected failure or delay
-    cmd.claimed_at = sc_core::sc_time_stamp();
+    cmd.claimed_at = sim_now();
     ++busy_slots;
     trace.slots.set(busy_slots);
     free_slot_list.pop_back();
@@ -144,7 +145,7 @@ void ControllerImpl::slot_thread(unsigned index) {
     }
     cmd.state = Command::State::Executing;
     const bool io = cmd.sqid != 0;
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = sim_now();
     if (io && health.io_outstanding++ == 0) health.busy_since = now;
     // The timeline: the SQE's arrival, then decode and the command's execution cost, then what the
     // command does (its transfers plan themselves on it). An I/O command executes at once, ahead
@@ -166,11 +167,11 @@ void ControllerImpl::slot_thread(unsigned index) {
       if (sqs[cmd.sqid].deleting) cmd.status = st::kAbortedSqDeletion;
       else io ? execute_io(cmd) : execute_admin(cmd);
     }
-    cmd.executed_at = std::max(cmd.timeline.at, sc_core::sc_time_stamp());
+    cmd.executed_at = std::max(cmd.timeline.at, sim_now());
     if (cmd.abort_requested && cmd.post_completion) cmd.status = st::kAbortRequested;
     if (!stale(cmd) && cmd.post_completion) complete(cmd);
     if (io && --health.io_outstanding == 0)
-      health.busy_time_ns += static_cast<uint64_t>((sc_core::sc_time_stamp() - health.busy_since).to_seconds() * 1e9);
+      health.busy_time_ns += static_cast<uint64_t>((sim_now() - health.busy_since).to_seconds() * 1e9);
     release(cmd);
   }
 }
@@ -199,7 +200,7 @@ void ControllerImpl::release(Command& cmd) {
   }
   data_buffer.release(cmd.buffer_bytes);
   cmd.buffer_bytes = 0;
-  slots_busy += sc_core::sc_time_stamp() - cmd.claimed_at;
+  slots_busy += sim_now() - cmd.claimed_at;
   --busy_slots;
   trace.slots.set(busy_slots);
   cmd.state = Command::State::Free;
@@ -253,10 +254,10 @@ void ControllerImpl::complete(Command& cmd) {
   cqe.set_cid(cmd.sqe.cid());
   cqe.set_status_and_phase(cmd.status, phase);
   const uint64_t address = cq.base + static_cast<uint64_t>(slot) * spec::kCqeSize;
-  const sc_core::sc_time start = std::max(cmd.timeline.at, sc_core::sc_time_stamp()) + cycles(cfg.timing.cqe_build_cycles);
+  const sc_core::sc_time start = std::max(cmd.timeline.at, sim_now()) + cycles(cfg.timing.cqe_build_cycles);
   const sc_core::sc_time lands = std::max(dma.arrival(address, spec::kCqeSize, start), cq.last_landing);
   cq.last_landing = lands;
-  if (lands > sc_core::sc_time_stamp()) sc_core::wait(lands - sc_core::sc_time_stamp());
+  if (lands > sim_now()) sc_core::wait(lands - sim_now());
   while (!stale(cmd) && cq.landings != ticket) {  // one claimed before it lands at the same time
     ++cqe_landing_waiters;
     sc_core::wait(cqe_landed_event | reset_event);
@@ -288,7 +289,7 @@ void ControllerImpl::complete(Command& cmd) {
     r.cq_entry = slot;
     r.status = cmd.status.field();
     r.executed = cmd.executed_at;
-    r.posted = sc_core::sc_time_stamp();
+    r.posted = sim_now();
     r.interrupt = last_message_at;
     for (const auto& callback : command_completed) callback(r);
   }

@@ -4,6 +4,7 @@
 #include "controller/controller_impl.h"
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -175,7 +176,7 @@ void ControllerImpl::trace_config(uint32_t offset, const uint8_t* data, unsigned
 }
 
 void ControllerImpl::trace_fetched(const Command& cmd) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   trace_at(TracePoint::CmdFetched, cmd.fetched_at > now ? cmd.fetched_at - now : sc_core::SC_ZERO_TIME,
            "SQ" + std::to_string(cmd.sqid) + " CID " + std::to_string(cmd.sqe.cid()) + " " +
                spec::opcode_name(cmd.sqid == 0, cmd.sqe.opcode()) + " (opcode " + hex(cmd.sqe.opcode()) + ") NSID " +
@@ -183,7 +184,7 @@ void ControllerImpl::trace_fetched(const Command& cmd) {
 }
 
 void ControllerImpl::trace_completed(const Command& cmd) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   diag.trace(TracePoint::CmdCompleted, "SQ" + std::to_string(cmd.sqid) + " CID " + std::to_string(cmd.sqe.cid()) + " " +
                                            spec::opcode_name(cmd.sqid == 0, cmd.sqe.opcode()) + " -> " + spec::status::name(cmd.status) +
                                            " (status " + hex(cmd.status.field()) + ") on CQ" + std::to_string(sqs[cmd.sqid].cqid) +
@@ -191,7 +192,7 @@ void ControllerImpl::trace_completed(const Command& cmd) {
 }
 
 void ControllerImpl::trace_message(uint64_t address, uint32_t data, uint16_t vector, const sc_core::sc_time& send_at) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   trace_at(pci.msix_enabled() ? TracePoint::IrqMsix : TracePoint::IrqMsi, send_at > now ? send_at - now : sc_core::SC_ZERO_TIME,
            "vector " + std::to_string(vector) + ": " + hex(data) + " to " + hex(address));
 }

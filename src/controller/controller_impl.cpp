@@ -7,6 +7,7 @@
 
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/pci.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -347,7 +348,7 @@ void ControllerImpl::power_loss() {
   actions.clear();  // register and doorbell writes still on their way die with the power
   thermal_timer.cancel();
   thermal_watching = false;
-  thermal.restart(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);  // cold again
+  thermal.restart(sim_now(), (health.read_512_units + health.written_512_units) * 512);  // cold again
   for (NamespaceMedia* m : namespaces.all_media()) m->power_loss();
   if (flash) flash->power_loss();
   namespace r = spec::reg;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "trace/trace_signal.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -20,7 +21,7 @@ struct ControllerTrace {
 
   /// SQ occupancy: `n` entries rung (the tail doorbell took effect) now.
   void sq_rung(std::size_t qid, uint32_t n) const {
-    if (qid < sq.size() && n) sq[qid].begin(sc_core::sc_time_stamp(), "entry", n);
+    if (qid < sq.size() && n) sq[qid].begin(sim_now(), "entry", n);
   }
   /// ... one entry left the SQ: its SQE arrives in a command slot at `arrival`.
   void sq_fetched(std::size_t qid, const sc_core::sc_time& arrival) const {
@@ -28,7 +29,7 @@ struct ControllerTrace {
   }
   /// ... `n` entries never to be fetched (the SQ was deleted or reset) are gone now.
   void sq_dropped(std::size_t qid, uint32_t n) const {
-    if (qid < sq.size() && n) sq[qid].end(sc_core::sc_time_stamp(), n);
+    if (qid < sq.size() && n) sq[qid].end(sim_now(), n);
   }
   void cq_entries(std::size_t qid, uint32_t entries) const {
     if (qid < cq.size()) cq[qid].set(entries);

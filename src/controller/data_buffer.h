@@ -13,6 +13,7 @@
 
 #include "scnvme/checkpoint.h"
 #include "trace/trace_signal.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -73,7 +74,7 @@ class DataBuffer {
 
   /// Integral of the occupancy over simulated time, up to now (byte-seconds).
   double byte_seconds() const {
-    const double units = byte_units_ + static_cast<double>(in_use_) * static_cast<double>((sc_core::sc_time_stamp() - since_).value());
+    const double units = byte_units_ + static_cast<double>(in_use_) * static_cast<double>((sim_now() - since_).value());
     return units * sc_core::sc_get_time_resolution().to_seconds();
   }
   /// Occupancy figures (saved at a quiescent point: nothing held, nobody waiting).
@@ -87,7 +88,7 @@ class DataBuffer {
 
  private:
   void account() {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = sim_now();
     byte_units_ += static_cast<double>(in_use_) * static_cast<double>((now - since_).value());
     since_ = now;
   }

@@ -8,6 +8,7 @@
 
 #include "scnvme/config_error.h"
 #include "scnvme/vcd_writer.h"
+#include "sim_now.h"
 
 namespace scnvme {
 
@@ -143,7 +144,7 @@ void Diagnostics::set_filter(const std::vector<std::string>& patterns) {
 }
 
 void Diagnostics::report_info(const std::string& type, const std::string& text) const {
-  const std::string line = us_text(sc_core::sc_time_stamp()) + " " + owner_ + ": " + text;
+  const std::string line = us_text(sim_now()) + " " + owner_ + ": " + text;
   SC_REPORT_INFO_VERB(type.c_str(), line.c_str(), sc_core::SC_NONE);
 }
 
@@ -162,7 +163,7 @@ void Diagnostics::guest_error(GuestError kind, const std::string& subject, uint6
     r.kind = kind;
     r.subject = subject;
     r.first_value = value;
-    r.first_time = sc_core::sc_time_stamp();
+    r.first_time = sim_now();
     r.first_message = what;
     records_.push_back(std::move(r));
   }

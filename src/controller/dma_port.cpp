@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sim_now.h"
+
 namespace scnvme::detail {
 
 const tlm::tlm_dmi* DmaPort::find_region(uint64_t addr, uint64_t len, tlm::tlm_command cmd) const {
@@ -18,13 +20,13 @@ bool DmaPort::access(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t
     // A write lands in host memory when the link has carried it: wait for the link first, then
     // make the data visible (a polling host must not see a CQE before its modelled arrival).
     const uint64_t epoch = epoch_ ? epoch_() : 0;
-    const sc_core::sc_time arrives = arrival(addr, len, sc_core::sc_time_stamp() + lead);
-    if (arrives > sc_core::sc_time_stamp()) sc_core::wait(arrives - sc_core::sc_time_stamp());
+    const sc_core::sc_time arrives = arrival(addr, len, sim_now() + lead);
+    if (arrives > sim_now()) sc_core::wait(arrives - sim_now());
     return land(addr, buf, len, epoch);
   }
   sc_core::sc_time done;
   const bool ok = timed(cmd, addr, buf, len, lead, done);
-  if (done > sc_core::sc_time_stamp()) sc_core::wait(done - sc_core::sc_time_stamp());
+  if (done > sim_now()) sc_core::wait(done - sim_now());
   return ok;
 }
 
@@ -53,7 +55,7 @@ bool DmaPort::land(uint64_t addr, const uint8_t* src, uint64_t len, uint64_t epo
 
 bool DmaPort::timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, const sc_core::sc_time& lead,
                     sc_core::sc_time& done) {
-  const sc_core::sc_time start = sc_core::sc_time_stamp() + lead;
+  const sc_core::sc_time start = sim_now() + lead;
   done = start;
   if (len == 0) return true;
   if (!bme_()) return false;
@@ -67,12 +69,12 @@ bool DmaPort::timed(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t 
   // The data moves now (loosely timed: host memory is accessed at issue, its latency added).
   sc_core::sc_time moved;
   const bool ok = move(cmd, addr, buf, len, sc_core::SC_ZERO_TIME, moved);
-  done += moved - sc_core::sc_time_stamp();
+  done += moved - sim_now();
   return ok;
 }
 
 bool DmaPort::on_timeline(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, DmaTimeline& t) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   if (t.at < now) t.at = now;
   if (len == 0) return true;
   if (!bme_() || addr + len < addr) return false;
@@ -90,7 +92,7 @@ bool DmaPort::on_timeline(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uin
 
 bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t len, const sc_core::sc_time& offset,
                    sc_core::sc_time& done) {
-  done = sc_core::sc_time_stamp() + offset;
+  done = sim_now() + offset;
   if (const tlm::tlm_dmi* r = find_region(addr, len, cmd)) {
     uint8_t* p = r->get_dmi_ptr() + (addr - r->get_start_address());
     if (cmd == tlm::TLM_READ_COMMAND) std::memcpy(buf, p, len);
@@ -121,7 +123,7 @@ bool DmaPort::move(tlm::tlm_command cmd, uint64_t addr, uint8_t* buf, uint64_t l
     else dmi_hint_ = false;
   }
   // A target that waited inside b_transport already advanced time.
-  done = sc_core::sc_time_stamp() + delay;
+  done = sim_now() + delay;
   return ok;
 }
 

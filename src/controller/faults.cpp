@@ -18,6 +18,7 @@
 #include "scnvme/spec/nvme_registers.h"
 #include "scnvme/spec/nvme_status.h"
 #include "scnvme/spec/pci.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -34,7 +35,7 @@ std::string command_text(const Command& cmd) {
 
 void ControllerImpl::fault_report(std::size_t id, const std::string& text) {
   const std::string line = "fault #" + std::to_string(id) + " " + text;
-  SC_REPORT_INFO_VERB(kMsgFault, (us_text(sc_core::sc_time_stamp()) + " " + name + ": " + line).c_str(), sc_core::SC_MEDIUM);
+  SC_REPORT_INFO_VERB(kMsgFault, (us_text(sim_now()) + " " + name + ": " + line).c_str(), sc_core::SC_MEDIUM);
   diag.trace(TracePoint::FaultInjected, line);
 }
 
@@ -70,11 +71,11 @@ void ControllerImpl::fault_on_fetch(Command& cmd) {
 }
 
 bool ControllerImpl::fault_hold(Command& cmd) {
-  const sc_core::sc_time until = std::max(sc_core::sc_time_stamp(), cmd.fetched_at) + cmd.fault_delay;
+  const sc_core::sc_time until = std::max(sim_now(), cmd.fetched_at) + cmd.fault_delay;
   ++faults.held;
   for (;;) {
     if (stale(cmd) || cmd.abort_requested || sqs[cmd.sqid].deleting) break;
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = sim_now();
     if (cmd.fault_never) sc_core::wait(faults.wake | reset_event);
     else if (now < until) sc_core::wait(until - now, faults.wake | reset_event);
     else break;

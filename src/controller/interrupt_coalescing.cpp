@@ -25,6 +25,7 @@
 // entries aggregated since. A reset moves the controller epoch on, which makes every queued
 // timer and the aggregation state of the old epoch void.
 #include "controller/controller_impl.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -48,7 +49,7 @@ void ControllerImpl::completion_posted(uint16_t cqid, uint16_t vector) {
     signal_vector(vector);
     return;
   }
-  if (a.unsignalled++ == 0) a.first = sc_core::sc_time_stamp();
+  if (a.unsignalled++ == 0) a.first = sim_now();
   if (a.unsignalled >= coalescing_threshold(setting)) {
     a.unsignalled = 0;
     signal_vector(vector);
@@ -57,7 +58,7 @@ void ControllerImpl::completion_posted(uint16_t cqid, uint16_t vector) {
   if (!a.timer_armed) {
     a.timer_armed = true;
     const uint64_t e = epoch;
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = sim_now();
     const sc_core::sc_time deadline = a.first + kTimeUnit * static_cast<double>(coalescing_time_100us(setting));
     const sc_core::sc_time delay = deadline > now ? deadline - now : sc_core::SC_ZERO_TIME;
     actions.at(delay, [this, vector, e] { coalescing_timer(vector, e); }, Timer{kTimerCoalescing, vector, e});
@@ -71,7 +72,7 @@ void ControllerImpl::coalescing_timer(uint16_t vector, uint64_t for_epoch) {
   if (a.unsignalled == 0) return;  // the threshold (or a flush) signalled them already
   // The deadline follows the current TIME, so a changed setting takes effect for waiting entries.
   const uint32_t setting = features.coalescing;
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   const sc_core::sc_time deadline =
       coalescing_active(setting) ? a.first + kTimeUnit * static_cast<double>(coalescing_time_100us(setting)) : a.first;
   if (deadline > now) {  // entries aggregated after an earlier batch: wait for their own deadline

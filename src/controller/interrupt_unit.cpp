@@ -6,6 +6,7 @@
 
 #include "controller/controller_impl.h"
 #include "scnvme/spec/pci.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -97,7 +98,7 @@ void ControllerImpl::queue_message(uint64_t address, uint32_t data, uint16_t vec
   // Interrupt generation, then the message: a 4-byte posted write upstream. Its place on the link
   // is taken now, right behind the CQE write that caused it.
   if (faults.interrupts_armed() && fault_drop_message(vector)) return;  // injected: lost
-  const sc_core::sc_time generated = sc_core::sc_time_stamp() + cycles(cfg.timing.interrupt_cycles);
+  const sc_core::sc_time generated = sim_now() + cycles(cfg.timing.interrupt_cycles);
   const sc_core::sc_time send_at = link.enabled() ? link.write(address, 4, pci.max_payload_bytes(), generated) : generated;
   last_message_at = send_at;
   if (diag.on(pci.msix_enabled() ? TracePoint::IrqMsix : TracePoint::IrqMsi)) trace_message(address, data, vector, send_at);
@@ -118,7 +119,7 @@ void ControllerImpl::interrupt_thread() {
     const InterruptMessage m = messages.front();
     messages.pop_front();
     message_leaving = true;
-    if (m.send_at > sc_core::sc_time_stamp()) sc_core::wait(m.send_at - sc_core::sc_time_stamp());
+    if (m.send_at > sim_now()) sc_core::wait(m.send_at - sim_now());
     send_message(m);
     message_leaving = false;
   }
@@ -142,7 +143,7 @@ void ControllerImpl::send_message(const InterruptMessage& m) {
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   // A posted write: nothing waits for it to be accepted.
-  sc_core::sc_time delay = m.send_at > sc_core::sc_time_stamp() ? m.send_at - sc_core::sc_time_stamp() : sc_core::SC_ZERO_TIME;
+  sc_core::sc_time delay = m.send_at > sim_now() ? m.send_at - sim_now() : sc_core::SC_ZERO_TIME;
   owner.msi->b_transport(trans, delay);
   ++stats.interrupts_sent;
   if (!trans.is_response_ok())

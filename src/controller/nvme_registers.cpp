@@ -6,6 +6,7 @@
 #include "scnvme/spec/nvme_async_event.h"
 #include "scnvme/spec/nvme_log.h"
 #include "scnvme/spec/nvme_registers.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -190,7 +191,7 @@ void ControllerImpl::apply_doorbell(uint16_t qid, bool is_cq, uint32_t value) {
       return;
     }
     if (sq.rung_at.size() != sq.size) sq.rung_at.assign(sq.size, sc_core::SC_ZERO_TIME);
-    for (uint32_t i = sq.tail; i != value; i = (i + 1) % sq.size) sq.rung_at[i] = sc_core::sc_time_stamp();
+    for (uint32_t i = sq.tail; i != value; i = (i + 1) % sq.size) sq.rung_at[i] = sim_now();
     trace.sq_rung(qid, (value + sq.size - sq.tail) % sq.size);
     sq.tail = value;
     if (busy_slots < slots.size()) fetch_wakeup.notify(sc_core::SC_ZERO_TIME);  // else a freed slot wakes it

@@ -16,6 +16,7 @@
 
 #include "controller/timed_resource.h"
 #include "scnvme/config.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -30,9 +31,9 @@ class PcieLink {
   /// The device reads `bytes` of host memory at `addr`, issuing from `start`: reserves the request
   /// TLPs upstream and the completions downstream; returns when the last completion has arrived.
   sc_core::sc_time read(uint64_t addr, uint64_t bytes, uint32_t mrrs, uint32_t mps,
-                        const sc_core::sc_time& start = sc_core::sc_time_stamp());
+                        const sc_core::sc_time& start = sim_now());
   /// The device writes `bytes` at `addr` (posted): returns when the last byte reached host memory.
-  sc_core::sc_time write(uint64_t addr, uint64_t bytes, uint32_t mps, const sc_core::sc_time& start = sc_core::sc_time_stamp());
+  sc_core::sc_time write(uint64_t addr, uint64_t bytes, uint32_t mps, const sc_core::sc_time& start = sim_now());
   /// Extra delay of a host MMIO access of `bytes` to the device through the link.
   sc_core::sc_time mmio(bool is_read, unsigned bytes) const;
 

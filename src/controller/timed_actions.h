@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "scnvme/checkpoint.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -35,7 +36,7 @@ class TimedActions {
   }
 
   void at(const sc_core::sc_time& delay, std::function<void()> fn, Timer timer = Timer{}) {
-    push(sc_core::sc_time_stamp() + delay, next_seq_++, std::move(fn), timer);
+    push(sim_now() + delay, next_seq_++, std::move(fn), timer);
   }
 
   void clear() { queue_.clear(); }
@@ -64,7 +65,7 @@ class TimedActions {
     if (!a.loading()) return;
     queue_.clear();
     for (Action& x : timers) {
-      if (x.when < sc_core::sc_time_stamp()) a.fail("a timer is due before the checkpoint's time");
+      if (x.when < sim_now()) a.fail("a timer is due before the checkpoint's time");
       push(x.when, x.seq, make(x.timer), x.timer);
     }
   }
@@ -81,20 +82,20 @@ class TimedActions {
     queue_.push_back({when, seq, std::move(fn), timer});
     std::push_heap(queue_.begin(), queue_.end(), Later{});
     // Otherwise the pending notification comes first anyway.
-    if (earliest) due_.notify(when - sc_core::sc_time_stamp());
+    if (earliest) due_.notify(when - sim_now());
   }
   struct Later {
     bool operator()(const Action& a, const Action& b) const { return a.when != b.when ? a.when > b.when : a.seq > b.seq; }
   };
 
   void run_due() {
-    while (!queue_.empty() && queue_.front().when <= sc_core::sc_time_stamp()) {
+    while (!queue_.empty() && queue_.front().when <= sim_now()) {
       std::pop_heap(queue_.begin(), queue_.end(), Later{});
       auto fn = std::move(queue_.back().fn);
       queue_.pop_back();
       fn();
     }
-    if (!queue_.empty()) due_.notify(queue_.front().when - sc_core::sc_time_stamp());
+    if (!queue_.empty()) due_.notify(queue_.front().when - sim_now());
   }
 
   std::vector<Action> queue_;  // a min-heap by (when, seq)

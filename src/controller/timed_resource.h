@@ -20,6 +20,7 @@
 
 #include "scnvme/checkpoint.h"
 #include "trace/trace_signal.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -136,7 +137,7 @@ class InterleavedResource {
     sc_core::sc_time start, end;
   };
   void prune() {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = sim_now();
     while (first_ < busy_.size() && busy_[first_].end <= now) ++first_;
     if (first_ > 64 || first_ == busy_.size()) {  // drop the dead prefix now and then
       busy_.erase(busy_.begin(), busy_.begin() + static_cast<std::ptrdiff_t>(first_));

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <stdexcept>
+#include "sim_now.h"
 
 namespace scnvme {
 
@@ -113,7 +114,7 @@ void PerfettoWriter::flush_counters(uint64_t limit) {
 void PerfettoWriter::set(int id, const sc_core::sc_time& at, uint64_t value) {
   if (!valid(id)) return;
   counters_->set(at.value(), id, value);
-  flush_counters(sc_core::sc_time_stamp().value());
+  flush_counters(sim_now().value());
 }
 
 void PerfettoWriter::begin(int id, const sc_core::sc_time& at, const char* what) {
@@ -125,7 +126,7 @@ void PerfettoWriter::begin(int id, const sc_core::sc_time& at, const char* what)
     return;
   }
   counters_->add(at.value(), id, +1);
-  flush_counters(sc_core::sc_time_stamp().value());
+  flush_counters(sim_now().value());
 }
 
 void PerfettoWriter::end(int id, const sc_core::sc_time& at) {
@@ -138,7 +139,7 @@ void PerfettoWriter::end(int id, const sc_core::sc_time& at) {
     return;
   }
   counters_->add(at.value(), id, -1);
-  flush_counters(sc_core::sc_time_stamp().value());
+  flush_counters(sim_now().value());
 }
 
 void PerfettoWriter::busy(int id, const sc_core::sc_time& begin, const sc_core::sc_time& end, const char* what) {

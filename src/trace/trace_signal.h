@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "scnvme/trace.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -25,7 +26,7 @@ class TraceSignal {
     for (const auto& [sink, id] : to_) sink->set(id, at, value);
   }
   void set(uint64_t value) const {
-    if (on()) set(sc_core::sc_time_stamp(), value);
+    if (on()) set(sim_now(), value);
   }
   void busy(const sc_core::sc_time& begin, const sc_core::sc_time& end, const char* what) const {
     if (end <= begin) return;

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 #include <stdexcept>
+#include "sim_now.h"
 
 namespace scnvme {
 
@@ -118,7 +119,7 @@ void VcdWriter::change(const sc_core::sc_time& at, int id, bool absolute, int64_
   if (absolute) order_->set(t, id, static_cast<uint64_t>(value));
   else order_->add(t, id, value);
   // Nothing can be announced for a time before now: what lies before it is final.
-  flush_before(sc_core::sc_time_stamp().value());
+  flush_before(sim_now().value());
 }
 
 void VcdWriter::set(int id, const sc_core::sc_time& at, uint64_t value) { change(at, id, true, static_cast<int64_t>(value)); }

@@ -6,10 +6,11 @@
 #include <string>
 #include <unordered_map>
 
+#include "sim_now.h"
+
 namespace scnvme::detail {
 
 using sc_core::sc_time;
-using sc_core::sc_time_stamp;
 using sc_core::SC_ZERO_TIME;
 
 ftl::FtlGeometry ftl_geometry(const NandConfig& nand) {
@@ -138,7 +139,7 @@ uint64_t FlashBackend::free_units() const {
 void FlashBackend::begin_host() { ++host_active_; }
 
 void FlashBackend::end_host() {
-  last_host_activity_ = sc_time_stamp();
+  last_host_activity_ = sim_now();
   if (--host_active_ == 0 && background_waiting_ && background_work_) background_kick_.notify(SC_ZERO_TIME);
 }
 
@@ -163,7 +164,7 @@ void FlashBackend::read(FlashWait& w, uint64_t first, uint64_t count, const sc_t
 void FlashBackend::submit_deferred(FlashWait& w) {
   ftl::NandOps ops;
   ops.swap(w.deferred);
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   submit(ops, &w, w.ready_at > now ? w.ready_at - now : SC_ZERO_TIME, false);  // once the map pages are decoded
 }
 
@@ -420,7 +421,7 @@ void FlashBackend::background_thread() {
     // Busy host: collection only, when a die runs short of free blocks. Quiet host (for the idle
     // delay): everything (collection, folding, padding).
     const sc_time idle_at = last_host_activity_ + idle_delay;
-    const bool idle = host_active_ == 0 && sc_time_stamp() >= idle_at;
+    const bool idle = host_active_ == 0 && sim_now() >= idle_at;
     const ftl::NandOps ops = idle ? ftl_->background_step() : ftl_->gc_step();
     if (!ops.empty()) {
       background_wait_.start();
@@ -433,7 +434,7 @@ void FlashBackend::background_thread() {
       continue;
     }
     background_waiting_ = true;
-    if (host_active_ == 0) sc_core::wait(idle_at - sc_time_stamp(), background_kick_);
+    if (host_active_ == 0) sc_core::wait(idle_at - sim_now(), background_kick_);
     else sc_core::wait(background_kick_);
     background_waiting_ = false;
   }
@@ -444,7 +445,7 @@ void FlashBackend::background_thread() {
 FlashStats FlashBackend::stats() const {
   FlashStats s;
   s.enabled = true;
-  s.elapsed = sc_time_stamp();
+  s.elapsed = sim_now();
   const nand::NandStats n = array_->stats();
   for (const auto& d : n.dies) {
     s.die_array_busy.push_back(d.array_busy);

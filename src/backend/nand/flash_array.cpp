@@ -6,10 +6,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim_now.h"
+
 namespace scnvme::nand {
 
 using sc_core::sc_time;
-using sc_core::sc_time_stamp;
 
 FlashArray::FlashArray(sc_core::sc_module_name name, const NandConfig& cfg, uint64_t seed,
                        std::unique_ptr<NandScheduler> scheduler)
@@ -68,12 +69,12 @@ void FlashArray::submit(NandTransaction& t) {
 void FlashArray::submit(NandTransaction& t, const sc_time& delay) {
   if (delay == sc_core::SC_ZERO_TIME) return submit(t);
   check(t);
-  events_.push(sc_time_stamp() + delay, EventKind::Arrive, 0, 0, &t);
+  events_.push(sim_now() + delay, EventKind::Arrive, 0, 0, &t);
   if (!running_) wake_.notify(delay);  // (an earlier pending wake-up stays)
 }
 
 void FlashArray::enqueue(NandTransaction& t) {
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   const uint32_t die = t.engine.die;
   t.time.submitted = now;
   in_flight_.change(+1, now);
@@ -85,7 +86,7 @@ void FlashArray::enqueue(NandTransaction& t) {
 
 void FlashArray::run() {
   running_ = true;
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   for (;;) {
     while (!events_.empty() && events_.next() <= now) handle(events_.pop());
     dispatch();
@@ -136,7 +137,7 @@ void FlashArray::mark_channel(uint32_t channel) {
 }
 
 std::size_t FlashArray::power_loss() {
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   const std::size_t dropped = in_flight_count_;
   ++power_epoch_;  // the dropped transactions may be submitted again (check())
   events_ = NandEventQueue{};  // pending completions, suspensions and delayed arrivals
@@ -185,7 +186,7 @@ void FlashArray::bus(NandTransaction& t, BusOp op, const sc_time& duration) {
 
 void FlashArray::service_channel(uint32_t c) {
   NandChannel& ch = channels_[c];
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   ch.finish_due(now);  // a read command timed by busy_until() that is over
   if (ch.needs_wake()) events_.push(ch.end(), EventKind::ChannelDone, c);
   if (!ch.idle() || !ch.has_waiting()) return;
@@ -216,12 +217,12 @@ void FlashArray::bus_done(uint32_t c) {
   }
   const BusRequest r = ch.finish();
   channel_stats_[c].busy += r.duration;
-  if (!channel_trace_.empty()) channel_trace_[c].end(sc_time_stamp());
+  if (!channel_trace_.empty()) channel_trace_[c].end(sim_now());
   mark_channel(c);
   NandTransaction& t = *r.txn;
   const uint32_t d = t.engine.die;
   Die& die = dies_[d];
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   switch (r.op) {
     case BusOp::Command:  // read (traced runs) or erase: the array operation starts
       t.time.array_start = now;
@@ -263,7 +264,7 @@ void FlashArray::bus_done(uint32_t c) {
 // --- Completion and statistics -------------------------------------------------------------------
 
 void FlashArray::finish(NandTransaction& t, const sc_time& decode) {
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   Die& die = dies_[t.engine.die];
   t.engine.stage = detail::Stage::Done;
   t.time.done = now + decode;
@@ -301,7 +302,7 @@ void FlashArray::finish(NandTransaction& t, const sc_time& decode) {
 }
 
 NandStats FlashArray::stats() const {
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   NandStats s = totals_;
   s.in_flight = in_flight_.at(now);
   s.channels = channel_stats_;

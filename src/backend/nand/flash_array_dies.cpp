@@ -3,12 +3,12 @@
 #include <algorithm>
 
 #include "backend/nand/flash_array.h"
+#include "sim_now.h"
 
 namespace scnvme::nand {
 
 using detail::Stage;
 using sc_core::sc_time;
-using sc_core::sc_time_stamp;
 
 void FlashArray::service_die(uint32_t d) {
   Die& die = dies_[d];
@@ -80,7 +80,7 @@ void FlashArray::service_die(uint32_t d) {
 // --- Starting operations -------------------------------------------------------------------------
 
 void FlashArray::start_read(uint32_t d, NandTransaction& t, bool in_suspension) {
-  t.time.started = sc_time_stamp();
+  t.time.started = sim_now();
   t.engine.in_suspension = in_suspension;
   set_array(dies_[d], &t);
   t.engine.stage = Stage::WaitToken;
@@ -88,14 +88,14 @@ void FlashArray::start_read(uint32_t d, NandTransaction& t, bool in_suspension) 
 }
 
 void FlashArray::start_erase(uint32_t d, NandTransaction& t) {
-  t.time.started = sc_time_stamp();
+  t.time.started = sim_now();
   set_array(dies_[d], &t);
   t.engine.stage = Stage::WaitToken;
   acquire_token(t);
 }
 
 void FlashArray::start_program(uint32_t d, NandTransaction& t) {
-  t.time.started = sc_time_stamp();
+  t.time.started = sim_now();
   Die& die = dies_[d];
   set_array(die, &t);
   die.reg = &t;
@@ -103,7 +103,7 @@ void FlashArray::start_program(uint32_t d, NandTransaction& t) {
 }
 
 void FlashArray::load_program(uint32_t d, NandTransaction& t) {
-  t.time.started = sc_time_stamp();
+  t.time.started = sim_now();
   dies_[d].reg = &t;
   bus(t, BusOp::DataIn, timing_.data_in(t.engine.planes, t.slc));
 }
@@ -125,7 +125,7 @@ void FlashArray::release_token() {
 
 void FlashArray::token_granted(NandTransaction& t) {
   if (t.engine.stage == Stage::Suspended) {  // resume: overhead, then the remaining array time
-    const sc_time now = sc_time_stamp();
+    const sc_time now = sim_now();
     dies_[t.engine.die].resume_done_at = now + timing_.resume();
     start_array(t, now, timing_.resume() + t.engine.remaining);
     return;
@@ -134,7 +134,7 @@ void FlashArray::token_granted(NandTransaction& t) {
     case NandOp::Read:
     case NandOp::Erase: bus(t, BusOp::Command, timing_.command(t.engine.planes)); break;
     case NandOp::Program:
-      t.time.array_start = sc_time_stamp();
+      t.time.array_start = sim_now();
       start_array(t, t.time.array_start, timing_.program(t.slc));
       break;
   }
@@ -154,7 +154,7 @@ void FlashArray::start_array(NandTransaction& t, const sc_time& at, const sc_tim
 
 void FlashArray::array_done(uint32_t d) {
   Die& die = dies_[d];
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   NandTransaction& t = *die.array;
   die.in_array = false;
   die.stats.array_busy += now - die.array_started;
@@ -191,7 +191,7 @@ void FlashArray::release_register(uint32_t d) {
 }
 
 void FlashArray::set_array(Die& die, NandTransaction* t) {
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   if (die.array) die.stats.held += now - die.held_since;
   die.array = t;
   if (t) die.held_since = now;
@@ -204,14 +204,14 @@ bool FlashArray::can_suspend(uint32_t d) const {
   const NandTransaction& owner = *die.array;
   if (!cfg_.suspend || !die.in_array || owner.suspends >= cfg_.suspend_max_per_op) return false;
   if (scheduler_->queued(d, NandOp::Read) == 0) return false;
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   return die.array_end_at - std::max(now, die.resume_done_at) > timing_.suspend();
 }
 
 void FlashArray::suspend(uint32_t d) {
   Die& die = dies_[d];
   NandTransaction& owner = *die.array;
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   ++die.gen;  // cancels the pending ArrayDone
   owner.engine.remaining = die.array_end_at - std::max(now, die.resume_done_at);
   owner.engine.stage = Stage::Suspending;
@@ -225,8 +225,8 @@ void FlashArray::suspend_done(uint32_t d) {
   Die& die = dies_[d];
   NandTransaction& owner = *die.array;
   die.in_array = false;
-  die.stats.array_busy += sc_time_stamp() - die.array_started;
-  if (!die_trace_.empty()) die_trace_[d].end(sc_time_stamp());
+  die.stats.array_busy += sim_now() - die.array_started;
+  if (!die_trace_.empty()) die_trace_[d].end(sim_now());
   owner.engine.stage = Stage::Suspended;
   die.suspended = &owner;
   set_array(die, nullptr);

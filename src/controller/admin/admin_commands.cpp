@@ -4,6 +4,7 @@
 #include "scnvme/spec/nvme_features.h"
 #include "scnvme/spec/nvme_log.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -86,7 +87,7 @@ void ControllerImpl::aer_thread() {
       Command aer = parked_aers.front();
       parked_aers.erase(parked_aers.begin());
       aer.dw0 = spec::async_event::dw0(e->type, e->info, e->log_page);
-      aer.timeline.at = sc_core::sc_time_stamp();
+      aer.timeline.at = sim_now();
       ++aers_completing;  // (it may wait for CQ space: still outstanding, in no slot)
       complete(aer);
       --aers_completing;

@@ -15,6 +15,7 @@
 #include "scnvme/spec/nvme_features.h"
 #include "scnvme/spec/nvme_identify.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -30,7 +31,7 @@ FeatureState ControllerImpl::default_features() const {
   f.ncqa = static_cast<uint16_t>(cfg.max_io_queues - 1);
   f.no_coalescing.assign(std::max<unsigned>(cfg.pci.msix ? cfg.pci.msix_vectors : 1u, 32u), false);
   f.no_coalescing[0] = true;  // the admin queue is never coalesced
-  f.timestamp_at = sc_core::sc_time_stamp();  // counts from 0 since the reset (origin 000b)
+  f.timestamp_at = sim_now();  // counts from 0 since the reset (origin 000b)
   return f;
 }
 

@@ -20,13 +20,14 @@
 #include "scnvme/spec/nvme_async_event.h"
 #include "scnvme/spec/nvme_features.h"
 #include "scnvme/spec/nvme_log.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
 namespace sm = spec::log::smart;
 
 uint16_t ControllerImpl::composite_temperature_k() {
-  thermal.update(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);
+  thermal.update(sim_now(), (health.read_512_units + health.written_512_units) * 512);
   return thermal.kelvin();
 }
 
@@ -80,17 +81,17 @@ void ControllerImpl::thermal_watch() {
   thermal_watching = true;
   const sc_core::sc_time period = std::max(thermal.time_constant() / 4.0, sc_core::sc_time(100, sc_core::SC_US));
   thermal_timer.notify(period);
-  thermal_due = sc_core::sc_time_stamp() + period;
+  thermal_due = sim_now() + period;
 }
 
 sc_core::sc_time ControllerImpl::io_start_cost() {
   if (!thermal_watching && cfg.thermal_heat_k_per_gbps != 0) {
     // I/O resumes after the temperature settled: watch it from the next evaluation on.
     thermal_watching = true;
-    thermal.update(sc_core::sc_time_stamp(), (health.read_512_units + health.written_512_units) * 512);
+    thermal.update(sim_now(), (health.read_512_units + health.written_512_units) * 512);
     const sc_core::sc_time period = std::max(thermal.time_constant() / 4.0, sc_core::sc_time(100, sc_core::SC_US));
     thermal_timer.notify(period);
-    thermal_due = sc_core::sc_time_stamp() + period;
+    thermal_due = sim_now() + period;
   }
   if (!power.non_operational()) return sc_core::SC_ZERO_TIME;
   const sc_core::sc_time exit = power.wake();

@@ -8,6 +8,7 @@
 #include "scnvme/spec/nvme_identify.h"
 #include "scnvme/spec/nvme_log.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -59,7 +60,7 @@ void ControllerImpl::admin_get_log_page(Command& cmd) {
       put_le128(p + sm::kHostWriteCommands, health.host_write_commands);
       put_le128(p + sm::kControllerBusyTime, health.busy_time_ns / 60000000000ull);
       put_le128(p + sm::kPowerCycles, health.power_cycles);
-      put_le128(p + sm::kPowerOnHours, static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() / 3600.0));
+      put_le128(p + sm::kPowerOnHours, static_cast<uint64_t>(sim_now().to_seconds() / 3600.0));
       put_le128(p + sm::kUnsafeShutdowns, health.unsafe_shutdowns);
       put_le128(p + sm::kMediaErrors, health.media_errors);
       put_le128(p + sm::kErrorLogEntries, errors.error_count());

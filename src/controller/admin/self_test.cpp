@@ -12,6 +12,7 @@
 #include "scnvme/spec/nvme_identify.h"
 #include "scnvme/spec/nvme_log.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -39,7 +40,7 @@ void ControllerImpl::admin_device_self_test(Command& cmd) {
 
   self_test.current = stc;
   self_test.nsid = nsid;
-  self_test.started = sc_core::sc_time_stamp();
+  self_test.started = sim_now();
   self_test.duration = sc_core::sc_time(stc == dst::kShort ? cfg.self_test_short_ms : cfg.self_test_extended_ms, sc_core::SC_MS);
   const uint64_t generation = ++self_test.generation;
   actions.at(self_test.duration, [this, generation] { self_test_finished(generation); }, Timer{kTimerSelfTest, generation, 0});
@@ -53,7 +54,7 @@ void ControllerImpl::self_test_finished(uint64_t generation) {
 void ControllerImpl::self_test_record(uint8_t result) {
   SelfTestState::Result r;
   r.status = dst::status(self_test.current, result);
-  r.power_on_hours = static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() / 3600.0);
+  r.power_on_hours = static_cast<uint64_t>(sim_now().to_seconds() / 3600.0);
   self_test.results.push_front(r);
   if (self_test.results.size() > dst::kMaxResults) self_test.results.pop_back();
   self_test.current = 0;
@@ -65,7 +66,7 @@ void ControllerImpl::self_test_reset() {
   if (self_test.current != dst::kExtended) return;
   // The extended operation goes on; its end is scheduled again (a power loss drops every pending
   // timed action).
-  const sc_core::sc_time end = self_test.started + self_test.duration, now = sc_core::sc_time_stamp();
+  const sc_core::sc_time end = self_test.started + self_test.duration, now = sim_now();
   const uint64_t generation = ++self_test.generation;
   actions.at(end > now ? end - now : sc_core::SC_ZERO_TIME, [this, generation] { self_test_finished(generation); },
              Timer{kTimerSelfTest, generation, 0});
@@ -75,7 +76,7 @@ std::vector<uint8_t> ControllerImpl::self_test_log() const {
   std::vector<uint8_t> page(dst::kSize, 0);
   page[dst::kCurrentOperation] = self_test.current;
   if (self_test.current) {
-    const double done = (sc_core::sc_time_stamp() - self_test.started) / self_test.duration;
+    const double done = (sim_now() - self_test.started) / self_test.duration;
     page[dst::kCurrentCompletion] = static_cast<uint8_t>(std::min(99.0, std::max(0.0, done * 100.0)));
   }
   for (unsigned i = 0; i < dst::kMaxResults; ++i) {

@@ -11,6 +11,7 @@
 #include "scnvme/spec/endian.h"
 #include "scnvme/spec/nvme_features.h"
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail {
 
@@ -19,7 +20,7 @@ namespace ts = spec::feature::timestamp;
 namespace hb = spec::feature::host_behavior;
 
 void ControllerImpl::get_timestamp(Command& cmd, const FeatureState& f) {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = sim_now();
   const uint64_t elapsed_ms = now > f.timestamp_at ? static_cast<uint64_t>((now - f.timestamp_at).to_seconds() * 1e3) : 0;
   std::array<uint8_t, ts::kSize> data{};
   const uint64_t value = (f.timestamp_ms + elapsed_ms) & ts::kMask;
@@ -37,7 +38,7 @@ void ControllerImpl::set_timestamp(Command& cmd) {
   uint64_t value = 0;
   for (unsigned i = 0; i < 6; ++i) value |= static_cast<uint64_t>(data[i]) << (8 * i);
   features.timestamp_ms = value;
-  features.timestamp_at = sc_core::sc_time_stamp();
+  features.timestamp_at = sim_now();
   features.timestamp_origin = ts::kOriginSetFeatures;
 }
 

@@ -5,12 +5,12 @@
 #include <exception>
 
 #include "scnvme/spec/nvme_status.h"
+#include "sim_now.h"
 
 namespace scnvme::detail::nvm {
 
 namespace st = spec::status;
 using sc_core::sc_time;
-using sc_core::sc_time_stamp;
 
 namespace {
 
@@ -29,13 +29,13 @@ bool wait_work(ControllerImpl& c, Command& cmd, FlashWait& w) {
     if (w.deferred.empty()) break;
     c.flash->submit_deferred(w);
   }
-  cmd.timeline.at = std::max({cmd.timeline.at, sc_time_stamp(), w.ready_at});
+  cmd.timeline.at = std::max({cmd.timeline.at, sim_now(), w.ready_at});
   return true;
 }
 
 /// Waits until simulated time reaches the command's timeline (its data has arrived).
 bool reach_timeline(ControllerImpl& c, Command& cmd) {
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   if (cmd.timeline.at > now) sc_core::wait(cmd.timeline.at - now);
   return !c.stale(cmd);
 }
@@ -45,7 +45,7 @@ bool wait_programs(ControllerImpl& c, Command& cmd, uint64_t barrier) {
     sc_core::wait(c.flash->programs_progress() | c.reset_event);
     if (c.stale(cmd)) return false;
   }
-  cmd.timeline.at = std::max(cmd.timeline.at, sc_time_stamp());
+  cmd.timeline.at = std::max(cmd.timeline.at, sim_now());
   return true;
 }
 
@@ -58,7 +58,7 @@ bool flash_read(ControllerImpl& c, Command& cmd, const IoRange& r) {
   constexpr uint32_t kLimitedRetry = 1u << 31;  // CDW12 of Read, Compare and Verify
   if (cmd.sqe.cdw12() & kLimitedRetry) w.retry_limit = c.flash->config().nand.limited_retry_max;
   const FlashBackend::Units u = units_of(c, r, r.slba, r.nlb);
-  const sc_time now = sc_time_stamp();
+  const sc_time now = sim_now();
   c.flash->read(w, u.first, u.count(), cmd.timeline.at > now ? cmd.timeline.at - now : sc_core::SC_ZERO_TIME);
   if (!wait_work(c, cmd, w)) return false;
   if (w.uncorrectable) {  // the limited retries did not recover a page: no data goes to the host
@@ -81,7 +81,7 @@ bool flash_write(ControllerImpl& c, Command& cmd, const IoRange& r, bool durable
   if (!wait_work(c, cmd, w) || !reach_timeline(c, cmd)) return false;  // the old data decoded, to merge
 
   DataBuffer& buffer = flash.write_buffer();
-  const sc_time asked = sc_time_stamp();
+  const sc_time asked = sim_now();
   bool waited = false;
   while (!buffer.try_acquire(&cmd, u.count())) {
     waited = true;
@@ -91,7 +91,7 @@ bool flash_write(ControllerImpl& c, Command& cmd, const IoRange& r, bool durable
       return false;
     }
   }
-  if (waited) flash.buffer_waited(sc_time_stamp() - asked);
+  if (waited) flash.buffer_waited(sim_now() - asked);
   try {
     flash.write(u.first, u.count(), durable);
   } catch (const std::exception& e) {
@@ -100,7 +100,7 @@ bool flash_write(ControllerImpl& c, Command& cmd, const IoRange& r, bool durable
     return true;
   }
   if (flash.needs_program_wait(durable)) return wait_programs(c, cmd, flash.program_barrier());
-  cmd.timeline.at = std::max(cmd.timeline.at, sc_time_stamp());
+  cmd.timeline.at = std::max(cmd.timeline.at, sim_now());
   return true;
 }
 
