@@ -204,8 +204,9 @@ void ControllerImpl::release(Command& cmd) {
   --busy_slots;
   trace.slots.set(busy_slots);
   cmd.state = Command::State::Free;
+  // Only a fetcher that found no free slot waits for one; otherwise it waits for a doorbell.
+  if (free_slot_list.empty()) fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
   free_slot_list.push_back(static_cast<uint32_t>(&cmd - slots.data()));
-  fetch_wakeup.notify(sc_core::SC_ZERO_TIME);
 }
 
 void ControllerImpl::complete(Command& cmd) {
