@@ -56,7 +56,7 @@ bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsig
   const bool is_read = cmd == tlm::TLM_READ_COMMAND;
   if (is_read) {
     // A load does not pass the thread's posted stores: it leaves once they have landed.
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = simcontext()->time_stamp();
     if (me.stores_at > now + me.ahead) me.ahead = me.stores_at - now;
     sync();
   }
@@ -74,7 +74,7 @@ bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsig
   t.set_byte_enable_ptr(nullptr);
   t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  const sc_core::sc_time before = sc_core::sc_time_stamp();
+  const sc_core::sc_time before = simcontext()->time_stamp();
   sc_core::sc_time delay = thread().ahead + op_cost_;
   bus->b_transport(t, delay);
   const bool ok = t.is_response_ok();
@@ -84,8 +84,8 @@ bool HostCpu::transact(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, unsig
     sc_core::wait(delay);
   } else {
     // Posted: the thread has spent its issue cost; the store lands at now + delay.
-    after.stores_at = std::max(after.stores_at, sc_core::sc_time_stamp() + delay);
-    const sc_core::sc_time waited = sc_core::sc_time_stamp() - before;
+    after.stores_at = std::max(after.stores_at, simcontext()->time_stamp() + delay);
+    const sc_core::sc_time waited = simcontext()->time_stamp() - before;
     after.ahead = after.ahead + op_cost_ > waited ? after.ahead + op_cost_ - waited : sc_core::SC_ZERO_TIME;
     if (after.ahead >= kMaxAhead) sync();
   }
@@ -101,7 +101,7 @@ bool HostCpu::write(uint64_t addr, const void* data, unsigned len) {
 
 void HostCpu::raise(unsigned vector, const sc_core::sc_time& delay) {
   if (vector >= events_.size()) return;
-  const sc_core::sc_time when = sc_core::sc_time_stamp() + delay;
+  const sc_core::sc_time when = simcontext()->time_stamp() + delay;
   const bool earliest = arriving_.empty() || when < arriving_.front().when;
   arriving_.push_back({when, arrival_seq_++, vector});
   std::push_heap(arriving_.begin(), arriving_.end(), std::greater<Arrival>{});
@@ -109,7 +109,7 @@ void HostCpu::raise(unsigned vector, const sc_core::sc_time& delay) {
 }
 
 void HostCpu::dispatch() {
-  while (!arriving_.empty() && arriving_.front().when <= sc_core::sc_time_stamp()) {
+  while (!arriving_.empty() && arriving_.front().when <= simcontext()->time_stamp()) {
     std::pop_heap(arriving_.begin(), arriving_.end(), std::greater<Arrival>{});
     const unsigned v = arriving_.back().vector;
     arriving_.pop_back();
@@ -118,7 +118,7 @@ void HostCpu::dispatch() {
     events_[v]->notify(sc_core::SC_ZERO_TIME);
     if (auto h = handlers_.find(v); h != handlers_.end()) h->second(v);
   }
-  if (!arriving_.empty()) arrival_.notify(arriving_.front().when - sc_core::sc_time_stamp());
+  if (!arriving_.empty()) arrival_.notify(arriving_.front().when - simcontext()->time_stamp());
 }
 
 bool HostCpu::wait_interrupt(unsigned vector, const sc_core::sc_time& timeout) {
@@ -129,12 +129,12 @@ bool HostCpu::wait_interrupt(unsigned vector, const sc_core::sc_time& timeout) {
   // The thread is busy with its own CPU time first, then waits: one wait covers both unless the
   // interrupt comes while it is still busy.
   ThreadTime& me = thread();
-  const sc_core::sc_time busy_until = sc_core::sc_time_stamp() + me.ahead;
+  const sc_core::sc_time busy_until = simcontext()->time_stamp() + me.ahead;
   me.ahead = sc_core::SC_ZERO_TIME;
   const sc_core::sc_time end = busy_until + timeout;
   bool fired = true;
   while (pending_[vector] == 0) {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = simcontext()->time_stamp();
     if (now >= end) {
       fired = false;
       break;
@@ -151,7 +151,7 @@ bool HostCpu::wait_interrupt(unsigned vector, const sc_core::sc_time& timeout) {
     }
     sc_core::wait(*me.waits[vector]);
   }
-  if (busy_until > sc_core::sc_time_stamp()) sc_core::wait(busy_until - sc_core::sc_time_stamp());
+  if (busy_until > simcontext()->time_stamp()) sc_core::wait(busy_until - simcontext()->time_stamp());
   if (fired) --pending_[vector];
   return fired;
 }

@@ -40,7 +40,7 @@ class HostCpu : public sc_core::sc_module {
   /// Charges one driver operation.
   void op() { advance(op_cost_); }
   /// The calling thread's own time (the simulation time plus the CPU time it has not yet handed over).
-  sc_core::sc_time local_time() { return sc_core::sc_time_stamp() + thread().ahead; }
+  sc_core::sc_time local_time() { return simcontext()->time_stamp() + thread().ahead; }
   /// local_time() in whole nanoseconds (rounded down), in integer arithmetic.
   uint64_t local_time_ns() {
     const uint64_t ticks = local_time().value();

@@ -99,14 +99,14 @@ void ProtocolChecker::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_t
     if (!broken.empty()) violation(&trans, "platform rule", broken);
   }
   const Snapshot before = snapshot(trans);
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = simcontext()->time_stamp();
   const sc_dt::uint64 deltas = sc_core::sc_delta_count();
   to_target->b_transport(trans, delay);
   check_unmodified(trans, before, "b_transport");
   if (trans.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE)
     violation(&trans, "IEEE 1666-2011 14.17", "target returned from b_transport with TLM_INCOMPLETE_RESPONSE");
   if (target_ == Target::Registers) {
-    if (sc_core::sc_time_stamp() != now || sc_core::sc_delta_count() != deltas)
+    if (simcontext()->time_stamp() != now || sc_core::sc_delta_count() != deltas)
       violation(&trans, "scnvme integration convention", "register target waited inside b_transport");
     if (trans.is_dmi_allowed()) violation(&trans, "scnvme integration convention", "register target hinted DMI (dmi_allowed)");
   }
@@ -136,11 +136,11 @@ unsigned ProtocolChecker::transport_dbg(tlm::tlm_generic_payload& trans) {
   if (sides_ == Sides::Both && trans.get_data_length() > 0 && trans.get_data_ptr() == nullptr)
     violation(&trans, "IEEE 1666-2011 11.3.4 l)", "debug transaction with data_ptr == 0");
   const unsigned length = trans.get_data_length();
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time now = simcontext()->time_stamp();
   const sc_dt::uint64 deltas = sc_core::sc_delta_count();
   const unsigned n = to_target->transport_dbg(trans);
   if (n > length) violation(&trans, "IEEE 1666-2011 11.3.4", "transport_dbg returned more bytes than data_length");
-  if (sc_core::sc_time_stamp() != now || sc_core::sc_delta_count() != deltas)
+  if (simcontext()->time_stamp() != now || sc_core::sc_delta_count() != deltas)
     violation(&trans, "IEEE 1666-2011 11.3.4", "target waited inside transport_dbg");
   return n;
 }
