@@ -449,7 +449,8 @@ void run_job(DriverSlot& slot, Job& job, JobRun& r, const WorkloadOptions& wl, J
         } else {
           chunk = next_seq + k > job.units ? 0 : next_seq;
         }
-        found = !in_flight(chunk, k);
+        // Only a write, or a read that will be verified, must not overlap an I/O in flight.
+        found = (!write && o.verify == VerifyMode::None) || !in_flight(chunk, k);
         if (!random) break;
       }
       if (!found) break;  // everything nearby is in flight; reap first
