@@ -106,10 +106,10 @@ void ControllerImpl::queue_message(uint64_t address, uint32_t data, uint16_t vec
   if (messages_from_thread && messages.empty()) {
     // A command slot's thread (after its CQE landed) sends the message itself, loosely timed: the
     // write carries the time until it arrives as its annotated delay.
-    send_message({address, data, send_at});
+    send_message({address, data, send_at, vector});
     return;
   }
-  messages.push_back({address, data, send_at});
+  messages.push_back({address, data, send_at, vector});
   message_event.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -120,8 +120,19 @@ void ControllerImpl::interrupt_thread() {
     messages.pop_front();
     message_leaving = true;
     if (m.send_at > sim_now()) sc_core::wait(m.send_at - sim_now());
-    send_message(m);
+    // A message is a memory write: with Bus Master Enable cleared since it was generated, the
+    // function may not send it (PCIe Base 7.5.1.1.3).
+    if (pci.bus_master_enabled()) send_message(m);
+    else hold_message(m.vector);
     message_leaving = false;
+  }
+}
+
+void ControllerImpl::hold_message(uint16_t vector) {
+  if (pci.msix_enabled()) {
+    if (vector < msix.vectors()) msix.set_pending(vector, true);
+  } else if (pci.msi_enabled()) {
+    if (vector < msi_pending.size()) msi_pending[vector] = true;
   }
 }
 

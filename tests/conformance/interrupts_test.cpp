@@ -112,6 +112,39 @@ TEST(InterruptsMsix, MaskedEntryHoldsTheMessageInThePba) {
   });
 }
 
+TEST(InterruptsMsix, MessageOnItsWayWhenBusMasterEnableClearsWaitsInThePba) {
+  // A message generated while Bus Master Enable was set, still inside the function when the host
+  // clears it, is not sent (a memory write); it stays pending until Bus Master Enable is set again.
+  // (Found by fuzz_registers: the bench's Bus Master Enable rule reported the write.)
+  Bench b("bench", ControllerConfig{});
+  b.run([](Bench& h) {
+    h.cfg_write(p::kCommand, 2, p::command::kMemorySpace | p::command::kBusMaster);
+    h.cfg_write(find_capability(h, p::cap_id::kMsix) + p::msix::kControl, 2, p::msix::kEnable);
+    program_msix_entry(h, 0, kMsiBase, 0x66, true);
+    ASSERT_TRUE(h.enable());
+    std::vector<uint8_t> id;
+    EXPECT_STATUS(h.identify(spec::cns::kController, 0, id), st::kSuccess);
+    wait_us(5);
+    ASSERT_EQ(pba_word(h), 1u) << "held by the masked entry";
+
+    // Unmasked: the message leaves the PBA when the write takes effect and goes out after the
+    // interrupt generation time (10 cycles); Bus Master Enable is cleared 1 ns after the unmask.
+    h.wr32(table_entry(h, 0) + p::msix::kEntryControl, 0);
+    sc_core::wait(sc_core::sc_time(1, sc_core::SC_NS));
+    ASSERT_TRUE(h.msi.messages.empty()) << "still on its way";
+    h.cfg_write(p::kCommand, 2, p::command::kMemorySpace);
+    wait_us(5);
+    EXPECT_TRUE(h.msi.messages.empty()) << "no message with Bus Master Enable clear";
+    EXPECT_EQ(pba_word(h), 1u) << "pending again";
+
+    h.cfg_write(p::kCommand, 2, p::command::kMemorySpace | p::command::kBusMaster);
+    wait_us(1);
+    ASSERT_EQ(h.msi.messages.size(), 1u);
+    EXPECT_EQ(h.msi.messages[0].data, 0x66u);
+    EXPECT_EQ(pba_word(h), 0u);
+  });
+}
+
 TEST(InterruptsMsix, FunctionMaskHoldsAllVectors) {
   Bench b("bench", ControllerConfig{});
   b.run([](Bench& h) {
