@@ -247,8 +247,6 @@ class ControllerImpl {
   void interrupt_thread();
   void queue_message(uint64_t address, uint32_t data, uint16_t vector);
   void send_message(const InterruptMessage& m);
-  /// A message whose send time came with Bus Master Enable clear: pending, sent once it is set.
-  void hold_message(uint16_t vector);
   /// Set while a slot thread signals its completion: messages may be sent from that thread.
   bool messages_from_thread = false;
   tlm::tlm_generic_payload message_payload;

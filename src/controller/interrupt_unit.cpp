@@ -121,18 +121,10 @@ void ControllerImpl::interrupt_thread() {
     message_leaving = true;
     if (m.send_at > sim_now()) sc_core::wait(m.send_at - sim_now());
     // A message is a memory write: with Bus Master Enable cleared since it was generated, the
-    // function may not send it (PCIe Base 7.5.1.1.3).
+    // function may not send it (PCIe Base 7.5.1.1.3); signalled again, its vector is held pending.
     if (pci.bus_master_enabled()) send_message(m);
-    else hold_message(m.vector);
+    else signal_vector(m.vector);
     message_leaving = false;
-  }
-}
-
-void ControllerImpl::hold_message(uint16_t vector) {
-  if (pci.msix_enabled()) {
-    if (vector < msix.vectors()) msix.set_pending(vector, true);
-  } else if (pci.msi_enabled()) {
-    if (vector < msi_pending.size()) msi_pending[vector] = true;
   }
 }
 
