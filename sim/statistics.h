@@ -1,4 +1,5 @@
-// Latency statistics: every sample is kept, so percentiles are exact.
+// Latency statistics in bounded memory: exact count, min, max, mean and standard deviation, and
+// percentiles from a log-linear histogram (as fio's, finer) whose error is at most 1/512 of the value.
 #pragma once
 
 #include <algorithm>
@@ -18,52 +19,114 @@ inline std::size_t nearest_rank(double p, std::size_t n) {
   return std::min(i, n - 1);
 }
 
+/// Latencies in ns. Values below 512 have a bucket each; every octave [2^e, 2^(e+1)) above is
+/// split into 512 equal buckets, so a bucket is at most 1/512 of its values wide and the memory
+/// does not grow with the number of samples (about 8 KiB per octave reached). A percentile is the
+/// nearest-rank sample's bucket, reported as the mean of the samples in it: exact when they are
+/// equal (a deterministic model's common case) and within the bucket's width otherwise; the 0th
+/// and 100th percentiles are the exact min and max.
 class LatencyStats {
  public:
-  void add(uint64_t ns) { samples_.push_back(ns); sorted_ = false; }
+  static constexpr unsigned kSubBits = 9;
+  static constexpr uint64_t kSub = uint64_t{1} << kSubBits;
+
+  void add(uint64_t ns) {
+    const std::size_t i = bucket_of(ns);
+    if (i >= bins_.size()) bins_.resize(i + 1);
+    Bin& b = bins_[i];
+    ++b.count;
+    b.offsets += ns - bucket_low(i);
+    min_ = n_ == 0 ? ns : std::min(min_, ns);
+    max_ = std::max(max_, ns);
+    ++n_;
+    sum_ += ns;
+    sum_squares_ += static_cast<unsigned __int128>(ns) * ns;
+  }
   void merge(const LatencyStats& o) {
-    samples_.insert(samples_.end(), o.samples_.begin(), o.samples_.end());
-    sorted_ = false;
+    if (o.n_ == 0) return;
+    if (o.bins_.size() > bins_.size()) bins_.resize(o.bins_.size());
+    for (std::size_t i = 0; i < o.bins_.size(); ++i) {
+      bins_[i].count += o.bins_[i].count;
+      bins_[i].offsets += o.bins_[i].offsets;
+    }
+    min_ = n_ == 0 ? o.min_ : std::min(min_, o.min_);
+    max_ = std::max(max_, o.max_);
+    n_ += o.n_;
+    sum_ += o.sum_;
+    sum_squares_ += o.sum_squares_;
   }
-  uint64_t count() const { return samples_.size(); }
-  uint64_t min() const { sort(); return samples_.empty() ? 0 : samples_.front(); }
-  uint64_t max() const { sort(); return samples_.empty() ? 0 : samples_.back(); }
+  uint64_t count() const { return n_; }
+  uint64_t min() const { return min_; }
+  uint64_t max() const { return max_; }
   double mean() const {
-    if (samples_.empty()) return 0;
-    long double s = 0;
-    for (uint64_t v : samples_) s += v;
-    return static_cast<double>(s / samples_.size());
+    return n_ == 0 ? 0 : static_cast<double>(static_cast<long double>(sum_) / static_cast<long double>(n_));
   }
+  /// Sample standard deviation.
   double stdev() const {
-    if (samples_.size() < 2) return 0;
-    const double m = mean();
-    long double s = 0;
-    for (uint64_t v : samples_) s += (v - m) * (v - m);
-    return std::sqrt(static_cast<double>(s / (samples_.size() - 1)));
+    if (n_ < 2) return 0;
+    const long double n = static_cast<long double>(n_);
+    const long double s = static_cast<long double>(sum_);
+    const long double var = (static_cast<long double>(sum_squares_) - s * s / n) / (n - 1);
+    return var > 0 ? static_cast<double>(std::sqrt(var)) : 0.0;
   }
-  /// Nearest-rank percentile, p in [0, 100].
+  /// Nearest-rank percentile, p in [0, 100], to the histogram's resolution (see the class).
   uint64_t percentile(double p) const {
-    if (samples_.empty()) return 0;
-    sort();
-    const std::size_t i = nearest_rank(p, samples_.size());
-    return samples_[i];
+    if (n_ == 0) return 0;
+    const uint64_t rank = nearest_rank(p, n_);
+    if (rank == 0) return min_;
+    if (rank == n_ - 1) return max_;
+    uint64_t below = 0;
+    for (std::size_t i = 0; i < bins_.size(); ++i) {
+      const Bin& b = bins_[i];
+      if (below + b.count > rank) return std::clamp(bucket_low(i) + b.offsets / b.count, min_, max_);
+      below += b.count;
+    }
+    return max_;
   }
-  /// Checkpoints: the samples in their current order (sums over them stay bit-identical).
+  /// The histogram's bucket of a value, and the lowest value in a bucket.
+  static std::size_t bucket_of(uint64_t v) {
+    if (v < kSub) return static_cast<std::size_t>(v);
+    const unsigned e = 63u - static_cast<unsigned>(__builtin_clzll(v));  // v in [2^e, 2^(e+1)), e >= kSubBits
+    const unsigned shift = e - kSubBits;
+    return static_cast<std::size_t>((uint64_t{shift + 1} << kSubBits) + ((v >> shift) - kSub));
+  }
+  static uint64_t bucket_low(std::size_t i) {
+    if (i < kSub) return i;
+    const unsigned shift = static_cast<unsigned>(i >> kSubBits) - 1u;
+    return (kSub + (i & (kSub - 1))) << shift;
+  }
+  /// Checkpoints: the histogram and the sums.
   template <typename Archive>
   void persist(Archive& a) {
-    a.io(samples_);
-    a.io(sorted_);
+    a.io(bins_);
+    a.io(n_);
+    a.io(min_);
+    a.io(max_);
+    persist_wide(a, sum_);
+    persist_wide(a, sum_squares_);
   }
 
  private:
-  void sort() const {
-    if (!sorted_) {
-      std::sort(samples_.begin(), samples_.end());
-      sorted_ = true;
+  struct Bin {
+    uint64_t count = 0;
+    uint64_t offsets = 0;  // the sum of (value - the bucket's lowest value)
+    template <typename Archive>
+    void persist(Archive& a) {
+      a.io(count);
+      a.io(offsets);
     }
+  };
+  template <typename Archive>
+  static void persist_wide(Archive& a, unsigned __int128& v) {
+    uint64_t lo = static_cast<uint64_t>(v), hi = static_cast<uint64_t>(v >> 64);
+    a.io(lo);
+    a.io(hi);
+    v = (static_cast<unsigned __int128>(hi) << 64) | lo;
   }
-  mutable std::vector<uint64_t> samples_;
-  mutable bool sorted_ = true;
+
+  std::vector<Bin> bins_;
+  uint64_t n_ = 0, min_ = 0, max_ = 0;
+  unsigned __int128 sum_ = 0, sum_squares_ = 0;  // exact: the mean and deviation do not drift
 };
 
 /// Count, min, max, mean and standard deviation without keeping samples (Welford's method), for

@@ -41,7 +41,7 @@ class CheckpointError : public std::runtime_error {
 
 namespace checkpoint {
 
-constexpr uint32_t kFormatVersion = 2;  // 2: the FTL's power-loss counters and unprogrammed-unit log, the FLR count
+constexpr uint32_t kFormatVersion = 3;  // 2: the FTL's power-loss counters and unprogrammed-unit log, the FLR count; 3: scnvme-sim's latency histograms
 
 class Archive;
 

@@ -1,6 +1,7 @@
 // scnvme-sim's reports: percentile and moment arithmetic against known distributions, fio's
 // slat/clat/lat split, the JSON schema per job, the --timeseries CSV, and a --perfetto trace
 // of a real run checked against the trace-event rules.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
@@ -21,21 +22,71 @@ using namespace scnvme::sim;
 
 namespace {
 
-TEST(LatencyStats, PercentilesOfAUniformSequenceAreItsNearestRanks) {
+TEST(LatencyStats, PercentilesOfAUniformSequenceAreItsNearestRanksToTheHistogramsResolution) {
   LatencyStats s;
   for (uint64_t v = 10000; v >= 1; --v) s.add(v);  // 1..10000, added in reverse
   EXPECT_EQ(s.count(), 10000u);
   EXPECT_EQ(s.min(), 1u);
   EXPECT_EQ(s.max(), 10000u);
-  EXPECT_EQ(s.percentile(50), 5000u);
-  EXPECT_EQ(s.percentile(90), 9000u);
-  EXPECT_EQ(s.percentile(99), 9900u);
-  EXPECT_EQ(s.percentile(99.9), 9990u);
-  EXPECT_EQ(s.percentile(99.99), 9999u);
+  // The nearest ranks are the values themselves; a bucket is at most 1/512 of its values wide.
+  for (const double p : {50.0, 90.0, 99.0, 99.9, 99.99}) {
+    const double exact = p * 100;
+    EXPECT_NEAR(static_cast<double>(s.percentile(p)), exact, exact / 512) << p;
+  }
+  EXPECT_EQ(s.percentile(0), 1u);
   EXPECT_EQ(s.percentile(100), 10000u);
+  EXPECT_EQ(s.percentile(0.01), 1u);  // below 512 every value has its own bucket
+  EXPECT_EQ(s.percentile(5), 500u);
   EXPECT_DOUBLE_EQ(s.mean(), 5000.5);
   // Sample standard deviation of 1..n: sqrt(n (n + 1) / 12).
   EXPECT_NEAR(s.stdev(), std::sqrt(10000.0 * 10001.0 / 12.0), 1e-6);
+}
+
+TEST(LatencyStats, EqualSamplesReportTheirValueExactly) {
+  // A deterministic model often repeats a latency: its percentiles are that value, not a bucket's.
+  LatencyStats s;
+  for (int i = 0; i < 900; ++i) s.add(1850123);
+  for (int i = 0; i < 100; ++i) s.add(97654321);
+  EXPECT_EQ(s.percentile(50), 1850123u);
+  EXPECT_EQ(s.percentile(90), 1850123u);
+  EXPECT_EQ(s.percentile(99), 97654321u);
+  EXPECT_EQ(s.percentile(99.9), 97654321u);
+  EXPECT_DOUBLE_EQ(s.mean(), (900.0 * 1850123 + 100.0 * 97654321) / 1000);
+}
+
+TEST(LatencyStats, BucketsCoverEveryValueContiguouslyAndAreAtMostA512thWide) {
+  EXPECT_EQ(LatencyStats::bucket_of(0), 0u);
+  EXPECT_EQ(LatencyStats::bucket_of(1023), 1023u);
+  for (const uint64_t v : {uint64_t{511}, uint64_t{512}, uint64_t{1024}, uint64_t{5000}, uint64_t{1} << 40, (uint64_t{1} << 40) + 12345,
+                           ~uint64_t{0}}) {
+    const std::size_t i = LatencyStats::bucket_of(v);
+    EXPECT_LE(LatencyStats::bucket_low(i), v) << v;
+    if (v != ~uint64_t{0}) {
+      EXPECT_GT(LatencyStats::bucket_low(i + 1), v) << v;
+      EXPECT_EQ(LatencyStats::bucket_of(LatencyStats::bucket_low(i + 1)), i + 1) << v;
+      EXPECT_LE(LatencyStats::bucket_low(i + 1) - LatencyStats::bucket_low(i), std::max<uint64_t>(1, v / 512)) << v;
+    }
+  }
+}
+
+TEST(LatencyStats, MergingIsAddingEverySampleToOne) {
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> d(11, 1.5);
+  LatencyStats a, b, one;
+  for (int i = 0; i < 20000; ++i) {
+    const auto v = static_cast<uint64_t>(d(rng));
+    (i % 3 ? a : b).add(v);
+    one.add(v);
+  }
+  LatencyStats merged;
+  merged.merge(a);
+  merged.merge(b);
+  EXPECT_EQ(merged.count(), one.count());
+  EXPECT_EQ(merged.min(), one.min());
+  EXPECT_EQ(merged.max(), one.max());
+  EXPECT_DOUBLE_EQ(merged.mean(), one.mean());
+  EXPECT_DOUBLE_EQ(merged.stdev(), one.stdev());
+  for (const double p : {1.0, 50.0, 90.0, 99.0, 99.9, 99.99}) EXPECT_EQ(merged.percentile(p), one.percentile(p)) << p;
 }
 
 TEST(LatencyStats, PercentilesOfAnExponentialSampleFollowItsQuantiles) {
@@ -43,10 +94,17 @@ TEST(LatencyStats, PercentilesOfAnExponentialSampleFollowItsQuantiles) {
   std::mt19937_64 rng(7);
   std::exponential_distribution<double> d(1.0 / 10000.0);
   LatencyStats s;
-  for (int i = 0; i < 200000; ++i) s.add(static_cast<uint64_t>(d(rng)));
-  for (const double p : {50.0, 90.0, 99.0}) {
+  std::vector<uint64_t> all;
+  for (int i = 0; i < 200000; ++i) {
+    all.push_back(static_cast<uint64_t>(d(rng)));
+    s.add(all.back());
+  }
+  std::sort(all.begin(), all.end());
+  for (const double p : {50.0, 90.0, 99.0, 99.9}) {
     const double q = -10000.0 * std::log(1 - p / 100);
     EXPECT_NEAR(static_cast<double>(s.percentile(p)), q, q * 0.03) << p;
+    const double exact = static_cast<double>(all[nearest_rank(p, all.size())]);
+    EXPECT_NEAR(static_cast<double>(s.percentile(p)), exact, exact / 512) << p;
   }
   EXPECT_NEAR(s.mean(), 10000.0, 100.0);
 }
@@ -54,7 +112,7 @@ TEST(LatencyStats, PercentilesOfAnExponentialSampleFollowItsQuantiles) {
 TEST(Moments, AgreeWithTheExactStatisticsAndMergeExactly) {
   std::mt19937_64 rng(3);
   std::uniform_int_distribution<uint64_t> d(100, 100000);
-  LatencyStats exact;
+  LatencyStats exact;  // its count, min, max, mean and deviation are exact sums
   Moments a, b;
   for (int i = 0; i < 5000; ++i) {
     const uint64_t v = d(rng);
