@@ -61,6 +61,27 @@ TEST(PcieLink, PostedWriteSplitsAtMaxPayload) {
   });
 }
 
+TEST(PcieLink, AnUnalignedWriteSplitsAtEveryMaxPayloadBoundary) {
+  at_time_zero([] {
+    struct Case {
+      uint64_t addr, bytes;
+      uint32_t mps;
+      uint64_t tlps;
+    } cases[] = {{0x101F0, 4096, 256, 17},   // 16 bytes, 15 full TLPs, 240 bytes
+                 {0x10010, 8192, 4096, 3},   // 4080, 4096, 16
+                 {0x1007F, 2, 128, 2},       // one byte either side of a boundary
+                 {0x10000, 1, 128, 1},
+                 {0x10040, 192, 256, 1}};    // ends exactly on the boundary
+    for (const auto& c : cases) {
+      PcieLink link(plain(), 3, 4);
+      const sc_time done = link.write(c.addr, c.bytes, c.mps);
+      EXPECT_EQ(link.tlps_up(), c.tlps) << std::hex << c.addr << std::dec << " " << c.bytes << " mps " << c.mps;
+      EXPECT_EQ(done, wire(static_cast<double>(c.bytes + c.tlps * 24), link.bytes_per_second()) + sc_time(200, SC_NS))
+          << std::hex << c.addr;
+    }
+  });
+}
+
 TEST(PcieLink, ReadSplitsIntoRequestsAndCompletions) {
   at_time_zero([] {
     PcieLink link(plain(), 3, 4);
