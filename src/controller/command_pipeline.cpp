@@ -115,11 +115,23 @@ void ControllerImpl::fetch_thread() {
     if (sq.aborted_entries.erase(entry)) cmd.status = st::kAbortRequested;
     if (faults.commands_armed() && cmd.status.ok()) fault_on_fetch(cmd);  // injected failure or delay
     cmd.claimed_at = sim_now();
+    if (flash && cmd.sqid != 0 && cmd.sqe.opcode() == spec::nvm_opcode::kRead) prefetch_mapping(cmd);
     ++busy_slots;
     trace.slots.set(busy_slots);
     free_slot_list.pop_back();
     slot_events[static_cast<std::size_t>(&cmd - slots.data())]->notify(sc_core::SC_ZERO_TIME);
   }
+}
+
+void ControllerImpl::prefetch_mapping(const Command& cmd) {
+  // The slot thread looks the first block up in the FTL once it runs (a delta cycle later, after
+  // the fetcher and the kernel's own work): a random read's mapping entry is a cache miss, which
+  // this overlaps with that work. Only a hint: the command is decoded and checked as before.
+  const NamespaceTable::Namespace* ns = namespaces.active(cmd.sqe.nsid());
+  if (!ns || !ns->media) return;
+  const uint64_t slba = static_cast<uint64_t>(cmd.sqe.cdw11()) << 32 | cmd.sqe.cdw10();
+  if (slba >= ns->media->blocks()) return;
+  flash->prefetch_read(ns->flash_first, slba * ns->media->data_size());
 }
 
 CommandRecord ControllerImpl::record_of(const Command& cmd) const {

@@ -227,6 +227,8 @@ class ControllerImpl {
   void complete(Command& cmd);
   /// What on_command_fetched / on_command_complete callbacks get (the fields known at fetch).
   CommandRecord record_of(const Command& cmd) const;
+  /// Prefetches the FTL mapping entry of a fetched Read's first block (flash backend).
+  void prefetch_mapping(const Command& cmd);
   void release(Command& cmd);
   uint64_t page_size() const;
   /// Holds `bytes` of the internal data buffer for the command (waiting in line when it is

@@ -94,6 +94,21 @@ TEST(FtlMapping, ReadAfterWriteFindsTheLatestCopy) {
   expect_consistent(ftl);
 }
 
+TEST(FtlMapping, PrefetchIsOnlyAHint) {
+  // The controller prefetches a fetched Read's mapping entry before decoding the command: any
+  // unit, mapped, unmapped or beyond the drive, changes nothing.
+  Ftl ftl(FtlConfig{}, test::small_tlc_geometry(2));
+  ftl.write(100, 10);
+  ftl.flush();
+  const Ppa p = ftl.lookup(105);
+  const FtlStats before = ftl.stats();
+  for (const uint64_t lba : {uint64_t{105}, uint64_t{0}, ftl.mapping().units() - 1, ftl.mapping().units(), ~uint64_t{0}}) ftl.prefetch(lba);
+  EXPECT_EQ(ftl.lookup(105), p);
+  EXPECT_EQ(ftl.stats().host_units_read, before.host_units_read);
+  EXPECT_EQ(ftl.mapping().mapped_units(), 10u);
+  expect_consistent(ftl);
+}
+
 TEST(FtlMapping, TrimAndWriteZeroesUnmap) {
   Ftl ftl(FtlConfig{}, test::small_tlc_geometry(2));
   ftl.write(0, 1000);

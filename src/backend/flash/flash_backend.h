@@ -100,6 +100,9 @@ class FlashBackend : public sc_core::sc_module {
   /// The units covering bytes [offset, offset + bytes) of the namespace whose first unit is
   /// `base` (namespace_base(), allocate_units()).
   Units units_at(uint64_t base, uint64_t offset, uint64_t bytes) const;
+  /// A hint that a read of the namespace's block at byte `offset` comes: its mapping entry, a
+  /// likely cache miss on a large drive, starts loading while other work runs.
+  void prefetch_read(uint64_t base, uint64_t offset) const { ftl_->prefetch(base + offset / unit_bytes()); }
   /// First unit of the namespace at position `ns` of place_namespaces().
   uint64_t namespace_base(std::size_t ns) const { return ns < ns_base_.size() ? ns_base_[ns] : 0; }
 

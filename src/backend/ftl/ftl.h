@@ -122,6 +122,10 @@ class Ftl {
 
   /// Current PPA of a logical unit (kUnmapped if none).
   Ppa lookup(uint64_t lba) const { return map_.get(lba); }
+  /// Starts loading a logical unit's mapping entry into the cache (a hint; nothing changes).
+  void prefetch(uint64_t lba) const {
+    if (lba < map_.units()) map_.prefetch(lba);
+  }
   PhysicalAddress decode(Ppa p) const { return layout_.decode(p); }
   bool buffered(Ppa p) const { return buffer_.buffered(p); }
   /// Units placed in partial program units, not yet issued for programming (all streams).
